@@ -1,0 +1,49 @@
+# revops-nb: every target sets up .venv itself when needed.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup report test test-fast lab lint format bench sample clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)  ## Create .venv and install the package with its dev tools
+
+report: $(STAMP)  ## Render every report on the configured data (the embedded sample by default)
+	$(BIN)/revops-nb run
+
+test: $(STAMP)  ## Run every test (unit, notebooks, end-to-end, browser)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)  ## Run the tests not marked slow
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+lab: $(STAMP)  ## Open JupyterLab on notebooks/ in the project environment
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+lint: $(STAMP)  ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)  ## Apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)  ## Run the benchmarks and print their tables
+	$(BIN)/python benchmarks/bench_sample.py
+
+sample: $(STAMP)  ## Write the sample tables and a data.yaml to sample_data/
+	$(BIN)/revops-nb sample --out sample_data
+
+clean:  ## Remove .venv and rendered reports
+	rm -rf $(VENV) reports/*/ reports/index.html

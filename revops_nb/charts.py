@@ -1,0 +1,245 @@
+"""One look for every report: the seaborn theme, number formats, safe text and tables.
+
+Everything a notebook shows a stakeholder goes through here, so every chart has
+a title and labelled axes with units, every table is formatted the same way, and
+text that comes from the data is HTML-escaped before it reaches the report.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from IPython.display import HTML, Markdown
+from matplotlib.ticker import FuncFormatter
+
+PALETTE = "deep"
+FIGSIZE = (8.0, 4.2)
+ACCENT = "#2f6690"
+MUTED = "#9aa5b1"
+
+
+def set_theme() -> None:
+    """Apply the one seaborn theme every report uses (readable at laptop width)."""
+    sns.set_theme(style="whitegrid", palette=PALETTE, context="notebook")
+    plt.rcParams.update(
+        {
+            "figure.figsize": FIGSIZE,
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "axes.titlesize": 13,
+            "axes.titleweight": "bold",
+            "axes.labelsize": 11,
+            "figure.autolayout": True,
+        }
+    )
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def fmt_pct(value: float, digits: int = 1) -> str:
+    """0.1234 -> '12.3%'; missing -> '–'."""
+    return "–" if _missing(value) else f"{100 * value:.{digits}f}%"
+
+
+def fmt_money(value: float, currency: str = "USD") -> str:
+    """1234567 -> 'USD 1.23M'; compact for text and tables."""
+    if _missing(value):
+        return "–"
+    sign = "-" if value < 0 else ""
+    v = abs(float(value))
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if v >= limit:
+            return f"{sign}{currency} {v / limit:.2f}{suffix}"
+    return f"{sign}{currency} {v:,.0f}"
+
+
+def fmt_int(value: float) -> str:
+    """12345 -> '12,345'."""
+    return "–" if _missing(value) else f"{round(float(value)):,}"
+
+
+def fmt_num(value: float, digits: int = 2) -> str:
+    """Plain number with thousands separators."""
+    return "–" if _missing(value) else f"{float(value):,.{digits}f}"
+
+
+def fmt_interval(low: float, high: float, kind: str = "pct") -> str:
+    """'12.0%–15.3%' style interval text."""
+    f = {"pct": fmt_pct, "num": fmt_num, "int": fmt_int}[kind]
+    return f"{f(low)}–{f(high)}"
+
+
+def fmt_p(p: float) -> str:
+    """p-value in words-friendly form: 'p < 0.001' or 'p = 0.034'."""
+    if _missing(p):
+        return "p n/a"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _missing(value) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+# ---------------------------------------------------------------- safe text
+
+
+def escape(value: object) -> str:
+    """HTML-escape text from the data so it shows as text and runs nothing."""
+    return html.escape(str(value), quote=True)
+
+
+def say(template: str, **values: object) -> Markdown:
+    """Markdown from a template whose ``{placeholders}`` are filled with escaped values.
+
+    Use for every sentence that contains data-derived text (names, reasons).
+    """
+    safe = {k: escape(v) if isinstance(v, str) else v for k, v in values.items()}
+    return Markdown(template.format(**safe))
+
+
+def bullets(lines: list[str]) -> Markdown:
+    """A Markdown bullet list from already-safe sentences (build them with :func:`say` rules)."""
+    return Markdown("\n".join(f"- {line}" for line in lines) if lines else "_Nothing to report._")
+
+
+def notice(text: str) -> HTML:
+    """A highlighted note, e.g. 'This section needs a market table'. Text is escaped."""
+    return HTML(f'<div class="revops-note"><strong>Note:</strong> {escape(text)}</div>')
+
+
+# ---------------------------------------------------------------- tables
+
+
+def table(
+    frame: pd.DataFrame,
+    formats: Mapping[str, str] | None = None,
+    currency: str = "USD",
+    max_rows: int = 40,
+    caption: str | None = None,
+) -> HTML:
+    """Render a DataFrame as an escaped, formatted HTML table.
+
+    ``formats`` maps column -> 'pct', 'money', 'int', 'num', 'p' or 'text'.
+    Index is dropped; booleans show as yes/blank; at most ``max_rows`` rows.
+    """
+    formats = dict(formats or {})
+    shown = frame.head(max_rows).copy()
+    out = pd.DataFrame(index=shown.index)
+    for col in shown.columns:
+        kind = formats.get(col) or _guess_kind(shown[col])
+        out[str(col).replace("_", " ")] = [_format_cell(v, kind, currency) for v in shown[col]]
+    body = out.to_html(index=False, escape=True, border=0, classes="revops-table", na_rep="–")
+    more = ""
+    if len(frame) > max_rows:
+        more = f'<p class="revops-more">Showing {max_rows:,} of {len(frame):,} rows.</p>'
+    cap = f'<p class="revops-caption">{escape(caption)}</p>' if caption else ""
+    return HTML(cap + body + more)
+
+
+def _guess_kind(series: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(series):
+        return "bool"
+    if pd.api.types.is_integer_dtype(series):
+        return "int"
+    if pd.api.types.is_float_dtype(series):
+        return "num"
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return "date"
+    return "text"
+
+
+def _format_cell(value, kind: str, currency: str) -> str:
+    if kind == "bool":
+        return "yes" if value is True or value is np.True_ else ""
+    if _missing(value):
+        return "–"
+    if kind == "pct":
+        return fmt_pct(value)
+    if kind == "money":
+        return fmt_money(value, currency)
+    if kind == "int":
+        return fmt_int(value)
+    if kind == "num":
+        return fmt_num(value)
+    if kind == "p":
+        return fmt_p(value).removeprefix("p ").removeprefix("= ")
+    if kind == "date":
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    return str(value)
+
+
+# ---------------------------------------------------------------- charts
+
+
+def pct_axis(ax, axis: str = "y") -> None:
+    """Show an axis as percentages."""
+    formatter = FuncFormatter(lambda v, _: f"{100 * v:.0f}%")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
+
+
+def money_axis(ax, currency: str = "USD", axis: str = "y") -> None:
+    """Show an axis in compact currency (USD 1.2M)."""
+    formatter = FuncFormatter(lambda v, _: fmt_money(v, currency))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
+
+
+def finish(ax, title: str, xlabel: str, ylabel: str):
+    """Title and axis labels on a chart, then return its figure (a notebook shows it once)."""
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    fig = ax.figure
+    plt.close(fig)
+    return fig
+
+
+def rate_bars(
+    rates: pd.DataFrame,
+    title: str,
+    xlabel: str = "Rate",
+    ylabel: str = "",
+    value: str = "value",
+    rate: str = "rate",
+    reference: float | None = None,
+):
+    """Horizontal bars of a :func:`revops_nb.stats.rate_table` with CI whiskers; small groups greyed."""
+    data = rates.copy()
+    data[value] = data[value].astype(str)
+    height = max(2.5, 0.38 * len(data) + 1.2)
+    _fig, ax = plt.subplots(figsize=(FIGSIZE[0], height))
+    colors = [MUTED if f else ACCENT for f in data.get("flagged", pd.Series(False, index=data.index))]
+    ax.barh(data[value], data[rate], color=colors)
+    if {"ci_low", "ci_high"} <= set(data.columns) and data["ci_low"].notna().any():
+        err = np.vstack([data[rate] - data["ci_low"], data["ci_high"] - data[rate]])
+        ax.errorbar(data[rate], data[value], xerr=np.clip(err, 0, None), fmt="none", ecolor="#333", capsize=3)
+    if reference is not None:
+        ax.axvline(reference, color="#c0392b", linestyle="--", linewidth=1, label="overall")
+        ax.legend(loc="lower right")
+    ax.invert_yaxis()
+    pct_axis(ax, "x")
+    return finish(ax, title, xlabel, ylabel)
+
+
+def km_plot(curves: Mapping[str, pd.DataFrame], title: str, xlabel: str, ylabel: str = "Share remaining"):
+    """Kaplan–Meier step curves with shaded intervals, one per group."""
+    _fig, ax = plt.subplots()
+    for (label, curve), color in zip(curves.items(), sns.color_palette(PALETTE), strict=False):
+        if curve.empty:
+            continue
+        ax.step(curve["time"], curve["survival"], where="post", label=str(label), color=color)
+        ax.fill_between(
+            curve["time"], curve["ci_low"], curve["ci_high"], step="post", alpha=0.15, color=color
+        )
+    ax.set_ylim(0, 1.02)
+    pct_axis(ax)
+    ax.legend()
+    return finish(ax, title, xlabel, ylabel)

@@ -1,0 +1,152 @@
+"""Turn CRM-export text into typed columns: booleans, numbers and dates.
+
+Each coercer returns the typed column and how many non-blank values could not
+be converted, so the loader can report them instead of dropping them silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from revops_nb.errors import DataError
+
+TRUE_TOKENS = {"true", "t", "yes", "y", "1", "1.0"}
+FALSE_TOKENS = {"false", "f", "no", "n", "0", "0.0"}
+DATE_FORMATS = (
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%m/%d/%Y %H:%M",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %I:%M %p",
+    "%d.%m.%Y",
+    "%d.%m.%Y %H:%M",
+    "%Y/%m/%d",
+    "%d-%b-%Y",
+    "%d %b %Y",
+    "%b %d, %Y",
+    "%m-%d-%Y",
+    "%d-%m-%Y",
+)
+_NUMBER_JUNK = re.compile(r"[\s$€£¥₹,'\u00a0]|(?<=\d)_(?=\d)|^[A-Z]{3}\s*|\s*[A-Z]{3}$")
+
+
+@dataclass(frozen=True)
+class Coerced:
+    """A converted column and the count and an example of values that failed."""
+
+    values: pd.Series
+    n_bad: int = 0
+    example: str | None = None
+
+
+def _blank(series: pd.Series) -> pd.Series:
+    as_text = series.astype("string").str.strip()
+    return series.isna() | (as_text == "") | as_text.str.lower().isin(["nan", "null", "none", "n/a", "#n/a"])
+
+
+def to_bool(series: pd.Series) -> Coerced:
+    """True/False, Yes/No, Y/N, 1/0 in any case -> nullable boolean."""
+    if pd.api.types.is_bool_dtype(series):
+        return Coerced(series.astype("boolean"))
+    blank = _blank(series)
+    text = series.astype("string").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    out[text.isin(TRUE_TOKENS).fillna(False) & ~blank] = True
+    out[text.isin(FALSE_TOKENS).fillna(False) & ~blank] = False
+    bad = out.isna() & ~blank
+    return Coerced(out, int(bad.sum()), _example(series, bad))
+
+
+def to_number(series: pd.Series) -> Coerced:
+    """Numbers with currency symbols, codes, blanks or thousands separators -> float."""
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return Coerced(series.astype("float64"))
+    blank = _blank(series)
+    text = series.astype("string").str.strip()
+    negative = text.str.match(r"^\(.*\)$").fillna(False)
+    cleaned = text.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.replace(_NUMBER_JUNK, "", regex=True)
+    numbers = pd.to_numeric(cleaned.where(~blank), errors="coerce").astype("float64")
+    numbers = numbers.where(~negative.to_numpy(), -numbers)
+    bad = numbers.isna() & ~blank
+    return Coerced(numbers, int(bad.sum()), _example(series, bad))
+
+
+def to_date(series: pd.Series, column: str, where: str, date_format: str | None = None) -> Coerced:
+    """ISO or a common CRM date format -> datetime64; ambiguous or unparsable is an error."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        values = series.dt.tz_localize(None) if series.dt.tz is not None else series
+        return Coerced(values.astype("datetime64[ns]"))
+    blank = _blank(series)
+    text = series.astype("string").str.strip().where(~blank)
+    present = text.dropna()
+    if present.empty:
+        return Coerced(pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]"))
+    if date_format is not None:
+        parsed = pd.to_datetime(text, format=date_format, errors="coerce")
+        return _checked_dates(parsed, text, blank, column, where, f"format {date_format!r}")
+    iso = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+    if iso[~blank].notna().all():
+        return Coerced(iso.dt.tz_localize(None).astype("datetime64[ns]"))
+    fits = []
+    for fmt in DATE_FORMATS:
+        parsed = pd.to_datetime(present, format=fmt, errors="coerce")
+        if parsed.notna().all():
+            fits.append(fmt)
+    if not fits:
+        best = iso if iso[~blank].notna().mean() >= 0.5 else None
+        if best is not None:
+            return _checked_dates(best.dt.tz_localize(None), text, blank, column, where, "ISO dates")
+        raise DataError(
+            f"{where}: column {column!r} has dates in no known format, e.g. {present.iloc[0]!r}; "
+            "set 'date_format:' for this table"
+        )
+    day_first = [f for f in fits if f.startswith("%d")]
+    month_first = [f for f in fits if f.startswith("%m")]
+    if day_first and month_first:
+        raise DataError(
+            f"{where}: column {column!r} has ambiguous dates (day/month order unclear), "
+            f"e.g. {present.iloc[0]!r}; set 'date_format:' for this table, e.g. \"{month_first[0]}\""
+        )
+    parsed = pd.to_datetime(text, format=fits[0], errors="coerce")
+    return Coerced(parsed.astype("datetime64[ns]"))
+
+
+def _checked_dates(parsed, text, blank, column: str, where: str, how: str) -> Coerced:
+    bad = parsed.isna() & ~blank
+    if bad.any():
+        example = text[bad].iloc[0]
+        raise DataError(
+            f"{where}: column {column!r} has {int(bad.sum())} value(s) that are not dates ({how}), "
+            f"e.g. {example!r}"
+        )
+    return Coerced(parsed.astype("datetime64[ns]"))
+
+
+def _example(series: pd.Series, bad: pd.Series) -> str | None:
+    if not bad.any():
+        return None
+    return str(series[bad.fillna(False).to_numpy()].iloc[0])
+
+
+def normalize_label(value: object) -> str:
+    """Case- and spacing-insensitive key for category labels ('Closed  won' == 'closed won')."""
+    return re.sub(r"[\s_\-]+", " ", str(value)).strip().casefold()
+
+
+def snake_case(name: object) -> str:
+    """Header -> snake_case: 'Account ID' -> 'account_id', 'CloseDate' -> 'close_date'."""
+    text = str(name).strip()
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", text)
+    text = re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_").lower()
+    return text or "column"
+
+
+def clean_text(series: pd.Series) -> pd.Series:
+    """Strip surrounding whitespace and collapse inner runs; blanks become missing."""
+    blank = _blank(series)
+    text = series.astype("str").str.strip().str.replace(r"\s+", " ", regex=True)
+    return text.where(~blank, np.nan)

@@ -1,0 +1,205 @@
+"""The data contract: canonical columns of each table and the row rules they obey.
+
+Column presence and types are declared in :data:`TABLES`; row-level rules
+(ranges, non-negative amounts, dates in order) are pandera checks, validated
+lazily so every failing row is found at once. Rows that break a rule are
+excluded and counted by reason; the loader turns them into warnings the
+report prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """Canonical shape of one table: key, required columns and column kinds."""
+
+    name: str
+    key: tuple[str, ...]
+    required: tuple[str, ...]
+    kinds: dict[str, str]
+    numeric_extras: bool = False
+    description: str = ""
+    references_accounts: bool = True
+    extra_required_any: tuple[str, ...] = field(default_factory=tuple)
+
+
+_TEXT = "text"
+_NUM = "number"
+_DATE = "date"
+_BOOL = "bool"
+
+TABLES: dict[str, TableSpec] = {
+    "accounts": TableSpec(
+        "accounts",
+        key=("account_id",),
+        required=("account_id",),
+        kinds={
+            "account_id": _TEXT,
+            "account_name": _TEXT,
+            "region": _TEXT,
+            "country": _TEXT,
+            "segment": _TEXT,
+            "industry": _TEXT,
+            "employees": _NUM,
+            "created_date": _DATE,
+        },
+        references_accounts=False,
+        description="one row per account",
+    ),
+    "opportunities": TableSpec(
+        "opportunities",
+        key=("opportunity_id",),
+        required=("opportunity_id", "stage", "created_date"),
+        kinds={
+            "opportunity_id": _TEXT,
+            "account_id": _TEXT,
+            "owner": _TEXT,
+            "product": _TEXT,
+            "stage": _TEXT,
+            "amount": _NUM,
+            "currency": _TEXT,
+            "created_date": _DATE,
+            "close_date": _DATE,
+            "is_closed": _BOOL,
+            "is_won": _BOOL,
+            "loss_reason": _TEXT,
+            "competitor": _TEXT,
+            "lead_source": _TEXT,
+            "decision_makers": _NUM,
+            "opportunity_type": _TEXT,
+            "region": _TEXT,
+            "segment": _TEXT,
+        },
+        description="one row per opportunity (deal)",
+    ),
+    "nps_responses": TableSpec(
+        "nps_responses",
+        key=("response_id",),
+        required=("account_id", "score"),
+        kinds={"response_id": _TEXT, "account_id": _TEXT, "response_date": _DATE, "score": _NUM},
+        description="one row per survey response",
+    ),
+    "subscriptions": TableSpec(
+        "subscriptions",
+        key=("subscription_id",),
+        required=("account_id", "start_date"),
+        kinds={
+            "subscription_id": _TEXT,
+            "account_id": _TEXT,
+            "start_date": _DATE,
+            "end_date": _DATE,
+            "arr": _NUM,
+            "mrr": _NUM,
+            "product": _TEXT,
+            "currency": _TEXT,
+        },
+        description="one row per subscription",
+    ),
+    "customers": TableSpec(
+        "customers",
+        key=("account_id",),
+        required=("account_id", "churned"),
+        kinds={"account_id": _TEXT, "churned": _BOOL, "arr": _NUM},
+        numeric_extras=True,
+        description="one row per customer with a churn flag",
+    ),
+    "usage": TableSpec(
+        "usage",
+        key=("account_id", "period_start"),
+        required=("account_id", "period_start"),
+        kinds={"account_id": _TEXT, "period_start": _DATE},
+        numeric_extras=True,
+        description="one row per account and period",
+    ),
+    "market": TableSpec(
+        "market",
+        key=("region", "segment"),
+        required=("region",),
+        kinds={
+            "region": _TEXT,
+            "segment": _TEXT,
+            "addressable_accounts": _NUM,
+            "addressable_arr": _NUM,
+        },
+        references_accounts=False,
+        description="addressable market by region and segment",
+    ),
+    "fx_rates": TableSpec(
+        "fx_rates",
+        key=("currency",),
+        required=("currency", "rate_to_reporting"),
+        kinds={"currency": _TEXT, "rate_to_reporting": _NUM},
+        references_accounts=False,
+        description="one row per currency",
+    ),
+}
+
+
+def row_schema(table: str, score_min: float = 0, score_max: float = 10) -> pa.DataFrameSchema:
+    """Pandera schema of the row rules of ``table``; check names are the reasons shown to users."""
+    spec = TABLES[table]
+    columns: dict[str, pa.Column] = {}
+    checks: list[pa.Check] = []
+    for col in spec.required:
+        columns[col] = pa.Column(nullable=False, required=True, name=col, checks=[], coerce=False)
+    if table == "opportunities":
+        columns["amount"] = pa.Column(
+            float, pa.Check.ge(0, name="negative amount"), nullable=True, required=False
+        )
+        columns["decision_makers"] = pa.Column(
+            float, pa.Check.ge(0, name="negative decision_makers"), nullable=True, required=False
+        )
+        checks.append(_ordered("created_date", "close_date", "close date before created date"))
+    elif table == "nps_responses":
+        reason = f"score outside {score_min:g}-{score_max:g}"
+        columns["score"] = pa.Column(
+            float, pa.Check.in_range(score_min, score_max, name=reason), nullable=False
+        )
+    elif table == "subscriptions":
+        columns["arr"] = pa.Column(float, pa.Check.ge(0, name="negative arr"), nullable=True, required=False)
+        columns["mrr"] = pa.Column(float, pa.Check.ge(0, name="negative mrr"), nullable=True, required=False)
+        checks.append(_ordered("start_date", "end_date", "end date before start date"))
+    elif table == "customers":
+        columns["arr"] = pa.Column(float, pa.Check.ge(0, name="negative arr"), nullable=True, required=False)
+    elif table == "fx_rates":
+        columns["rate_to_reporting"] = pa.Column(
+            float, pa.Check.gt(0, name="rate_to_reporting not positive"), nullable=False
+        )
+    elif table == "market":
+        for col in ("addressable_accounts", "addressable_arr"):
+            columns[col] = pa.Column(
+                float, pa.Check.ge(0, name=f"negative {col}"), nullable=True, required=False
+            )
+    return pa.DataFrameSchema(columns, checks=checks, strict=False, coerce=False)
+
+
+def _ordered(first: str, second: str, reason: str) -> pa.Check:
+    def check(df: pd.DataFrame) -> pd.Series:
+        if first not in df or second not in df:
+            return pd.Series(True, index=df.index)
+        return df[second].isna() | df[first].isna() | (df[second] >= df[first])
+
+    return pa.Check(check, name=reason)
+
+
+def rule_violations(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> dict[str, pd.Index]:
+    """Row labels failing each rule of ``schema``, keyed by the rule's reason."""
+    try:
+        schema.validate(frame, lazy=True)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+        cases = cases[cases["index"].notna()]
+        out: dict[str, pd.Index] = {}
+        for (reason, column), group in cases.groupby(["check", "column"], sort=False, dropna=False):
+            label = f"missing {column}" if reason == "not_nullable" else str(reason)
+            previous = out.get(label, pd.Index([]))
+            out[label] = previous.union(pd.Index(group["index"].unique()))
+        return out
+    return {}

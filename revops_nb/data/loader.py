@@ -1,0 +1,248 @@
+"""Load one table end to end: read, rename, coerce, apply the contract, fingerprint.
+
+The result says how many rows were read, which were excluded and why, and what
+was coerced, so ``revops-nb check`` and every report can state it in words.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from revops_nb import sample
+from revops_nb.data import coercion
+from revops_nb.data.config import DEFAULT_LOST_STAGES, DEFAULT_WON_STAGES, DataConfig, TableSource
+from revops_nb.data.contract import TABLES, row_schema, rule_violations
+from revops_nb.data.presets import preset_columns
+from revops_nb.data.sources import read_source
+from revops_nb.errors import DataError
+
+
+@dataclass
+class TableLoad:
+    """One loaded table and the account of what happened to its rows."""
+
+    name: str
+    source: str
+    frame: pd.DataFrame
+    rows_read: int
+    excluded: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows_loaded(self) -> int:
+        return len(self.frame)
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of the loaded rows: equal data, equal fingerprint."""
+        hashed = pd.util.hash_pandas_object(self.frame, index=False).to_numpy()
+        digest = hashlib.sha256(hashed.tobytes())
+        digest.update(",".join(map(str, self.frame.columns)).encode())
+        return digest.hexdigest()[:16]
+
+    def summary(self) -> dict:
+        """JSON-friendly description for run.json and ``revops-nb check``."""
+        return {
+            "source": self.source,
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "excluded": dict(self.excluded),
+            "warnings": list(self.warnings),
+            "fingerprint": self.fingerprint,
+        }
+
+
+def load_sample_table(name: str, config: DataConfig) -> TableLoad:
+    """A table of the embedded sample, passed through the same contract as real data."""
+    frame = sample.table(name, scale=config.sample_scale, seed=config.sample_seed)
+    src = TableSource(name=name)
+    return _conform(frame, src, f"sample table {name!r}", f"embedded sample (scale {config.sample_scale})")
+
+
+def load_table(source: TableSource, config: DataConfig) -> TableLoad:
+    """Read and conform one configured table; raises :class:`DataError` when unusable."""
+    where = f"table {source.name!r} ({source.describe()})"
+    raw = read_source(source, config)
+    frame = _rename(raw, source, where)
+    return _conform(frame, source, where, source.describe())
+
+
+def _rename(raw: pd.DataFrame, source: TableSource, where: str) -> pd.DataFrame:
+    mapping: dict[str, str] = {}
+    if source.preset:
+        mapping.update(
+            {k: v for k, v in preset_columns(source.preset, source.name, where).items() if k in raw}
+        )
+    present = {str(c) for c in raw.columns}
+    for src_col, dst in source.columns.items():
+        if src_col not in present:
+            shown = ", ".join(sorted(present))[:200]
+            raise DataError(
+                f"{where}: 'columns:' names {src_col!r}, which is not in the data (it has: {shown})"
+            )
+        mapping[src_col] = dst
+    renamed = {}
+    for col in raw.columns:
+        renamed[col] = mapping.get(str(col), coercion.snake_case(col))
+    frame = raw.rename(columns=renamed)
+    dupes = frame.columns[frame.columns.duplicated()].unique().tolist()
+    if dupes:
+        raise DataError(f"{where}: more than one source column becomes {dupes[0]!r}; map them in 'columns:'")
+    return frame
+
+
+def _conform(frame: pd.DataFrame, source: TableSource, where: str, described: str) -> TableLoad:
+    spec = TABLES[source.name]
+    if frame.shape[1] == 0:
+        raise DataError(f"{where}: has no columns")
+    missing = [c for c in spec.required if c not in frame.columns]
+    if missing:
+        shown = ", ".join(map(str, frame.columns))[:200]
+        raise DataError(f"{where}: required column {missing[0]!r} is missing (found: {shown})")
+    if frame.empty:
+        raise DataError(f"{where}: has a header but no data rows")
+    frame = frame.reset_index(drop=True)
+    rows_read = len(frame)
+    load = TableLoad(source.name, described, frame, rows_read)
+    frame = _coerce(frame, spec.kinds, spec.numeric_extras, source, where, load)
+    if source.name == "opportunities":
+        frame = _derive_outcome(frame, source, load)
+    frame = _drop_duplicates(frame, spec.key, where, load)
+    violations = rule_violations(frame, row_schema(source.name, source.score_min, source.score_max))
+    drop = pd.Index([])
+    for reason, rows in violations.items():
+        rows = rows.difference(drop)
+        if len(rows):
+            load.excluded[reason] = load.excluded.get(reason, 0) + len(rows)
+            drop = drop.union(rows)
+    if len(drop):
+        frame = frame.drop(index=drop)
+    if frame.empty:
+        reasons = ", ".join(f"{n} {r}" for r, n in load.excluded.items())
+        raise DataError(f"{where}: no usable rows remain ({reasons})")
+    load.frame = frame.reset_index(drop=True)
+    return load
+
+
+def _coerce(frame, kinds, numeric_extras, source: TableSource, where: str, load: TableLoad) -> pd.DataFrame:
+    frame = frame.copy()
+    for col in frame.columns:
+        kind = kinds.get(col)
+        if kind is None and numeric_extras:
+            kind = "number" if _looks_numeric(frame[col]) else "text"
+        if kind == "date":
+            frame[col] = coercion.to_date(frame[col], col, where, source.date_format).values
+        elif kind == "number":
+            result = coercion.to_number(frame[col])
+            frame[col] = result.values
+            if result.n_bad:
+                load.warnings.append(
+                    f"{col}: {result.n_bad} value(s) are not numbers, e.g. {result.example!r}; treated as missing"
+                )
+        elif kind == "bool":
+            result = coercion.to_bool(frame[col])
+            frame[col] = result.values
+            if result.n_bad:
+                load.warnings.append(
+                    f"{col}: {result.n_bad} value(s) are not true/false, e.g. {result.example!r}; treated as missing"
+                )
+        elif kind == "text" or frame[col].dtype == object:
+            frame[col] = coercion.clean_text(frame[col])
+    return frame
+
+
+def _looks_numeric(series: pd.Series) -> bool:
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return not pd.api.types.is_bool_dtype(series)
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return False
+    result = coercion.to_number(series)
+    present = int(series.notna().sum())
+    return present > 0 and result.values.notna().sum() >= 0.8 * present
+
+
+def _derive_outcome(frame: pd.DataFrame, source: TableSource, load: TableLoad) -> pd.DataFrame:
+    """Fill is_won / is_closed from stage via the won and lost stage lists when not given."""
+    won = {coercion.normalize_label(s) for s in (source.won_stages or DEFAULT_WON_STAGES)}
+    lost = {coercion.normalize_label(s) for s in (source.lost_stages or DEFAULT_LOST_STAGES)}
+    stage = frame["stage"].map(coercion.normalize_label, na_action="ignore")
+    by_stage_won = stage.isin(won)
+    by_stage_closed = by_stage_won | stage.isin(lost)
+    if "is_closed" not in frame:
+        frame["is_closed"] = by_stage_closed.astype(bool)
+    else:
+        frame["is_closed"] = frame["is_closed"].fillna(by_stage_closed).astype(bool)
+    if "is_won" not in frame:
+        frame["is_won"] = by_stage_won.astype(bool)
+    else:
+        frame["is_won"] = frame["is_won"].fillna(by_stage_won).astype(bool)
+    inconsistent = frame["is_won"] & ~frame["is_closed"]
+    if inconsistent.any():
+        load.warnings.append(
+            f"{int(inconsistent.sum())} opportunities marked won but not closed; treated as closed"
+        )
+        frame.loc[inconsistent, "is_closed"] = True
+    if not frame["is_closed"].any() and len(frame) >= 20:
+        stages = ", ".join(sorted(frame["stage"].dropna().astype(str).unique())[:8])
+        load.warnings.append(
+            f"no opportunity is closed: no stage matched won_stages/lost_stages (stages seen: {stages})"
+        )
+    return frame
+
+
+def _drop_duplicates(frame: pd.DataFrame, key: tuple[str, ...], where: str, load: TableLoad) -> pd.DataFrame:
+    key = tuple(k for k in key if k in frame.columns)
+    if not key:
+        return frame
+    exact = frame.duplicated(keep="first")
+    if exact.any():
+        load.excluded["exact duplicate row"] = int(exact.sum())
+        frame = frame[~exact]
+    clash = frame.duplicated(list(key), keep=False) & frame[list(key)].notna().all(axis=1)
+    if clash.any():
+        first = frame.loc[clash, list(key)].iloc[0]
+        shown = ", ".join(f"{k}={v!r}" for k, v in first.items())
+        n = int(frame.loc[clash].duplicated(list(key)).sum())
+        raise DataError(
+            f"{where}: duplicated key {shown} ({n} extra row(s) share a key but differ); "
+            "the key must be unique"
+        )
+    return frame
+
+
+def harmonize_labels(frames: dict[str, pd.DataFrame], columns: tuple[str, ...]) -> None:
+    """Give labels that differ only in case or spacing one spelling across all tables (in place)."""
+    for col in columns:
+        holders = [f for f in frames.values() if col in f and not pd.api.types.is_numeric_dtype(f[col])]
+        if not holders:
+            continue
+        values = pd.concat([f[col].dropna().astype(str) for f in holders], ignore_index=True)
+        if values.empty:
+            continue
+        counts = values.value_counts()
+        keys = counts.index.map(coercion.normalize_label)
+        spelling = pd.Series(counts.index, index=keys).groupby(level=0).first()
+        canonical = dict(zip(counts.index, spelling.reindex(keys).to_numpy(), strict=True))
+        if all(k == v for k, v in canonical.items()):
+            continue
+        for f in holders:
+            f[col] = f[col].map(lambda v, m=canonical: m.get(v, v) if isinstance(v, str) else v)
+
+
+def unknown_account_refs(frames: dict[str, pd.DataFrame]) -> dict[str, tuple[int, str]]:
+    """Per table: rows whose account_id is not in accounts, with an example value."""
+    if "accounts" not in frames:
+        return {}
+    known = pd.Index(frames["accounts"]["account_id"].dropna().unique())
+    out = {}
+    for name, frame in frames.items():
+        if name == "accounts" or "account_id" not in frame or not TABLES[name].references_accounts:
+            continue
+        ids = frame["account_id"]
+        bad = ids.notna() & ~ids.isin(known)
+        if bad.any():
+            out[name] = (int(bad.sum()), str(ids[bad].iloc[0]))
+    return out

@@ -1,0 +1,111 @@
+"""Known CRM export column names, mapped to canonical columns.
+
+A preset only renames columns that are present, so one preset serves both the
+API-name export (``StageName``) and the report-label export (``Stage``).
+Explicit ``columns:`` in data.yaml win over the preset.
+"""
+
+from __future__ import annotations
+
+from revops_nb.errors import ConfigError
+
+_SALESFORCE: dict[str, dict[str, str]] = {
+    "opportunities": {
+        "Id": "opportunity_id",
+        "Opportunity ID": "opportunity_id",
+        "AccountId": "account_id",
+        "Account ID": "account_id",
+        "Owner.Name": "owner",
+        "OwnerName": "owner",
+        "Opportunity Owner": "owner",
+        "Product__c": "product",
+        "Product Name": "product",
+        "StageName": "stage",
+        "Stage": "stage",
+        "Amount": "amount",
+        "CurrencyIsoCode": "currency",
+        "Opportunity Currency": "currency",
+        "CreatedDate": "created_date",
+        "Created Date": "created_date",
+        "CloseDate": "close_date",
+        "Close Date": "close_date",
+        "IsClosed": "is_closed",
+        "Closed": "is_closed",
+        "IsWon": "is_won",
+        "Won": "is_won",
+        "Loss_Reason__c": "loss_reason",
+        "Loss Reason": "loss_reason",
+        "Competitor__c": "competitor",
+        "Primary Competitor": "competitor",
+        "LeadSource": "lead_source",
+        "Lead Source": "lead_source",
+        "Decision_Makers__c": "decision_makers",
+        "Type": "opportunity_type",
+        "Region__c": "region",
+        "Segment__c": "segment",
+    },
+    "accounts": {
+        "Id": "account_id",
+        "Account ID": "account_id",
+        "Name": "account_name",
+        "Account Name": "account_name",
+        "Region__c": "region",
+        "BillingCountry": "country",
+        "Billing Country": "country",
+        "Segment__c": "segment",
+        "Industry": "industry",
+        "NumberOfEmployees": "employees",
+        "Employees": "employees",
+        "CreatedDate": "created_date",
+        "Created Date": "created_date",
+    },
+}
+
+_HUBSPOT: dict[str, dict[str, str]] = {
+    "opportunities": {
+        "Record ID": "opportunity_id",
+        "Deal ID": "opportunity_id",
+        "Associated Company ID": "account_id",
+        "Associated Company IDs": "account_id",
+        "Company ID": "account_id",
+        "Deal owner": "owner",
+        "Deal Owner": "owner",
+        "Product": "product",
+        "Deal Stage": "stage",
+        "Amount": "amount",
+        "Currency": "currency",
+        "Deal currency code": "currency",
+        "Create Date": "created_date",
+        "Close Date": "close_date",
+        "Is Closed": "is_closed",
+        "Is Closed Won": "is_won",
+        "Closed Lost Reason": "loss_reason",
+        "Competitor": "competitor",
+        "Original Source": "lead_source",
+        "Original Traffic Source": "lead_source",
+        "Deal Type": "opportunity_type",
+        "Number of Decision Makers": "decision_makers",
+    },
+    "accounts": {
+        "Record ID": "account_id",
+        "Company ID": "account_id",
+        "Company name": "account_name",
+        "Company Name": "account_name",
+        "Country/Region": "country",
+        "Industry": "industry",
+        "Number of Employees": "employees",
+        "Create Date": "created_date",
+        "Region": "region",
+        "Segment": "segment",
+    },
+}
+
+PRESETS: dict[str, dict[str, dict[str, str]]] = {"salesforce": _SALESFORCE, "hubspot": _HUBSPOT}
+
+
+def preset_columns(preset: str, table: str, where: str) -> dict[str, str]:
+    """Source -> canonical renames of ``preset`` for ``table`` (empty when it has none)."""
+    key = preset.strip().lower()
+    if key not in PRESETS:
+        raise ConfigError(f"{where}: unknown preset {preset!r}; known presets are {', '.join(PRESETS)}")
+    return dict(PRESETS[key].get(table, {}))

@@ -1,0 +1,195 @@
+"""Read one configured table into a raw DataFrame, from a file, DuckDB SQL or a database.
+
+Relative paths resolve against the data.yaml's folder, also inside DuckDB SQL
+(via DuckDB's ``file_search_path``). SQL is passed to the engine untouched.
+Every failure becomes a :class:`DataError` naming the table and the source.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from revops_nb.data.config import DataConfig, TableSource
+from revops_nb.errors import DataError
+
+FILE_SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".xlsx", ".xls", ".json", ".jsonl", ".ndjson")
+
+
+def read_source(source: TableSource, config: DataConfig) -> pd.DataFrame:
+    """Return the raw rows of ``source`` exactly as stored (no renaming or coercion)."""
+    if source.path is not None:
+        return read_file(source)
+    if config.connection is None or _is_duckdb_path(config.connection):
+        return _read_duckdb(source, config)
+    return _read_sqlalchemy(source, config)
+
+
+def read_file(source: TableSource) -> pd.DataFrame:
+    """Read a .csv/.parquet/.xlsx/.json file with checks that name the file at fault."""
+    path = source.path
+    assert path is not None
+    where = f"table {source.name!r} ({path})"
+    if not path.exists():
+        raise DataError(f"{where}: file not found")
+    if path.is_dir():
+        raise DataError(f"{where}: is a directory, expected a file")
+    suffix = path.suffix.lower()
+    if suffix not in FILE_SUFFIXES:
+        raise DataError(f"{where}: unsupported file type {suffix!r}; use .csv, .parquet, .xlsx or .json")
+    if path.stat().st_size == 0:
+        raise DataError(f"{where}: file is empty")
+    try:
+        if suffix in (".csv", ".txt", ".tsv"):
+            frame = _read_csv(source, where)
+        elif suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        elif suffix in (".xlsx", ".xls"):
+            frame = pd.read_excel(path, sheet_name=source.sheet if source.sheet is not None else 0)
+        else:
+            frame = _read_json(path, suffix, where)
+    except DataError:
+        raise
+    except Exception as exc:
+        raise DataError(f"{where}: could not be read as {suffix[1:]}: {_first_line(exc)}") from None
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError(f"{where}: did not contain a table of rows")
+    return frame
+
+
+def _read_csv(source: TableSource, where: str) -> pd.DataFrame:
+    path = source.path
+    assert path is not None
+    raw = path.read_bytes()
+    encoding = source.encoding
+    try:
+        text = raw.decode("utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding)
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{where}: is not valid {encoding} text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8 or set 'encoding:' for this table"
+        ) from None
+    except LookupError:
+        raise DataError(f"{where}: unknown encoding {encoding!r}") from None
+    if not text.strip():
+        raise DataError(f"{where}: file is empty")
+    delimiter = source.delimiter or ("\t" if path.suffix.lower() == ".tsv" else ",")
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_values=[""]
+        )
+    except pd.errors.ParserError as exc:
+        raise DataError(f"{where}: malformed CSV: {_first_line(exc)}") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{where}: file is empty") from None
+    if frame.shape[1] == 1 and source.delimiter is None:
+        header = str(frame.columns[0])
+        guess = _sniff_delimiter(text)
+        if guess and guess != delimiter:
+            raise DataError(
+                f"{where}: found one column {header[:60]!r}; the file looks {guess!r}-delimited, "
+                f"set 'delimiter: \"{guess}\"' for this table"
+            )
+    return frame
+
+
+def _sniff_delimiter(text: str) -> str | None:
+    try:
+        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t|").delimiter
+    except csv.Error:
+        return None
+
+
+def _read_json(path: Path, suffix: str, where: str) -> pd.DataFrame:
+    text = path.read_text(encoding="utf-8")
+    if suffix in (".jsonl", ".ndjson"):
+        return pd.read_json(io.StringIO(text), lines=True, dtype=False)
+    data = json.loads(text)
+    if isinstance(data, dict):
+        for key in ("records", "data", "rows", "results"):
+            if isinstance(data.get(key), list):
+                data = data[key]
+                break
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise DataError(f"{where}: JSON must be a list of row objects (or {{'records': [...]}})")
+    return pd.DataFrame.from_records(data)
+
+
+def _is_duckdb_path(connection: str) -> bool:
+    return "://" not in connection and connection.lower().endswith((".duckdb", ".db", ".ddb"))
+
+
+def _read_duckdb(source: TableSource, config: DataConfig) -> pd.DataFrame:
+    where = f"table {source.name!r}"
+    database = ":memory:"
+    if config.connection is not None:
+        db_path = Path(config.connection)
+        db_path = db_path if db_path.is_absolute() else config.base_dir / db_path
+        if not db_path.is_file():
+            raise DataError(f"{where}: DuckDB database {db_path} not found")
+        database = str(db_path)
+    if source.table is not None and config.connection is None:
+        raise DataError(f"{where}: 'table: {source.table}' needs a 'connection:' to read it from")
+    query = source.sql if source.sql is not None else f"SELECT * FROM {_quote_ident(source.table)}"
+    try:
+        con = duckdb.connect(
+            database,
+            read_only=database != ":memory:",
+            config={"autoinstall_known_extensions": False, "autoload_known_extensions": True},
+        )
+    except duckdb.Error as exc:
+        raise DataError(f"{where}: cannot open DuckDB database {database}: {_first_line(exc)}") from None
+    try:
+        con.execute("SET file_search_path = ?", [str(config.base_dir)])
+        return con.execute(query).df()
+    except duckdb.Error as exc:
+        raise DataError(f"{where}: SQL failed: {_first_line(exc)}") from None
+    finally:
+        con.close()
+
+
+def _read_sqlalchemy(source: TableSource, config: DataConfig) -> pd.DataFrame:
+    import sqlalchemy as sa
+
+    where = f"table {source.name!r}"
+    assert config.connection is not None
+    try:
+        url = sa.engine.make_url(config.connection)
+    except sa.exc.ArgumentError:
+        raise DataError(f"{where}: 'connection' is not a SQLAlchemy URL or .duckdb path") from None
+    if url.get_backend_name() in ("sqlite", "duckdb") and url.database not in (None, "", ":memory:"):
+        db_path = Path(url.database)
+        if not db_path.is_absolute():
+            db_path = config.base_dir / db_path
+        if not db_path.is_file():
+            raise DataError(f"{where}: database file {db_path} not found")
+        url = url.set(database=str(db_path))
+    safe_url = url.render_as_string(hide_password=True)
+    query = source.sql if source.sql is not None else f"SELECT * FROM {_quote_ident(source.table)}"
+    try:
+        engine = sa.create_engine(url)
+    except Exception as exc:
+        raise DataError(f"{where}: cannot connect to {safe_url}: {_first_line(exc)}") from None
+    try:
+        with engine.connect() as con:
+            return pd.read_sql(sa.text(query), con)
+    except Exception as exc:
+        message = _first_line(exc).replace(str(config.connection), safe_url)
+        raise DataError(f"{where}: SQL failed on {safe_url}: {message}") from None
+    finally:
+        engine.dispose()
+
+
+def _quote_ident(name: str | None) -> str:
+    assert name is not None
+    return ".".join('"' + part.replace('"', '""') + '"' for part in name.split("."))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:300]

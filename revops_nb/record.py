@@ -1,0 +1,93 @@
+"""Where a notebook leaves machine-readable results for the runner.
+
+``record("win_rate", 0.63)`` stores a headline figure, ``save_table(df, "x")``
+writes ``tables/x.csv`` and ``note_data(...)`` remembers which data was loaded.
+Inside a ``revops-nb run`` the runner points ``REVOPS_NB_RUN_DIR`` at the run's
+folder; in an interactive session values are kept in memory only, so
+notebooks behave the same in JupyterLab and under papermill.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+RUN_DIR_ENV = "REVOPS_NB_RUN_DIR"
+KEY_FIGURES_FILE = "key_figures.json"
+DATA_FILE = "data_loaded.json"
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+_memory: dict[str, dict[str, Any]] = {"key_figures": {}, "data": {}}
+
+
+def run_dir() -> Path | None:
+    """The folder of the current run, or None outside ``revops-nb run``."""
+    value = os.environ.get(RUN_DIR_ENV)
+    return Path(value) if value else None
+
+
+def _plain(value: Any) -> Any:
+    """Turn NumPy/pandas scalars into JSON-safe Python values (NaN -> None)."""
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        value = float(value)
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, (pd.Timestamp,)):
+        return value.isoformat()
+    if value is None or isinstance(value, (int, str)):
+        return value
+    if value is pd.NA or value is pd.NaT:
+        return None
+    raise TypeError(f"record() takes numbers, strings, booleans or None, not {type(value).__name__}")
+
+
+def _update(file_name: str, section: str, key: str, value: Any) -> None:
+    _memory[section][key] = value
+    folder = run_dir()
+    if folder is None:
+        return
+    path = folder / file_name
+    current = json.loads(path.read_text()) if path.exists() else {}
+    current[key] = value
+    path.write_text(json.dumps(current, indent=2, sort_keys=True))
+
+
+def record(name: str, value: Any) -> Any:
+    """Record a headline figure for run.json's ``key_figures``; returns the value."""
+    if not _NAME.match(name):
+        raise ValueError(f"key figure name {name!r} must be snake_case")
+    _update(KEY_FIGURES_FILE, "key_figures", name, _plain(value))
+    return value
+
+
+def recorded() -> dict[str, Any]:
+    """Key figures recorded so far in this process."""
+    return dict(_memory["key_figures"])
+
+
+def save_table(frame: pd.DataFrame, name: str) -> Path | None:
+    """Write a main table to ``tables/<name>.csv`` of the current run (no-op interactively)."""
+    if not _NAME.match(name):
+        raise ValueError(f"table name {name!r} must be snake_case")
+    folder = run_dir()
+    if folder is None:
+        return None
+    path = folder / "tables" / f"{name}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    return path
+
+
+def note_data(table: str, summary: dict[str, Any]) -> None:
+    """Remember what was loaded for ``table`` (rows, exclusions, fingerprint) for run.json."""
+    _update(DATA_FILE, "data", table, summary)

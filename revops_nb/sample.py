@@ -1,0 +1,449 @@
+"""The embedded sample company: a deterministic, synthetic B2B SaaS business.
+
+Every report runs on this data when no source is configured, the benchmarks use
+its ``scale`` knob, and the tests check that the analyses recover the effects
+planted here. Generation is vectorized with NumPy, so 100,000 accounts take
+seconds, and the same ``(scale, seed)`` always gives identical frames.
+
+The company sells three products (Core, Analytics, Platform) in four regions
+(NA, EMEA, APAC, LATAM) to three segments (SMB, Mid-Market, Enterprise), from
+2023-01-01 to ``AS_OF`` (2026-09-30). Amounts are in the account's local
+currency (USD, EUR, GBP, AUD, JPY, BRL); ``fx_rates`` converts them to USD.
+
+Planted effects (sizes are what the generator puts in; a test checks each):
+
+1. **Competitor**: deals against ``PLANTED_COMPETITOR`` ("Vantora") carry a
+   -0.9 log-odds win penalty: a closed-deal win rate of about 0.18 against
+   Vantora versus about 0.32 for all other closed deals.
+2. **Decision makers**: each additional decision maker adds +0.35 to the
+   log-odds of winning (odds ratio about 1.4 per person, 1 to 6 people).
+3. **Lead source**: Partner deals +0.3 log-odds, Outbound -0.3 (vs Inbound).
+4. **Sentiment predicts retention**: a latent account health drives both the
+   NPS score (score = 7.2 + 1.6 x health + noise) and the churn hazard
+   (monthly hazard 1.2% x exp(-0.8 x health)). Detractors (0-6) churn within
+   a year about 2-3x as often as promoters (9-10).
+5. **Usage decline precedes churn**: a churning customer's ``active_users``
+   and ``logins`` fall linearly to about 45% of their level over the
+   ``USAGE_DECLINE_MONTHS`` (4) months before its end date.
+6. **Regional growth**: new opportunities in ``FASTEST_GROWING_REGION``
+   ("APAC") grow about 60% a year; the other regions about 15%.
+7. **Seasonality**: about 30% more opportunities are created in Q4 months.
+8. **Cycle length**: lost deals take about 1.3x as long to close as won deals;
+   Enterprise cycles are about 3x SMB cycles.
+
+Realistic noise: about 10% of open deals have no amount, 3% of accounts have
+no industry, 5% of opportunities no lead source, mixed currencies, and open
+deals carry an expected close date in the future or none.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+AS_OF = pd.Timestamp("2026-09-30")
+START = pd.Timestamp("2023-01-01")
+PLANTED_COMPETITOR = "Vantora"
+FASTEST_GROWING_REGION = "APAC"
+USAGE_DECLINE_MONTHS = 4
+DEFAULT_SCALE = 2000
+DEFAULT_SEED = 42
+
+TABLE_NAMES = (
+    "accounts",
+    "opportunities",
+    "nps_responses",
+    "subscriptions",
+    "customers",
+    "usage",
+    "market",
+    "fx_rates",
+)
+
+REGIONS = np.array(["NA", "EMEA", "APAC", "LATAM"])
+REGION_WEIGHTS = np.array([0.40, 0.30, 0.20, 0.10])
+REGION_GROWTH = {"NA": 0.15, "EMEA": 0.15, "APAC": 0.60, "LATAM": 0.15}
+COUNTRIES = {
+    "NA": (["United States", "Canada"], [0.85, 0.15]),
+    "EMEA": (["Germany", "France", "United Kingdom", "Netherlands"], [0.35, 0.25, 0.3, 0.1]),
+    "APAC": (["Australia", "Japan", "Singapore"], [0.45, 0.35, 0.2]),
+    "LATAM": (["Brazil", "Mexico"], [0.6, 0.4]),
+}
+CURRENCY_BY_COUNTRY = {
+    "United States": "USD",
+    "Canada": "USD",
+    "Germany": "EUR",
+    "France": "EUR",
+    "Netherlands": "EUR",
+    "United Kingdom": "GBP",
+    "Australia": "AUD",
+    "Japan": "JPY",
+    "Singapore": "USD",
+    "Brazil": "BRL",
+    "Mexico": "USD",
+}
+FX_TO_USD = {"USD": 1.0, "EUR": 1.08, "GBP": 1.27, "AUD": 0.66, "JPY": 0.0067, "BRL": 0.18}
+SEGMENTS = np.array(["SMB", "Mid-Market", "Enterprise"])
+SEGMENT_WEIGHTS = np.array([0.55, 0.30, 0.15])
+SEGMENT_DEAL_USD = np.array([12_000.0, 45_000.0, 150_000.0])
+SEGMENT_CYCLE_DAYS = np.array([35.0, 70.0, 110.0])
+SEGMENT_EMPLOYEES = np.array([80.0, 800.0, 8000.0])
+INDUSTRIES = np.array(["Software", "Financial Services", "Healthcare", "Manufacturing", "Retail"])
+PRODUCTS = np.array(["Core", "Analytics", "Platform"])
+LEAD_SOURCES = np.array(["Inbound", "Outbound", "Partner", "Event"])
+LEAD_SOURCE_EFFECT = np.array([0.0, -0.3, 0.3, 0.0])
+COMPETITORS = np.array([PLANTED_COMPETITOR, "Quellio", "Brightpath"])
+COMPETITOR_EFFECT = np.array([-0.9, 0.0, 0.0])
+OPEN_STAGES = np.array(["Prospecting", "Qualification", "Proposal", "Negotiation"])
+NON_COMPETITIVE_LOSS = np.array(["Price", "No Decision", "Missing Feature", "Timing"])
+OWNERS = np.array(
+    [
+        "Avery Chen",
+        "Jordan Patel",
+        "Morgan Rossi",
+        "Riley Novak",
+        "Casey Okafor",
+        "Quinn Larsen",
+        "Taylor Moreau",
+        "Jamie Santos",
+        "Drew Kowalski",
+        "Reese Tanaka",
+        "Skyler Haddad",
+        "Rowan Fischer",
+    ]
+)
+_NAME_A = np.array(["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay"])
+_NAME_B = np.array(["Systems", "Labs", "Group", "Holdings", "Analytics", "Logistics", "Health"])
+
+
+def generate(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
+    """Return every canonical table of the sample company as fresh DataFrames.
+
+    ``scale`` is the number of accounts; everything else grows with it.
+    The result is cached per ``(scale, seed)`` and copied, so callers may mutate it.
+    """
+    if scale < 50:
+        raise ValueError(f"sample scale must be at least 50 accounts, got {scale}")
+    return {name: df.copy() for name, df in _generate_cached(int(scale), int(seed)).items()}
+
+
+def table(name: str, scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """Return one sample table by canonical name."""
+    if name not in TABLE_NAMES:
+        raise KeyError(f"the sample has no table {name!r}; it has {', '.join(TABLE_NAMES)}")
+    return _generate_cached(int(scale), int(seed))[name].copy()
+
+
+@lru_cache(maxsize=4)
+def _generate_cached(scale: int, seed: int) -> dict[str, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    accounts, health = _accounts(rng, scale)
+    opps = _opportunities(rng, accounts)
+    accounts = _fix_account_created(accounts, opps)
+    subs, start, end = _subscriptions(rng, accounts, opps, health)
+    nps = _nps(rng, subs, start, end, health)
+    usage = _usage(rng, subs, start, end, health)
+    customers = _customers(rng, accounts, subs, usage, nps, health)
+    market = _market(rng, accounts)
+    fx = pd.DataFrame({"currency": list(FX_TO_USD), "rate_to_reporting": list(FX_TO_USD.values())})
+    tables = {
+        "accounts": accounts,
+        "opportunities": opps,
+        "nps_responses": nps,
+        "subscriptions": subs,
+        "customers": customers,
+        "usage": usage,
+        "market": market,
+        "fx_rates": fx,
+    }
+    for df in tables.values():
+        for col in df.columns:
+            if pd.api.types.is_datetime64_any_dtype(df[col]):
+                df[col] = df[col].astype("datetime64[ns]")
+    return tables
+
+
+def _ids(prefix: str, n: int) -> np.ndarray:
+    width = max(6, len(str(n)))
+    return np.char.add(prefix, np.char.zfill(np.arange(1, n + 1).astype(str), width))
+
+
+def _choice_per_group(rng: np.random.Generator, groups: np.ndarray, table: dict) -> np.ndarray:
+    """Draw one option per row from a per-group (options, weights) table."""
+    out = np.empty(len(groups), dtype=object)
+    for key, (options, weights) in table.items():
+        mask = groups == key
+        out[mask] = rng.choice(np.array(options, dtype=object), size=mask.sum(), p=weights)
+    return out
+
+
+def _accounts(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, np.ndarray]:
+    region = rng.choice(REGIONS, size=n, p=REGION_WEIGHTS)
+    segment_idx = rng.choice(len(SEGMENTS), size=n, p=SEGMENT_WEIGHTS)
+    country = _choice_per_group(rng, region, COUNTRIES)
+    industry = rng.choice(INDUSTRIES, size=n).astype(object)
+    industry[rng.random(n) < 0.03] = None
+    employees = np.round(SEGMENT_EMPLOYEES[segment_idx] * rng.lognormal(0, 0.5, n)).astype(int)
+    names = np.char.add(
+        np.char.add(rng.choice(_NAME_A, n), " "),
+        np.char.add(rng.choice(_NAME_B, n), np.char.add(" ", np.arange(1, n + 1).astype(str))),
+    )
+    health = rng.normal(0.0, 1.0, n)
+    accounts = pd.DataFrame(
+        {
+            "account_id": _ids("A", n),
+            "account_name": names,
+            "region": region,
+            "country": country,
+            "segment": SEGMENTS[segment_idx],
+            "industry": pd.array(industry, dtype="str"),
+            "employees": employees,
+            "created_date": pd.NaT,
+        }
+    )
+    return accounts, health
+
+
+def _growth_dates(rng: np.random.Generator, growth: np.ndarray) -> np.ndarray:
+    """Days since START with density growing like exp(g t) and a Q4 bump (rejection)."""
+    total_days = (AS_OF - START).days
+    years = total_days / 365.25
+    n = len(growth)
+    out = np.empty(n)
+    pending = np.arange(n)
+    while len(pending):
+        g = growth[pending]
+        u = rng.random(len(pending))
+        t_years = np.log1p(u * np.expm1(g * years)) / g
+        days = np.floor(t_years * 365.25)
+        month = (START + pd.to_timedelta(days, unit="D")).month.to_numpy()
+        keep_p = np.where(month >= 10, 1.0, 1.0 / 1.3)
+        accept = rng.random(len(pending)) < keep_p
+        out[pending[accept]] = days[accept]
+        pending = pending[~accept]
+    return out
+
+
+def _opportunities(rng: np.random.Generator, accounts: pd.DataFrame) -> pd.DataFrame:
+    n_acc = len(accounts)
+    per_account = rng.poisson(4.0, n_acc)
+    acc_idx = np.repeat(np.arange(n_acc), per_account)
+    n = len(acc_idx)
+    region = accounts["region"].to_numpy()[acc_idx]
+    seg_names = accounts["segment"].to_numpy()[acc_idx]
+    seg_idx = pd.Index(SEGMENTS).get_indexer(seg_names)
+    growth = np.vectorize(REGION_GROWTH.get)(region).astype(float)
+    created = START + pd.to_timedelta(_growth_dates(rng, growth), unit="D")
+
+    dm = np.clip(rng.poisson(1.6, n) + 1, 1, 6)
+    has_comp = rng.random(n) < 0.6
+    comp_idx = rng.choice(len(COMPETITORS), size=n, p=[0.35, 0.35, 0.30])
+    source_idx = rng.choice(len(LEAD_SOURCES), size=n, p=[0.4, 0.3, 0.15, 0.15])
+    logit = (
+        -1.1
+        + 0.35 * (dm - 2)
+        + np.where(has_comp, COMPETITOR_EFFECT[comp_idx], 0.0)
+        + LEAD_SOURCE_EFFECT[source_idx]
+        + np.array([0.1, 0.0, -0.2])[seg_idx]
+    )
+    won = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
+    cycle = SEGMENT_CYCLE_DAYS[seg_idx] * rng.lognormal(0, 0.45, n) * np.where(won, 1.0, 1.3)
+    close = created + pd.to_timedelta(np.round(cycle), unit="D")
+    closed = close <= AS_OF
+
+    currency = np.vectorize(CURRENCY_BY_COUNTRY.get)(accounts["country"].to_numpy()[acc_idx])
+    rate = np.vectorize(FX_TO_USD.get)(currency).astype(float)
+    usd = SEGMENT_DEAL_USD[seg_idx] * rng.lognormal(0, 0.6, n) * (1 + 0.12 * (dm - 2))
+    amount = np.round(usd / rate)
+    open_mask = ~closed
+    amount = np.where(open_mask & (rng.random(n) < 0.10), np.nan, amount)
+
+    stage = np.where(won, "Closed Won", "Closed Lost").astype(object)
+    stage[open_mask] = rng.choice(OPEN_STAGES, size=open_mask.sum())
+    is_won = closed & won
+    lost = closed & ~won
+    lost_to_comp = lost & has_comp & (rng.random(n) < 0.55)
+    loss_reason = np.full(n, None, dtype=object)
+    loss_reason[lost] = rng.choice(NON_COMPETITIVE_LOSS, size=lost.sum(), p=[0.3, 0.35, 0.2, 0.15])
+    loss_reason[lost_to_comp] = "Lost to Competitor"
+    competitor = np.where(has_comp, COMPETITORS[comp_idx], None).astype(object)
+    lead_source = LEAD_SOURCES[source_idx].astype(object)
+    lead_source[rng.random(n) < 0.05] = None
+    close_out = pd.Series(close)
+    no_expected_close = open_mask & (rng.random(n) < 0.2)
+    close_out[no_expected_close] = pd.NaT
+
+    order = np.lexsort((created.to_numpy(), acc_idx))
+    first_of_account = np.ones(n, dtype=bool)
+    first_of_account[1:] = acc_idx[order][1:] != acc_idx[order][:-1]
+    opp_type = np.empty(n, dtype=object)
+    opp_type[order] = np.where(first_of_account, "New Business", "Expansion")
+
+    opps = pd.DataFrame(
+        {
+            "opportunity_id": _ids("O", n),
+            "account_id": accounts["account_id"].to_numpy()[acc_idx],
+            "owner": rng.choice(OWNERS, size=n),
+            "product": rng.choice(PRODUCTS, size=n, p=[0.5, 0.3, 0.2]),
+            "stage": pd.array(stage, dtype="str"),
+            "amount": amount,
+            "currency": currency,
+            "created_date": created.to_numpy(),
+            "close_date": close_out.to_numpy(),
+            "is_closed": np.asarray(closed),
+            "is_won": np.asarray(is_won),
+            "loss_reason": pd.array(loss_reason, dtype="str"),
+            "competitor": pd.array(competitor, dtype="str"),
+            "lead_source": pd.array(lead_source, dtype="str"),
+            "decision_makers": dm,
+            "opportunity_type": pd.array(opp_type, dtype="str"),
+            "region": region,
+            "segment": seg_names,
+        }
+    )
+    return opps.sort_values(["created_date", "opportunity_id"], kind="stable").reset_index(drop=True)
+
+
+def _fix_account_created(accounts: pd.DataFrame, opps: pd.DataFrame) -> pd.DataFrame:
+    first = opps.groupby("account_id")["created_date"].min()
+    created = accounts["account_id"].map(first)
+    created = created.fillna(AS_OF - pd.Timedelta(days=30))
+    offset = pd.to_timedelta((np.arange(len(accounts)) * 7919) % 180, unit="D")
+    accounts = accounts.copy()
+    accounts["created_date"] = (created - offset).to_numpy()
+    return accounts
+
+
+def _subscriptions(
+    rng: np.random.Generator,
+    accounts: pd.DataFrame,
+    opps: pd.DataFrame,
+    health: np.ndarray,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    won = opps[opps["is_won"]]
+    first = won.sort_values("close_date", kind="stable").drop_duplicates("account_id")
+    acc_pos = pd.Index(accounts["account_id"]).get_indexer(first["account_id"])
+    h = health[acc_pos]
+    start = first["close_date"].to_numpy().astype("datetime64[D]")
+    monthly_hazard = 0.012 * np.exp(-0.8 * h)
+    months_to_churn = rng.exponential(1.0 / monthly_hazard)
+    end = start + np.round(months_to_churn * 30.44).astype("timedelta64[D]")
+    churned = end <= np.datetime64(AS_OF.date(), "D")
+    end_out = np.where(churned, end, np.datetime64("NaT"))
+    expansion = 1.0 + np.clip(rng.normal(0.1 + 0.1 * h, 0.15), -0.3, 0.8)
+    subs = pd.DataFrame(
+        {
+            "subscription_id": _ids("S", len(first)),
+            "account_id": first["account_id"].to_numpy(),
+            "start_date": pd.to_datetime(start),
+            "end_date": pd.to_datetime(end_out),
+            "arr": np.round(first["amount"].to_numpy() * expansion, 0),
+            "product": first["product"].to_numpy(),
+            "currency": first["currency"].to_numpy(),
+        }
+    )
+    subs.attrs["health"] = h
+    return subs, start, np.where(churned, end, np.datetime64(AS_OF.date(), "D"))
+
+
+def _nps(rng, subs: pd.DataFrame, start: np.ndarray, end: np.ndarray, _health) -> pd.DataFrame:
+    h = subs.attrs["health"]
+    active_days = (end - start).astype(int)
+    per = rng.poisson(np.clip(active_days / 365.0, 0.2, None) * 1.2)
+    idx = np.repeat(np.arange(len(subs)), per)
+    offs = np.floor(rng.random(len(idx)) * np.maximum(active_days[idx], 1)).astype(int)
+    date = start[idx] + offs.astype("timedelta64[D]")
+    score = np.clip(np.round(7.2 + 1.6 * h[idx] + rng.normal(0, 1.3, len(idx))), 0, 10).astype(int)
+    nps = pd.DataFrame(
+        {
+            "response_id": _ids("R", len(idx)),
+            "account_id": subs["account_id"].to_numpy()[idx],
+            "response_date": pd.to_datetime(date),
+            "score": score,
+        }
+    )
+    return nps.sort_values(["response_date", "response_id"], kind="stable").reset_index(drop=True)
+
+
+def _usage(rng, subs: pd.DataFrame, start: np.ndarray, end: np.ndarray, _health) -> pd.DataFrame:
+    h = subs.attrs["health"]
+    start_m = start.astype("datetime64[M]")
+    end_m = end.astype("datetime64[M]")
+    months = (end_m - start_m).astype(int) + 1
+    idx = np.repeat(np.arange(len(subs)), months)
+    within = np.arange(len(idx)) - np.repeat(np.cumsum(months) - months, months)
+    period = start_m[idx] + within.astype("timedelta64[M]")
+    churned = subs["end_date"].notna().to_numpy()
+    months_before_end = (end_m[idx] - period).astype(int)
+    decline = np.where(
+        churned[idx] & (months_before_end < USAGE_DECLINE_MONTHS),
+        1.0 - 0.55 * (USAGE_DECLINE_MONTHS - months_before_end) / USAGE_DECLINE_MONTHS,
+        1.0,
+    )
+    seats = np.maximum(3.0, subs["arr"].to_numpy() / 1500.0 * np.exp(0.2 * h))
+    users = seats[idx] * decline * rng.lognormal(0, 0.08, len(idx))
+    logins = users * 14 * rng.lognormal(0, 0.15, len(idx))
+    return pd.DataFrame(
+        {
+            "account_id": subs["account_id"].to_numpy()[idx],
+            "period_start": pd.to_datetime(period.astype("datetime64[D]")),
+            "active_users": np.round(users).astype(int),
+            "logins": np.round(logins).astype(int),
+        }
+    )
+
+
+def _customers(rng, accounts, subs, usage, nps, _health) -> pd.DataFrame:
+    h = subs.attrs["health"]
+    acc = accounts.set_index("account_id")
+    ids = subs["account_id"]
+    last_date = subs["end_date"].fillna(AS_OF)
+    tenure = ((last_date - subs["start_date"]).dt.days / 30.44).round(1)
+    u = usage.sort_values(["account_id", "period_start"], kind="stable")
+    last3 = _tail_mean(u, 3, 0)
+    prev3 = _tail_mean(u, 3, 3)
+    change = (last3 / prev3.reindex(last3.index) - 1.0).round(3)
+    last_nps = nps.sort_values("response_date").groupby("account_id")["score"].last()
+    rate = np.vectorize(FX_TO_USD.get)(subs["currency"].to_numpy()).astype(float)
+    tickets = rng.poisson(2.0 * np.exp(-0.4 * h) * np.maximum(tenure.to_numpy(), 1) / 12)
+    return pd.DataFrame(
+        {
+            "account_id": ids.to_numpy(),
+            "churned": subs["end_date"].notna().to_numpy(),
+            "arr": np.round(subs["arr"].to_numpy() * rate, 0),
+            "region": acc.loc[ids, "region"].to_numpy(),
+            "segment": acc.loc[ids, "segment"].to_numpy(),
+            "industry": acc.loc[ids, "industry"].to_numpy(),
+            "employees": acc.loc[ids, "employees"].to_numpy(),
+            "tenure_months": tenure.to_numpy(),
+            "active_users": ids.map(last3).round(1).to_numpy(),
+            "usage_change_3m": ids.map(change).to_numpy(),
+            "last_nps": ids.map(last_nps).to_numpy(),
+            "support_tickets": tickets,
+        }
+    )
+
+
+def _tail_mean(usage_sorted: pd.DataFrame, k: int, skip: int) -> pd.Series:
+    """Mean active users over the ``k`` months that end ``skip`` months before each last month."""
+    pos_from_end = usage_sorted.groupby("account_id").cumcount(ascending=False)
+    window = usage_sorted[(pos_from_end >= skip) & (pos_from_end < skip + k)]
+    return window.groupby("account_id")["active_users"].mean()
+
+
+def _market(rng, accounts: pd.DataFrame) -> pd.DataFrame:
+    counts = accounts.groupby(["region", "segment"]).size().rename("n").reset_index()
+    multiplier = rng.uniform(6.0, 20.0, len(counts))
+    seg_usd = dict(zip(SEGMENTS, SEGMENT_DEAL_USD, strict=True))
+    addressable_accounts = np.round(counts["n"] * multiplier).astype(int)
+    arr = addressable_accounts * counts["segment"].map(seg_usd) * 1.2
+    return pd.DataFrame(
+        {
+            "region": counts["region"],
+            "segment": counts["segment"],
+            "addressable_accounts": addressable_accounts,
+            "addressable_arr": np.round(arr, -3),
+        }
+    )

@@ -1,0 +1,286 @@
+"""Intervals and tests the reports rely on: pure functions of numbers.
+
+Thin, named wrappers over statsmodels and SciPy so every report computes a
+Wilson interval, an NPS interval or a log-rank test the same way, and so each
+can be property-tested in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
+
+
+def _z(confidence: float) -> float:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+    return float(sps.norm.ppf(0.5 + confidence / 2))
+
+
+def wilson_interval(successes, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for proportions; vectorized, NaN where n == 0."""
+    k = np.asarray(successes, dtype=float)
+    total = np.asarray(n, dtype=float)
+    if np.any(k < 0) or np.any(k > total):
+        raise ValueError("successes must lie between 0 and n")
+    safe = np.where(total > 0, total, 1.0)
+    low, high = proportion_confint(k, safe, alpha=1 - confidence, method="wilson")
+    low = np.where(total > 0, np.clip(low, 0, 1), np.nan)
+    high = np.where(total > 0, np.clip(high, 0, 1), np.nan)
+    return low, high
+
+
+def rate_table(
+    frame: pd.DataFrame,
+    by: str,
+    outcome: str,
+    min_n: int = 30,
+    confidence: float = 0.95,
+    weight: str | None = None,
+) -> pd.DataFrame:
+    """Rate of a boolean ``outcome`` per value of ``by`` with n, Wilson CI and a small-n flag.
+
+    Columns: value, n, successes, rate, ci_low, ci_high, flagged. Rows with
+    ``flagged`` (n < min_n) are listed but sorted after the ranked ones.
+    With ``weight`` the rate is weighted (e.g. by amount) and the interval is
+    omitted, since Wilson applies to counts only.
+    """
+    data = frame[[by, outcome] + ([weight] if weight else [])].copy()
+    data[by] = data[by].astype("object").where(data[by].notna(), "(blank)")
+    grouped = data.groupby(by, sort=False, observed=True)
+    out = pd.DataFrame(
+        {"n": grouped[outcome].size(), "successes": grouped[outcome].sum().astype(int)}
+    ).reset_index(names="value")
+    if weight:
+        w = data[weight].fillna(0.0)
+        total = w.groupby(data[by]).sum()
+        won = w.where(data[outcome].astype(bool), 0.0).groupby(data[by]).sum()
+        rate = (won / total.replace(0, np.nan)).reindex(out["value"]).to_numpy()
+        out["rate"] = rate
+        out["ci_low"] = np.nan
+        out["ci_high"] = np.nan
+    else:
+        out["rate"] = out["successes"] / out["n"]
+        out["ci_low"], out["ci_high"] = wilson_interval(out["successes"], out["n"], confidence)
+    out["flagged"] = out["n"] < min_n
+    out = out.sort_values(["flagged", "rate"], ascending=[True, False], kind="stable")
+    return out.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class NpsResult:
+    """Net Promoter Score (-100..100) with a multinomial-variance interval."""
+
+    nps: float
+    ci_low: float
+    ci_high: float
+    n: int
+    promoters: float
+    passives: float
+    detractors: float
+
+
+def nps_score(
+    scores: Sequence[float] | pd.Series,
+    detractor_max: float = 6,
+    promoter_min: float = 9,
+    confidence: float = 0.95,
+) -> NpsResult:
+    """NPS = %promoters - %detractors; the interval uses the trinomial variance.
+
+    Var(NPS) = (p_p + p_d - (p_p - p_d)^2) / n, on the 0..1 scale, times 100.
+    Works for any scale given its category cut-offs (e.g. 1-5 CSAT with 2 and 5).
+    """
+    values = pd.Series(scores, dtype="float64").dropna().to_numpy()
+    n = len(values)
+    if n == 0:
+        return NpsResult(np.nan, np.nan, np.nan, 0, np.nan, np.nan, np.nan)
+    p_pro = float(np.mean(values >= promoter_min))
+    p_det = float(np.mean(values <= detractor_max))
+    point = p_pro - p_det
+    var = max(p_pro + p_det - point**2, 0.0) / n
+    half = _z(confidence) * np.sqrt(var)
+    return NpsResult(
+        100 * point,
+        100 * float(max(point - half, -1.0)),
+        100 * float(min(point + half, 1.0)),
+        n,
+        p_pro,
+        1 - p_pro - p_det,
+        p_det,
+    )
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A test statistic, its p-value and the test's name, for statements in words."""
+
+    statistic: float
+    p_value: float
+    test: str
+
+    def significant(self, alpha: float = 0.05) -> bool:
+        return bool(np.isfinite(self.p_value) and self.p_value < alpha)
+
+
+def two_proportion_test(k1: int, n1: int, k2: int, n2: int) -> TestResult:
+    """Two-sided test that two proportions differ (Fisher's exact test when counts are small)."""
+    if min(n1, n2) == 0:
+        return TestResult(np.nan, np.nan, "none")
+    table = np.array([[k1, n1 - k1], [k2, n2 - k2]])
+    expected = table.sum(axis=0) * table.sum(axis=1)[:, None] / table.sum()
+    if (expected < 5).any():
+        res = sps.fisher_exact(table)
+        return TestResult(float(res.statistic), float(res.pvalue), "Fisher's exact test")
+    stat, p = proportions_ztest([k1, k2], [n1, n2])
+    return TestResult(float(stat), float(p), "two-proportion z-test")
+
+
+def independence_test(table: pd.DataFrame | np.ndarray) -> TestResult:
+    """Chi-square test of independence of a contingency table (exact for sparse 2x2)."""
+    counts = np.asarray(table, dtype=float)
+    counts = counts[counts.sum(axis=1) > 0][:, counts.sum(axis=0) > 0]
+    if counts.shape[0] < 2 or counts.shape[1] < 2:
+        return TestResult(np.nan, np.nan, "none")
+    res = sps.chi2_contingency(counts)
+    if counts.shape == (2, 2) and (res.expected_freq < 5).any():
+        fisher = sps.fisher_exact(counts)
+        return TestResult(float(fisher.statistic), float(fisher.pvalue), "Fisher's exact test")
+    return TestResult(float(res.statistic), float(res.pvalue), "chi-square test")
+
+
+def bootstrap_interval(
+    data: Sequence | np.ndarray | tuple,
+    statistic: Callable[..., float],
+    confidence: float = 0.95,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    paired: bool = True,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of ``statistic`` (SciPy), reproducible for a seed.
+
+    ``data`` is a tuple of equal-length arrays when ``paired`` (e.g. y_true, y_score).
+    """
+    samples = data if isinstance(data, tuple) else (np.asarray(data),)
+    res = sps.bootstrap(
+        samples,
+        statistic,
+        paired=paired,
+        vectorized=False,
+        confidence_level=confidence,
+        n_resamples=n_resamples,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def kaplan_meier(durations, events, confidence: float = 0.95) -> pd.DataFrame:
+    """Kaplan–Meier survival curve (statsmodels) with pointwise log-log intervals.
+
+    ``events`` is 1 where the event (churn, close) happened, 0 where censored.
+    Columns: time, survival, ci_low, ci_high, at_risk; starts at time 0, survival 1.
+    """
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    t = np.asarray(durations, dtype=float)
+    e = np.asarray(events, dtype=float)
+    keep = np.isfinite(t) & np.isfinite(e)
+    t, e = t[keep], e[keep]
+    if len(t) == 0:
+        return pd.DataFrame(columns=["time", "survival", "ci_low", "ci_high", "at_risk"])
+    sf = SurvfuncRight(t, e)
+    if len(sf.surv_times) == 0:
+        return pd.DataFrame(
+            {"time": [0.0], "survival": [1.0], "ci_low": [1.0], "ci_high": [1.0], "at_risk": [len(t)]}
+        )
+    low, high = _km_pointwise(sf, confidence)
+    curve = pd.DataFrame(
+        {
+            "time": sf.surv_times,
+            "survival": sf.surv_prob,
+            "ci_low": low,
+            "ci_high": high,
+            "at_risk": sf.n_risk,
+        }
+    )
+    start = pd.DataFrame(
+        {"time": [0.0], "survival": [1.0], "ci_low": [1.0], "ci_high": [1.0], "at_risk": [len(t)]}
+    )
+    return pd.concat([start, curve], ignore_index=True)
+
+
+def _km_pointwise(sf, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Log-log transformed pointwise interval from Greenwood's standard errors."""
+    s = np.clip(sf.surv_prob, 1e-12, 1.0)
+    se = sf.surv_prob_se
+    z = _z(confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_s = np.log(s)
+        theta = se / (s * np.abs(log_s))
+        low = s ** np.exp(z * theta)
+        high = s ** np.exp(-z * theta)
+    low = np.where(s >= 1.0, 1.0, np.nan_to_num(low, nan=0.0))
+    high = np.where(s >= 1.0, 1.0, np.nan_to_num(high, nan=1.0))
+    empty = sf.surv_prob <= 0
+    low, high = np.where(empty, 0.0, low), np.where(empty, 0.0, high)
+    return low, high
+
+
+def survival_at(curve: pd.DataFrame, time: float) -> float:
+    """Survival probability at ``time`` from a :func:`kaplan_meier` curve (step function)."""
+    if curve.empty:
+        return float("nan")
+    before = curve[curve["time"] <= time]
+    return float(before["survival"].iloc[-1]) if len(before) else 1.0
+
+
+def median_survival(curve: pd.DataFrame) -> float:
+    """First time the curve reaches 0.5 or below; NaN when it never does."""
+    hit = curve[curve["survival"] <= 0.5]
+    return float(hit["time"].iloc[0]) if len(hit) else float("nan")
+
+
+def logrank_test(durations, events, groups) -> TestResult:
+    """Log-rank test that survival differs between groups (statsmodels ``survdiff``)."""
+    from statsmodels.duration.survfunc import survdiff
+
+    t = np.asarray(durations, dtype=float)
+    e = np.asarray(events, dtype=float)
+    g = np.asarray(pd.Series(groups).astype(str))
+    keep = np.isfinite(t) & np.isfinite(e)
+    t, e, g = t[keep], e[keep], g[keep]
+    if len(np.unique(g)) < 2 or e.sum() == 0:
+        return TestResult(np.nan, np.nan, "none")
+    stat, p = survdiff(t, e, g)
+    return TestResult(float(stat), float(p), "log-rank test")
+
+
+def spearman(x, y) -> TestResult:
+    """Spearman rank correlation with its two-sided p-value."""
+    xs = np.asarray(x, dtype=float)
+    ys = np.asarray(y, dtype=float)
+    keep = np.isfinite(xs) & np.isfinite(ys)
+    if keep.sum() < 3 or np.ptp(xs[keep]) == 0 or np.ptp(ys[keep]) == 0:
+        return TestResult(np.nan, np.nan, "none")
+    res = sps.spearmanr(xs[keep], ys[keep])
+    return TestResult(float(res.statistic), float(res.pvalue), "Spearman rank correlation")
+
+
+def growth_rate(current: float, previous: float) -> float:
+    """Relative change current/previous - 1; NaN when the base is zero or missing."""
+    if previous is None or not np.isfinite(previous) or previous == 0:
+        return float("nan")
+    return float(current / previous - 1.0)
+
+
+def cagr(first: float, last: float, years: float) -> float:
+    """Compound annual growth rate between two positive values ``years`` apart."""
+    if years <= 0 or not first or first <= 0 or last is None or last < 0:
+        return float("nan")
+    return float((last / first) ** (1.0 / years) - 1.0)
