@@ -243,3 +243,18 @@ def km_plot(curves: Mapping[str, pd.DataFrame], title: str, xlabel: str, ylabel:
     pct_axis(ax)
     ax.legend()
     return finish(ax, title, xlabel, ylabel)
+
+
+# ---------------------------------------------------------------- data notes
+
+
+def data_note(dataset, period: str | None = None) -> HTML:
+    """The 'data this report is based on' paragraph plus any exclusions, in words."""
+    text = escape(dataset.describe())
+    head = f"<p><strong>Data:</strong> {text}</p>"
+    if period:
+        head = f"<p><strong>Period:</strong> {escape(period)}</p>" + head
+    issues = dataset.exclusions()
+    if issues.empty:
+        return HTML(head + "<p>No rows were excluded.</p>")
+    return HTML(head + table(issues, {"rows": "int"}, caption="Rows excluded and data warnings").data)
