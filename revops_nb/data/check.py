@@ -1,0 +1,41 @@
+"""Validate configured tables without running any report (``revops-nb check``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from revops_nb.data.config import DataConfig
+from revops_nb.data.loader import TableLoad, load_table, unknown_account_refs
+from revops_nb.errors import RevopsError
+
+
+@dataclass
+class TableCheck:
+    """The outcome of loading one configured table: a load, or the error that stopped it."""
+
+    name: str
+    load: TableLoad | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def check_tables(config: DataConfig, tables: list[str] | None = None) -> list[TableCheck]:
+    """Load every configured table (or those named) and collect each outcome."""
+    names = [t for t in config.tables if tables is None or t in tables]
+    results = []
+    for name in names:
+        try:
+            results.append(TableCheck(name, load=load_table(config.tables[name], config)))
+        except RevopsError as exc:
+            results.append(TableCheck(name, error=str(exc)))
+    frames = {r.name: r.load.frame for r in results if r.load is not None}
+    for name, (count, example) in unknown_account_refs(frames).items():
+        load = next(r.load for r in results if r.name == name)
+        assert load is not None
+        load.warnings.append(
+            f"{count} row(s) reference an account_id not in accounts, e.g. {example!r}; kept"
+        )
+    return results

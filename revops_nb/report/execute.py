@@ -1,0 +1,246 @@
+"""Execute one report in its own kernel (papermill) and publish its run folder.
+
+Everything is written into a hidden temporary folder beside the final one and
+renamed into place only when complete, so a crash never leaves half a run and
+never touches the previous good run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import secrets
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from revops_nb.data.config import DATA_ENV
+from revops_nb.record import DATA_FILE, KEY_FIGURES_FILE, RUN_DIR_ENV
+from revops_nb.report.html import publishable, render_html
+from revops_nb.report.params import mask_secrets
+
+LIBRARIES = (
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "scikit-learn",
+    "seaborn",
+    "matplotlib",
+    "papermill",
+    "nbconvert",
+    "pandera",
+    "duckdb",
+)
+
+
+@dataclass
+class RunRequest:
+    """Everything a worker process needs to run one report."""
+
+    report: str
+    title: str
+    notebook: str
+    params: dict[str, Any]
+    data_file: str | None
+    out_dir: str
+    cell_timeout: float | None = None
+    progress: bool = False
+
+
+@dataclass
+class RunResult:
+    """What the parent prints and decides the exit code from."""
+
+    report: str
+    run_id: str
+    status: str
+    run_dir: str
+    duration_s: float
+    error: str | None = None
+    key_figures: dict[str, Any] = field(default_factory=dict)
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """Sortable, unique id: UTC time plus random suffix (two runs in one second differ)."""
+    now = now or datetime.now(UTC)
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def run_report(request: RunRequest) -> RunResult:
+    """Execute, render and publish one report; never raises for a failing notebook."""
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    run_id = new_run_id(started)
+    report_dir = Path(request.out_dir) / request.report
+    report_dir.mkdir(parents=True, exist_ok=True)
+    tmp = report_dir / f".tmp-{run_id}"
+    tmp.mkdir()
+    executed_path = tmp / "report.ipynb"
+    error = _execute(request, tmp, executed_path)
+    timings = {"execute_s": round(time.perf_counter() - t0, 3)}
+    status = "ok" if error is None else "failed"
+    key_figures = _read_json(tmp / KEY_FIGURES_FILE)
+    data_loaded = _read_json(tmp / DATA_FILE)
+    nb = _read_executed(executed_path, request.notebook)
+    published = publishable(nb)
+    finished = datetime.now(UTC)
+    duration = time.perf_counter() - t0
+    header = {
+        "title": request.title,
+        "run_date": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "status": status,
+        "duration": f"{duration:.1f} s",
+        "data": _describe_data(data_loaded),
+        "error": error,
+    }
+    t_html = time.perf_counter()
+    (tmp / "report.html").write_text(render_html(published, header), encoding="utf-8")
+    nbformat.write(published_log(nb), executed_path)
+    timings["render_s"] = round(time.perf_counter() - t_html, 3)
+    run_json = {
+        "report": request.report,
+        "title": request.title,
+        "run_id": run_id,
+        "status": status,
+        "error": error,
+        "started": started.isoformat(),
+        "finished": finished.isoformat(),
+        "duration_s": round(duration, 3),
+        "timings": timings,
+        "params": mask_secrets(request.params),
+        "data_file": request.data_file,
+        "data": data_loaded,
+        "data_fingerprint": _fingerprint(data_loaded),
+        "versions": versions(),
+        "key_figures": key_figures,
+    }
+    (tmp / "run.json").write_text(json.dumps(run_json, indent=2, default=str), encoding="utf-8")
+    for name in (KEY_FIGURES_FILE, DATA_FILE):
+        (tmp / name).unlink(missing_ok=True)
+    final = report_dir / run_id
+    os.replace(tmp, final)
+    return RunResult(request.report, run_id, status, str(final), round(duration, 3), error, key_figures)
+
+
+def _execute(request: RunRequest, tmp: Path, output: Path) -> str | None:
+    """Run the notebook with papermill; return a one-line reason when it failed."""
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    env_backup = {k: os.environ.get(k) for k in (RUN_DIR_ENV, DATA_ENV, "MPLBACKEND")}
+    os.environ[RUN_DIR_ENV] = str(tmp.resolve())
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    if request.data_file:
+        os.environ[DATA_ENV] = str(Path(request.data_file).resolve())
+    else:
+        os.environ.pop(DATA_ENV, None)
+    try:
+        pm.execute_notebook(
+            request.notebook,
+            str(output),
+            parameters=request.params,
+            kernel_name="python3",
+            cwd=str(Path(request.notebook).parent),
+            progress_bar=request.progress,
+            log_output=False,
+            execution_timeout=request.cell_timeout,
+            report_mode=False,
+        )
+        return None
+    except pm.PapermillExecutionError as exc:
+        return f"cell {exc.exec_count} raised {exc.ename}: {_short(exc.evalue)}"
+    except CellTimeoutError:
+        return f"a cell ran longer than the cell timeout of {request.cell_timeout:g} s and was stopped"
+    except DeadKernelError:
+        return "the kernel died while executing (it crashed or was killed, e.g. out of memory)"
+    except Exception as exc:
+        name = type(exc).__name__
+        if "timeout" in name.lower() or "Timeout" in str(exc):
+            return f"a cell ran longer than the cell timeout of {request.cell_timeout} s and was stopped"
+        if "dead" in str(exc).lower() or "died" in str(exc).lower():
+            return "the kernel died while executing"
+        detail = traceback.format_exception_only(exc)[-1].strip()
+        return f"execution failed: {_short(detail)}"
+    finally:
+        for key, value in env_backup.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _read_executed(path: Path, fallback: str) -> nbformat.NotebookNode:
+    """The executed notebook, or the source notebook when the kernel never produced one."""
+    source = path if path.exists() and path.stat().st_size else Path(fallback)
+    return nbformat.read(source, as_version=4)
+
+
+def published_log(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The executed notebook kept as the log: code and outputs, but no parameter values."""
+    nb = nbformat.from_dict(nb)
+    papermill_meta = nb.metadata.get("papermill", {})
+    papermill_meta.pop("parameters", None)
+    papermill_meta.pop("input_path", None)
+    papermill_meta.pop("output_path", None)
+    nb.cells = [c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+    return nb
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return {}
+
+
+def _describe_data(data_loaded: dict[str, Any]) -> str:
+    parts = [
+        f"{name} ({info.get('rows_loaded', 0):,} rows from {info.get('source', '?')})"
+        for name, info in data_loaded.items()
+    ]
+    return "; ".join(parts)
+
+
+def _fingerprint(data_loaded: dict[str, Any]) -> str | None:
+    import hashlib
+
+    if not data_loaded:
+        return None
+    digest = hashlib.sha256()
+    for name in sorted(data_loaded):
+        digest.update(f"{name}:{data_loaded[name].get('fingerprint')}".encode())
+    return digest.hexdigest()[:16]
+
+
+def versions() -> dict[str, str]:
+    """Package, Python and key library versions for run.json."""
+    out = {"revops-nb": _version("revops-nb"), "python": platform.python_version()}
+    for lib in LIBRARIES:
+        out[lib] = _version(lib)
+    return out
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def as_dict(result: RunResult) -> dict[str, Any]:
+    return asdict(result)

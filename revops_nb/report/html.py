@@ -1,0 +1,93 @@
+"""Turn an executed notebook into the stakeholder's self-contained HTML report.
+
+Publishing strips what a stakeholder must not see (code, prompts, the injected
+parameters cell, papermill's parameter metadata) and nbconvert renders the rest
+with the ``revops`` template: the lab look without any network request.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbconvert import HTMLExporter
+
+TEMPLATES = Path(__file__).parent / "templates"
+EXTERNAL_URL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+
+
+def publishable(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of an executed notebook without parameters, papermill metadata or its title line."""
+    nb = nbformat.from_dict(nb)
+    nb.metadata.pop("papermill", None)
+    nb.metadata.pop("widgets", None)
+    kept = []
+    title_removed = False
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags or "parameters" in tags or "papermill-error-cell-tag" in tags:
+            continue
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.source = ""
+            cell.outputs = [_clean_output(o) for o in cell.get("outputs", [])]
+        if cell.cell_type == "markdown" and not title_removed:
+            lines = cell.source.splitlines()
+            if lines and lines[0].startswith("# "):
+                cell.source = "\n".join(lines[1:]).strip()
+                title_removed = True
+        kept.append(cell)
+    nb.cells = kept
+    return nb
+
+
+def _clean_output(output: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Errors show as one readable line for stakeholders; the full traceback stays in report.ipynb."""
+    if output.get("output_type") == "error":
+        text = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"
+        return nbformat.v4.new_output("stream", name="stderr", text=text)
+    return output
+
+
+def table_of_contents(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    """(anchor, heading) for every ``##`` heading, with nbconvert's anchor ids."""
+    toc = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            match = re.match(r"^##\s+(.+?)\s*#*$", line)
+            if match:
+                text = match.group(1).strip()
+                toc.append((_anchor(text), text))
+    return toc
+
+
+def _anchor(text: str) -> str:
+    """nbconvert's heading id: markdown stripped, spaces to hyphens."""
+    plain = re.sub(r"[*_`]", "", text)
+    return plain.replace(" ", "-")
+
+
+def render_html(nb: nbformat.NotebookNode, header: dict[str, Any]) -> str:
+    """Render a published notebook to one offline HTML page with the report header."""
+    exporter = HTMLExporter(
+        template_name="revops",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        anchor_link_text="",
+    )
+    resources = {"revops": {**header, "toc": table_of_contents(nb)}, "metadata": {"name": header["title"]}}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return body
+
+
+def external_references(html: str) -> list[str]:
+    """Every src/href that would reach the network (should be empty for a report)."""
+    return [m.group(0) for m in EXTERNAL_URL.finditer(html)]

@@ -1,0 +1,125 @@
+"""Merge a report's parameters from its YAML files and ``-p`` options, and check them.
+
+Order, later wins: notebook defaults < ``params/<report>.yaml`` < each ``--params``
+file < each ``-p KEY=VALUE``. Every value is checked against the notebook's
+parameters cell before any kernel starts; errors name the file and the key.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from revops_nb.errors import ParamsError
+from revops_nb.report.notebook_params import ParamSpec, check_value
+
+SECRET_KEY = re.compile(r"(password|passwd|secret|token|api[_-]?key|credential)", re.IGNORECASE)
+URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]+:)(?P<pw>[^@\s]+)(?P<at>@)")
+
+
+def read_params_file(path: Path, report: str | None = None) -> dict[str, Any]:
+    """Read a params YAML mapping; a file keyed by report name may hold several reports."""
+    if not path.exists():
+        raise ParamsError(f"{path}: params file not found")
+    if path.is_dir():
+        raise ParamsError(f"{path}: is a directory, expected a params YAML file")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ParamsError(f"{path}: YAML syntax error{where}: {getattr(exc, 'problem', exc)}") from None
+    except UnicodeDecodeError:
+        raise ParamsError(f"{path}: is not UTF-8 text") from None
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{path}: expected a mapping of parameter: value, got {type(raw).__name__}")
+    return raw
+
+
+def parse_cli_param(item: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` -> (key, YAML-parsed value); strings stay strings."""
+    if "=" not in item:
+        raise ParamsError(f"-p {item!r}: expected KEY=VALUE")
+    key, text = item.split("=", 1)
+    key = key.strip()
+    try:
+        value = yaml.safe_load(text) if text.strip() else ""
+    except yaml.YAMLError:
+        value = text
+    return key, value
+
+
+def merge_params(
+    report: str,
+    specs: dict[str, ParamSpec],
+    report_file: Path | None,
+    extra_files: list[Path],
+    cli_items: list[str],
+    report_names: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """Checked parameter values that override the notebook defaults.
+
+    A ``--params`` file whose top-level keys are all report names is sectioned:
+    only this report's section applies. ``-p report.key=value`` targets one report;
+    a plain ``-p key=value`` applies to every selected report that declares ``key``
+    (the caller checks that at least one does).
+    """
+    sources: list[tuple[str, dict[str, Any]]] = []
+    if report_file is not None and report_file.exists():
+        sources.append((str(report_file), read_params_file(report_file)))
+    for path in extra_files:
+        content = read_params_file(path)
+        if content and report_names and set(content) <= report_names:
+            section = content.get(report) or {}
+            if not isinstance(section, dict):
+                raise ParamsError(f"{path}: section {report!r} must be a mapping of parameter: value")
+            content = section
+        sources.append((str(path), content))
+    cli: dict[str, Any] = {}
+    for item in cli_items:
+        key, value = parse_cli_param(item)
+        target, dot, name = key.partition(".")
+        if dot and target in report_names:
+            if target != report:
+                continue
+            key = name
+        elif key not in specs:
+            continue
+        if specs.get(key) is not None and specs[key].base_type == "str" and not isinstance(value, str):
+            value = None if value is None and specs[key].optional else item.split("=", 1)[1]
+        cli[key] = value
+    if cli:
+        sources.append(("-p", cli))
+    merged: dict[str, Any] = {}
+    for where, values in sources:
+        for key, value in values.items():
+            if key not in specs:
+                known = ", ".join(specs)
+                raise ParamsError(
+                    f"{where}: unknown parameter {key!r} for report {report!r} (known: {known})"
+                )
+            merged[key] = check_value(specs[key], value, where)
+    return merged
+
+
+def mask_secrets(params: dict[str, Any]) -> dict[str, Any]:
+    """Copy of ``params`` with secret-looking keys and URL passwords replaced by '***'."""
+    masked = {}
+    for key, value in params.items():
+        if SECRET_KEY.search(key):
+            masked[key] = "***"
+        elif isinstance(value, str):
+            masked[key] = mask_url_password(value)
+        else:
+            masked[key] = value
+    return masked
+
+
+def mask_url_password(text: str) -> str:
+    """'postgresql://u:pw@h/db' -> 'postgresql://u:***@h/db'."""
+    return URL_PASSWORD.sub(lambda m: f"{m.group('scheme')}***{m.group('at')}", text)

@@ -1,0 +1,137 @@
+"""``revops-nb run``: check everything first, then run reports in parallel processes.
+
+Exit codes: 0 every report ok; 1 a report failed while executing; 2 invalid
+parameters or data (nothing executed, nothing overwritten).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from revops_nb.data.check import check_tables
+from revops_nb.data.config import read_data_config
+from revops_nb.errors import ConfigError, DataError, ParamsError
+from revops_nb.report.execute import RunRequest, RunResult, run_report
+from revops_nb.report.index import write_index
+from revops_nb.report.notebook_params import read_param_specs
+from revops_nb.report.params import merge_params, parse_cli_param
+from revops_nb.report.registry import Report, discover
+
+
+@dataclass
+class RunOptions:
+    """The parsed ``run`` command line."""
+
+    reports: list[str] = field(default_factory=list)
+    params_files: list[Path] = field(default_factory=list)
+    cli_params: list[str] = field(default_factory=list)
+    data_file: Path | None = None
+    out_dir: Path = Path("reports")
+    jobs: int = 1
+    cell_timeout: float | None = None
+    notebooks_dir: Path | None = None
+    params_dir: Path = Path("params")
+
+
+def plan(options: RunOptions, log: TextIO) -> list[RunRequest]:
+    """Select reports, merge and check parameters and data; raise before anything runs."""
+    available = discover(options.notebooks_dir)
+    for name in options.reports:
+        if name not in available:
+            raise ConfigError(f"unknown report {name!r}; available: {', '.join(available)}")
+    data_file = options.data_file
+    if data_file is None and (options.params_dir / "data.yaml").is_file():
+        data_file = options.params_dir / "data.yaml"
+    config = read_data_config(data_file) if data_file is not None else read_data_config(None)
+    selected = options.reports or list(available)
+    runnable: list[Report] = []
+    for name in selected:
+        report = available[name]
+        missing = report.missing_tables(config)
+        if missing:
+            line = f"{name}: skipped, needs the {missing[0]} table (not configured in {data_file or 'data.yaml'})"
+            if options.reports:
+                raise DataError(line)
+            print(line, file=log)
+            continue
+        runnable.append(report)
+    names = frozenset(available)
+    specs = {r.name: read_param_specs(r.notebook) for r in runnable}
+    for item in options.cli_params:
+        key = parse_cli_param(item)[0]
+        target, dot, pname = key.partition(".")
+        if dot and target in names:
+            if target in specs and pname not in specs[target]:
+                raise ParamsError(f"-p {item!r}: report {target!r} has no parameter {pname!r}")
+        elif not any(key in s for s in specs.values()):
+            raise ParamsError(f"-p {item!r}: no selected report has a parameter {key!r}")
+    requests = []
+    for report in runnable:
+        params = merge_params(
+            report.name,
+            specs[report.name],
+            options.params_dir / f"{report.name}.yaml",
+            options.params_files,
+            options.cli_params,
+            names,
+        )
+        requests.append(
+            RunRequest(
+                report=report.name,
+                title=report.title,
+                notebook=str(report.notebook.resolve()),
+                params=params,
+                data_file=str(Path(data_file).resolve()) if data_file else None,
+                out_dir=str(options.out_dir.resolve()),
+                cell_timeout=options.cell_timeout,
+            )
+        )
+    needed = sorted({t for r in runnable for group in r.requires for t in group} | set(config.tables))
+    failures = [c for c in check_tables(config, needed) if not c.ok]
+    if failures:
+        raise DataError(failures[0].error or "data check failed")
+    return requests
+
+
+def execute(requests: list[RunRequest], jobs: int, out_dir: Path, log: TextIO) -> list[RunResult]:
+    """Run each request in its own process (``jobs`` at once), printing a line per report."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tty = log.isatty()
+    results: list[RunResult] = []
+    if not requests:
+        write_index(out_dir)
+        return results
+    for request in requests:
+        request.progress = tty and jobs == 1
+        print(f"{request.report}: started", file=log, flush=True)
+    t0 = time.perf_counter()
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(requests))), mp_context=context) as pool:
+        futures = {pool.submit(run_report, r): r for r in requests}
+        for future in as_completed(futures):
+            request = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:
+                result = RunResult(request.report, "-", "failed", "", 0.0, f"worker crashed: {exc}")
+            results.append(result)
+            write_index(out_dir)
+            line = f"{result.report}: {result.status} in {result.duration_s:.1f} s -> {result.run_dir}/report.html"
+            if result.error:
+                line += f"\n{result.report}: error: {result.error}"
+            print(line, file=log, flush=True)
+    print(f"index: {out_dir / 'index.html'} ({time.perf_counter() - t0:.1f} s total)", file=log, flush=True)
+    return results
+
+
+def run(options: RunOptions, log: TextIO = sys.stderr) -> int:
+    """Plan, execute and return the exit code (raises RevopsError for exit 2 cases)."""
+    requests = plan(options, log)
+    results = execute(requests, options.jobs, options.out_dir, log)
+    return 0 if all(r.status == "ok" for r in results) else 1
