@@ -1,0 +1,571 @@
+"""Why we win and lose: win rates, losses, cycle, velocity, trend and drivers.
+
+Every function takes a :class:`~revops_nb.analysis.win_loss_data.Deals` (built
+by :func:`prepare_deals`) and checked :class:`Settings`, and returns DataFrames
+or small dataclasses. Rates carry n and a Wilson interval; other figures carry
+an interval from a closed form or a seeded bootstrap; each comparison carries
+the test behind it, so the report states only differences a test backs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+from statsmodels.stats.multitest import multipletests
+
+from revops_nb import stats
+from revops_nb.analysis.win_loss_data import (
+    BLANK,
+    DEAL_SIZE_BAND,
+    KNOWN_DIMENSIONS,
+    NO_AMOUNT,
+    NO_COMPETITOR,
+    Deals,
+    Settings,
+    make_settings,
+    prepare_deals,
+)
+from revops_nb.analysis.win_loss_drivers import Drivers, win_drivers
+from revops_nb.errors import DataError
+from revops_nb.stats import TestResult
+
+__all__ = [
+    "KNOWN_DIMENSIONS",
+    "Cycle",
+    "Deals",
+    "DimensionResult",
+    "Drivers",
+    "LossAnalysis",
+    "OverallWinRate",
+    "Settings",
+    "TimeToClose",
+    "Trend",
+    "WinLossReport",
+    "analyze",
+    "compare_to_rest",
+    "cycle_length",
+    "head_to_head",
+    "loss_analysis",
+    "make_settings",
+    "overall_win_rate",
+    "pipeline_velocity",
+    "prepare_deals",
+    "quarterly_trend",
+    "time_to_close",
+    "win_drivers",
+    "win_rate_by",
+]
+
+RATE_COLUMNS = ["value", "n", "won", "win_rate", "ci_low", "ci_high", "flagged"]
+UNTESTED_LABELS = (BLANK, NO_AMOUNT)
+LOSS_COMPETITOR = "Lost to competitor"
+LOSS_NO_DECISION = "No decision"
+LOSS_OTHER = "Other reason"
+LOSS_UNKNOWN = "No reason given"
+NO_DECISION_WORDS = ("no decision", "nodecision", "status quo", "do nothing", "no budget decision")
+BOOTSTRAP_RESAMPLES = 1000
+
+
+# ---------------------------------------------------------------- overall
+
+
+@dataclass(frozen=True)
+class OverallWinRate:
+    """Closed-deal win rate by count (Wilson interval) and by amount (ratio-estimator interval)."""
+
+    n_closed: int
+    n_won: int
+    win_rate: float
+    ci_low: float
+    ci_high: float
+    n_with_amount: int
+    closed_amount: float
+    won_amount: float
+    win_rate_amount: float
+    amount_ci_low: float
+    amount_ci_high: float
+
+
+def overall_win_rate(deals: Deals, settings: Settings) -> OverallWinRate:
+    """Win rate of deals closed in the period, by count and weighted by amount."""
+    closed = deals.closed
+    n, k = len(closed), int(closed["is_won"].sum())
+    low, high = stats.wilson_interval(k, n, settings.confidence)
+    rate = k / n if n else float("nan")
+    amount = closed["amount_rep"]
+    has = amount.notna()
+    w_rate, w_low, w_high = amount_weighted_rate(amount[has], closed.loc[has, "is_won"], settings.confidence)
+    return OverallWinRate(
+        n_closed=n,
+        n_won=k,
+        win_rate=float(rate),
+        ci_low=float(low),
+        ci_high=float(high),
+        n_with_amount=int(has.sum()),
+        closed_amount=float(amount[has].sum()),
+        won_amount=float(amount[has & closed["is_won"]].sum()),
+        win_rate_amount=w_rate,
+        amount_ci_low=w_low,
+        amount_ci_high=w_high,
+    )
+
+
+def amount_weighted_rate(amount: pd.Series, won: pd.Series, confidence: float) -> tuple[float, float, float]:
+    """Won amount / closed amount with a delta-method (ratio estimator) interval, clipped to 0–1."""
+    w = np.asarray(amount, dtype=float)
+    y = np.asarray(won, dtype=float)
+    n, total = len(w), float(w.sum())
+    if n < 2 or total <= 0:
+        return float("nan"), float("nan"), float("nan")
+    rate = float((w * y).sum() / total)
+    se = np.sqrt(n / (n - 1) * np.sum((w * (y - rate)) ** 2)) / total
+    z = float(sps.norm.ppf(0.5 + confidence / 2))
+    return rate, float(max(rate - z * se, 0.0)), float(min(rate + z * se, 1.0))
+
+
+# ---------------------------------------------------------------- by dimension
+
+
+@dataclass(frozen=True)
+class DimensionResult:
+    """Win rate per value of one dimension, and the tests behind any claimed difference.
+
+    ``table`` has the columns of ``win_rate_by_<dimension>.csv``; ``comparison``
+    tests each ranked value against all other closed deals (Holm-adjusted);
+    ``test`` asks whether win rate depends on the dimension at all.
+    """
+
+    dimension: str
+    table: pd.DataFrame
+    comparison: pd.DataFrame
+    test: TestResult
+    absent: bool = False
+
+
+def rate_frame(
+    frame: pd.DataFrame, column: str, min_n: int, confidence: float, ordered: bool = False
+) -> pd.DataFrame:
+    """value, n, won, win_rate, ci_low, ci_high, flagged; ranked by rate, small groups last by n."""
+    values = frame[column].astype("object").where(frame[column].notna(), BLANK)
+    grouped = frame["is_won"].groupby(values, sort=False)
+    out = pd.DataFrame({"n": grouped.size(), "won": grouped.sum().astype(int)}).reset_index(names="value")
+    out["win_rate"] = out["won"] / out["n"]
+    out["ci_low"], out["ci_high"] = stats.wilson_interval(out["won"], out["n"], confidence)
+    out["flagged"] = out["n"] < min_n
+    if ordered and isinstance(frame[column].dtype, pd.CategoricalDtype):
+        order = {v: i for i, v in enumerate(frame[column].cat.categories)}
+        return out.sort_values("value", key=lambda s: s.map(order)).reset_index(drop=True)[RATE_COLUMNS]
+    ranked = out[~out["flagged"]].sort_values(["win_rate", "n"], ascending=[False, False])
+    small = out[out["flagged"]].sort_values(["n", "value"], ascending=[False, True])
+    return pd.concat([ranked, small], ignore_index=True)[RATE_COLUMNS]
+
+
+def compare_to_rest(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Each ranked (not flagged, not blank) value vs all other closed deals; Holm-adjusted p-values."""
+    total_n, total_won = int(table["n"].sum()), int(table["won"].sum())
+    tested = table[~table["flagged"] & ~table["value"].isin(UNTESTED_LABELS)]
+    cols = ["value", "n", "win_rate", "rest_n", "rest_rate", "p_value", "test", "significant", "direction"]
+    if len(table) < 2:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for row in tested.itertuples(index=False):
+        rest_n, rest_won = total_n - row.n, total_won - row.won
+        result = stats.two_proportion_test(row.won, row.n, rest_won, rest_n)
+        rest_rate = rest_won / rest_n if rest_n else float("nan")
+        rows.append((row.value, row.n, row.win_rate, rest_n, rest_rate, result.p_value, result.test))
+    out = pd.DataFrame(rows, columns=cols[:7])
+    if out.empty:
+        return pd.DataFrame(columns=cols)
+    finite = out["p_value"].notna()
+    out["significant"] = False
+    if finite.any():
+        reject, adjusted, _, _ = multipletests(out.loc[finite, "p_value"], alpha=alpha, method="holm")
+        out.loc[finite, "p_value"] = adjusted
+        out.loc[finite, "significant"] = reject
+    out["direction"] = np.where(out["win_rate"] < out["rest_rate"], "lower", "higher")
+    return out
+
+
+def win_rate_by(deals: Deals, dimension: str, settings: Settings) -> DimensionResult:
+    """Win rate by ``dimension`` with n, interval, small groups flagged, and tests of difference."""
+    if dimension in deals.absent or dimension not in deals.frame:
+        empty = pd.DataFrame(columns=RATE_COLUMNS)
+        return DimensionResult(dimension, empty, compare_to_rest(empty, settings.alpha), _no_test(), True)
+    closed = deals.closed
+    table = rate_frame(closed, dimension, settings.min_n, settings.confidence, dimension == DEAL_SIZE_BAND)
+    ranked = table[~table["flagged"] & ~table["value"].isin(UNTESTED_LABELS)]
+    counts = np.column_stack([ranked["won"], ranked["n"] - ranked["won"]])
+    test = stats.independence_test(counts) if len(ranked) >= 2 else _no_test()
+    return DimensionResult(dimension, table, compare_to_rest(table, settings.alpha), test)
+
+
+def _no_test() -> TestResult:
+    return TestResult(float("nan"), float("nan"), "none")
+
+
+# ---------------------------------------------------------------- losses
+
+
+@dataclass(frozen=True)
+class LossAnalysis:
+    """Lost deals split by kind (with Wilson shares), the reason Pareto and the test between the two."""
+
+    n_lost: int
+    split: pd.DataFrame
+    pareto: pd.DataFrame
+    competitor_vs_no_decision: TestResult
+    has_reasons: bool
+
+
+def loss_category(reasons: pd.Series, competitors: pd.Series | None = None) -> pd.Series:
+    """'Lost to competitor', 'No decision', 'Other reason' or 'No reason given' per loss reason."""
+    key = reasons.astype("str").str.casefold().str.replace(r"[\s_\-]+", " ", regex=True)
+    names = set()
+    if competitors is not None:
+        names = {str(c).casefold() for c in competitors.dropna().unique() if c != NO_COMPETITOR}
+    to_comp = key.str.contains("competitor", regex=False) | key.isin(names)
+    no_dec = key.str.contains("|".join(NO_DECISION_WORDS), regex=True)
+    out = np.select(
+        [reasons.isna(), to_comp, no_dec], [LOSS_UNKNOWN, LOSS_COMPETITOR, LOSS_NO_DECISION], LOSS_OTHER
+    )
+    return pd.Series(out, index=reasons.index, dtype="str")
+
+
+def loss_analysis(deals: Deals, settings: Settings) -> LossAnalysis:
+    """Lost-to-competitor vs no-decision split and a loss-reason Pareto, shares with Wilson CIs."""
+    lost = deals.closed[~deals.closed["is_won"]]
+    has_reasons = "loss_reason" in lost and lost["loss_reason"].notna().any()
+    reasons = lost["loss_reason"] if has_reasons else pd.Series(np.nan, index=lost.index, dtype="str")
+    category = loss_category(reasons, lost.get("competitor"))
+    order = [LOSS_COMPETITOR, LOSS_NO_DECISION, LOSS_OTHER, LOSS_UNKNOWN]
+    split = _shares(category.value_counts().reindex(order, fill_value=0), len(lost), settings.confidence)
+    split = split.rename(columns={"value": "kind"})
+    labelled = reasons.fillna(LOSS_UNKNOWN)
+    pareto = _shares(labelled.value_counts(), len(lost), settings.confidence)
+    pareto = pareto.rename(columns={"value": "reason"})
+    first = pd.Series(category.to_numpy(), index=labelled.to_numpy()).groupby(level=0).first()
+    pareto.insert(1, "kind", pareto["reason"].map(first))
+    pareto["cumulative_share"] = pareto["share"].cumsum()
+    k_comp, k_nd = int(split["n"].iloc[0]), int(split["n"].iloc[1])
+    test = _no_test()
+    if k_comp + k_nd > 0:
+        res = sps.binomtest(k_comp, k_comp + k_nd, 0.5)
+        test = TestResult(float(k_comp / (k_comp + k_nd)), float(res.pvalue), "exact binomial test")
+    return LossAnalysis(len(lost), split, pareto, test, bool(has_reasons))
+
+
+def _shares(counts: pd.Series, total: int, confidence: float) -> pd.DataFrame:
+    out = counts.rename("n").rename_axis("value").reset_index()
+    out["n"] = out["n"].astype(int)
+    out["share"] = out["n"] / total if total else np.nan
+    out["ci_low"], out["ci_high"] = stats.wilson_interval(out["n"], np.full(len(out), total), confidence)
+    return out
+
+
+# ---------------------------------------------------------------- competitors
+
+
+def head_to_head(deals: Deals, settings: Settings) -> pd.DataFrame:
+    """Win rate against each competitor vs all other closed deals, with losses to competitors.
+
+    Columns: competitor, n, won, win_rate, ci_low, ci_high, flagged, lost,
+    lost_to_competitor, rest_rate, p_value (Holm), significant, direction.
+    """
+    if "competitor" in deals.absent:
+        return pd.DataFrame()
+    closed = deals.closed
+    table = rate_frame(closed, "competitor", settings.min_n, settings.confidence)
+    comparison = compare_to_rest(table, settings.alpha)
+    lost = closed[~closed["is_won"]]
+    reason = lost["loss_reason"] if "loss_reason" in lost else pd.Series(np.nan, index=lost.index)
+    kind = loss_category(reason, lost["competitor"])
+    lost_to = kind.eq(LOSS_COMPETITOR).groupby(lost["competitor"]).sum()
+    table["lost"] = table["n"] - table["won"]
+    table["lost_to_competitor"] = table["value"].map(lost_to).fillna(0).astype(int)
+    keep = ["value", "rest_rate", "p_value", "significant", "direction"]
+    out = table.merge(comparison[keep], on="value", how="left")
+    return out.rename(columns={"value": "competitor"})
+
+
+# ---------------------------------------------------------------- cycle
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """Cycle days (create to close) of won vs lost deals: medians with intervals and a rank test."""
+
+    table: pd.DataFrame
+    test: TestResult
+    days: pd.DataFrame = field(repr=False)
+
+
+def median_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    """Distribution-free interval for a median from order statistics (binomial), NaN below n = 6."""
+    x = np.sort(np.asarray(values, dtype=float))
+    n = len(x)
+    if n < 6:
+        return float("nan"), float("nan")
+    k = max(int(sps.binom.ppf((1 - confidence) / 2, n, 0.5)), 1)
+    return float(x[k - 1]), float(x[n - k])
+
+
+def cycle_length(deals: Deals, settings: Settings) -> Cycle:
+    """Median cycle days of won and lost deals closed in the period, and a Mann–Whitney test."""
+    closed = deals.closed
+    days = pd.DataFrame(
+        {"outcome": np.where(closed["is_won"], "Won", "Lost"), "cycle_days": closed["cycle_days"]}
+    ).dropna()
+    rows = []
+    for outcome in ("Won", "Lost"):
+        x = days.loc[days["outcome"] == outcome, "cycle_days"].to_numpy()
+        low, high = median_interval(x, settings.confidence)
+        median = float(np.median(x)) if len(x) else float("nan")
+        mean = float(x.mean()) if len(x) else float("nan")
+        rows.append((outcome, len(x), median, low, high, mean))
+    table = pd.DataFrame(rows, columns=["outcome", "n", "median_days", "ci_low", "ci_high", "mean_days"])
+    won = days.loc[days["outcome"] == "Won", "cycle_days"]
+    lost = days.loc[days["outcome"] == "Lost", "cycle_days"]
+    test = _no_test()
+    if len(won) and len(lost):
+        res = sps.mannwhitneyu(won, lost, alternative="two-sided")
+        test = TestResult(float(res.statistic), float(res.pvalue), "Mann–Whitney U test")
+    return Cycle(table, test, days)
+
+
+# ---------------------------------------------------------------- time to close
+
+
+@dataclass(frozen=True)
+class TimeToClose:
+    """Kaplan–Meier time to close (open deals censored), overall and by group, with a log-rank test."""
+
+    by: str | None
+    curves: dict[str, pd.DataFrame]
+    table: pd.DataFrame
+    test: TestResult
+    horizon_days: int = 90
+
+
+def time_to_close(
+    deals: Deals, settings: Settings, by: str = "segment", horizon_days: int = 90
+) -> TimeToClose:
+    """Share of deals still open over time since creation; open deals count until the report date."""
+    cohort = deals.frame[deals.frame["ttc_days"].notna()]
+    groups: dict[str, pd.DataFrame] = {"All deals": cohort}
+    use_by = by if by not in deals.absent and by in cohort else None
+    if use_by:
+        labels = cohort[use_by].astype("object").fillna(BLANK)
+        for value in labels.value_counts().index:
+            groups[str(value)] = cohort[labels == value]
+    curves, rows = {}, []
+    for label, part in groups.items():
+        curve = stats.kaplan_meier(part["ttc_days"], part["ttc_closed"].astype(float), settings.confidence)
+        curves[label] = curve
+        rows.append(_ttc_row(label, part, curve, horizon_days, settings.min_n))
+    table = pd.DataFrame(rows)
+    test = _no_test()
+    if use_by and len(groups) > 2:
+        test = stats.logrank_test(
+            cohort["ttc_days"],
+            cohort["ttc_closed"].astype(float),
+            cohort[use_by].astype("object").fillna(BLANK),
+        )
+    return TimeToClose(use_by, curves, table, test, horizon_days)
+
+
+def _ttc_row(label: str, part: pd.DataFrame, curve: pd.DataFrame, horizon: int, min_n: int) -> dict:
+    at = curve[curve["time"] <= horizon].iloc[-1] if not curve.empty else None
+    closed_share = 1 - at["survival"] if at is not None else np.nan
+    return {
+        "group": label,
+        "deals": len(part),
+        "closed": int(part["ttc_closed"].sum()),
+        "open_censored": int((~part["ttc_closed"].astype(bool)).sum()),
+        "median_days": stats.median_survival(curve),
+        "median_ci_low": _first_below_half(curve, "ci_low"),
+        "median_ci_high": _first_below_half(curve, "ci_high"),
+        f"closed_by_{horizon}d": closed_share,
+        "ci_low": 1 - at["ci_high"] if at is not None else np.nan,
+        "ci_high": 1 - at["ci_low"] if at is not None else np.nan,
+        "flagged": len(part) < min_n,
+    }
+
+
+def _first_below_half(curve: pd.DataFrame, column: str) -> float:
+    hit = curve[curve[column] <= 0.5]
+    return float(hit["time"].iloc[0]) if len(hit) else float("nan")
+
+
+# ---------------------------------------------------------------- velocity
+
+
+def pipeline_velocity(deals: Deals, settings: Settings, by: str = "segment", seed: int = 0) -> pd.DataFrame:
+    """Open deals × win rate × average won amount ÷ average won cycle days, per day, with a bootstrap CI.
+
+    The interval resamples the closed deals behind the win rate, average and cycle
+    (the open count is taken as known). First row is all deals, then one per ``by`` value.
+    """
+    closed, open_ = deals.closed, deals.open
+    parts = [("All deals", closed, open_)]
+    if by not in deals.absent and by in closed:
+        labels = closed[by].astype("object").fillna(BLANK)
+        open_labels = open_[by].astype("object").fillna(BLANK)
+        for value in labels.value_counts().index:
+            parts.append((str(value), closed[labels == value], open_[open_labels == value]))
+    rows = [_velocity_row(label, c, o, settings, seed) for label, c, o in parts]
+    return pd.DataFrame(rows)
+
+
+def _velocity_parts(won: np.ndarray, amount: np.ndarray, cycle: np.ndarray) -> tuple[float, float, float]:
+    """(win rate, mean won amount, mean won cycle) along the last axis; NaN-aware."""
+    n = won.shape[-1]
+    has_amount = won & ~np.isnan(amount)
+    has_cycle = won & ~np.isnan(cycle)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = won.sum(-1) / n
+        avg = np.where(has_amount, np.nan_to_num(amount), 0).sum(-1) / has_amount.sum(-1)
+        days = np.where(has_cycle, np.nan_to_num(cycle), 0).sum(-1) / has_cycle.sum(-1)
+    return rate, avg, days
+
+
+def _velocity_row(
+    label: str, closed: pd.DataFrame, open_: pd.DataFrame, settings: Settings, seed: int
+) -> dict:
+    won = closed["is_won"].to_numpy(bool)
+    amount = closed["amount_rep"].to_numpy(float)
+    cycle = closed["cycle_days"].to_numpy(float)
+    rate, avg, days = _velocity_parts(won, amount, cycle)
+    n_open = len(open_)
+    velocity = n_open * rate * avg / days if days and days > 0 else float("nan")
+    low, high = _velocity_interval(won, amount, cycle, n_open, settings.confidence, seed)
+    return {
+        "group": label,
+        "open_deals": n_open,
+        "closed": len(closed),
+        "win_rate": float(rate) if len(closed) else float("nan"),
+        "avg_won_amount": float(avg),
+        "avg_cycle_days": float(days),
+        "velocity_per_day": float(velocity),
+        "ci_low": low,
+        "ci_high": high,
+        "flagged": len(closed) < settings.min_n,
+    }
+
+
+def _velocity_interval(won, amount, cycle, n_open: int, confidence: float, seed: int) -> tuple[float, float]:
+    """Percentile bootstrap of velocity over closed deals, in chunks to bound memory."""
+    n = len(won)
+    if n < 2 or won.sum() == 0:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    chunk = max(1, min(BOOTSTRAP_RESAMPLES, 4_000_000 // n))
+    values = []
+    for start in range(0, BOOTSTRAP_RESAMPLES, chunk):
+        idx = rng.integers(0, n, size=(min(chunk, BOOTSTRAP_RESAMPLES - start), n))
+        rate, avg, days = _velocity_parts(won[idx], amount[idx], cycle[idx])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values.append(n_open * rate * avg / days)
+    v = np.concatenate(values)
+    v = v[np.isfinite(v)]
+    if len(v) < BOOTSTRAP_RESAMPLES // 2:
+        return float("nan"), float("nan")
+    tail = 100 * (1 - confidence) / 2
+    return float(np.percentile(v, tail)), float(np.percentile(v, 100 - tail))
+
+
+# ---------------------------------------------------------------- trend
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Win rate by close quarter and the test of the latest quarter against the one before."""
+
+    table: pd.DataFrame
+    latest: str | None
+    previous: str | None
+    test: TestResult
+    latest_partial: bool
+
+
+def quarterly_trend(deals: Deals, settings: Settings) -> Trend:
+    """Win rate per close quarter (n, Wilson CI, small quarters flagged) and latest-vs-previous test."""
+    closed = deals.closed[deals.closed["quarter"].notna()]
+    table = rate_frame(closed, "quarter", settings.min_n, settings.confidence)
+    table = table.rename(columns={"value": "quarter"}).sort_values("quarter").reset_index(drop=True)
+    if len(table) < 2:
+        latest = table["quarter"].iloc[-1] if len(table) else None
+        return Trend(table, latest, None, _no_test(), False)
+    last, prev = table.iloc[-1], table.iloc[-2]
+    test = stats.two_proportion_test(int(last["won"]), int(last["n"]), int(prev["won"]), int(prev["n"]))
+    quarter_end = pd.Period(last["quarter"], freq="Q").end_time.normalize()
+    return Trend(table, str(last["quarter"]), str(prev["quarter"]), test, bool(deals.as_of < quarter_end))
+
+
+# ---------------------------------------------------------------- everything
+
+
+@dataclass
+class WinLossReport:
+    """Every win/loss result for one period, plus the key figures and tables the run records."""
+
+    deals: Deals
+    settings: Settings
+    overall: OverallWinRate
+    dimensions: dict[str, DimensionResult]
+    losses: LossAnalysis
+    competitors: pd.DataFrame
+    cycle: Cycle
+    time_to_close: TimeToClose
+    velocity: pd.DataFrame
+    trend: Trend
+    drivers: Drivers
+
+    def key_figures(self) -> dict[str, float | int]:
+        """The headline figures recorded in run.json."""
+        o, cycle = self.overall, self.cycle.table.set_index("outcome")["median_days"]
+        return {
+            "win_rate": o.win_rate,
+            "win_rate_ci_low": o.ci_low,
+            "win_rate_ci_high": o.ci_high,
+            "n_closed": o.n_closed,
+            "n_won": o.n_won,
+            "n_open": len(self.deals.open),
+            "won_amount": o.won_amount,
+            "win_rate_amount_weighted": o.win_rate_amount,
+            "median_cycle_days_won": float(cycle["Won"]),
+            "median_cycle_days_lost": float(cycle["Lost"]),
+            "pipeline_velocity_per_day": float(self.velocity["velocity_per_day"].iloc[0]),
+        }
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The main tables saved as CSV: win rate per dimension, loss reasons, win drivers."""
+        out = {
+            f"win_rate_by_{name}": result.table[RATE_COLUMNS]
+            for name, result in self.dimensions.items()
+            if not result.absent
+        }
+        out["loss_reasons"] = self.losses.pareto
+        out["win_drivers"] = self.drivers.table
+        return out
+
+
+def analyze(deals: Deals, settings: Settings) -> WinLossReport:
+    """Run every win/loss analysis; raises :class:`~revops_nb.errors.DataError` when nothing closed."""
+    if deals.closed.empty:
+        raise DataError("opportunities: no deal closed within the period, so there is no win rate to report")
+    return WinLossReport(
+        deals=deals,
+        settings=settings,
+        overall=overall_win_rate(deals, settings),
+        dimensions={d: win_rate_by(deals, d, settings) for d in settings.dimensions},
+        losses=loss_analysis(deals, settings),
+        competitors=head_to_head(deals, settings),
+        cycle=cycle_length(deals, settings),
+        time_to_close=time_to_close(deals, settings),
+        velocity=pipeline_velocity(deals, settings),
+        trend=quarterly_trend(deals, settings),
+        drivers=win_drivers(deals, settings),
+    )

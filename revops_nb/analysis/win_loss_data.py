@@ -1,0 +1,339 @@
+"""Win/loss inputs: checked parameters and the deal frame every win/loss analysis uses.
+
+:func:`make_settings` turns notebook parameters into a :class:`Settings` (or a
+:class:`~revops_nb.errors.ParamsError` naming the parameter), and
+:func:`prepare_deals` turns the opportunities table as a CRM exports it into a
+:class:`Deals`: amounts in the reporting currency, one spelling per label,
+account attributes filled in, each deal's status as of the report date, its
+cycle length and its time-to-close record (open deals censored).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from revops_nb.data.coercion import normalize_label
+from revops_nb.errors import DataError, ParamsError
+
+DEAL_SIZE_BAND = "deal_size_band"
+TEXT_DIMENSIONS = (
+    "region",
+    "segment",
+    "product",
+    "owner",
+    "lead_source",
+    "competitor",
+    "opportunity_type",
+    "industry",
+    "country",
+)
+KNOWN_DIMENSIONS = (*TEXT_DIMENSIONS, DEAL_SIZE_BAND)
+KNOWN_DRIVERS = ("deal_size", "decision_makers", "competitor", "lead_source", "segment", "region", "product")
+ACCOUNT_COLUMNS = ("region", "segment", "industry", "country")
+NO_COMPETITOR = "No competitor"
+BLANK = "(blank)"
+NO_AMOUNT = "(no amount)"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Checked win/loss parameters."""
+
+    period_start: pd.Timestamp | None = None
+    period_end: pd.Timestamp | None = None
+    dimensions: tuple[str, ...] = ("region", "segment", "product", "owner", "lead_source", "competitor")
+    min_n: int = 30
+    band_edges: tuple[float, ...] = (10_000.0, 50_000.0, 150_000.0)
+    confidence: float = 0.95
+    currency: str = "USD"
+    drivers: tuple[str, ...] = KNOWN_DRIVERS
+
+    @property
+    def alpha(self) -> float:
+        """Significance level matching the confidence level (0.05 for 95%)."""
+        return 1.0 - self.confidence
+
+
+def make_settings(
+    period_start: str | None = None,
+    period_end: str | None = None,
+    dimensions: Sequence[str] = (*Settings.dimensions, DEAL_SIZE_BAND),
+    min_n: int = 30,
+    deal_size_bands: Sequence[float] = Settings.band_edges,
+    confidence: float = 0.95,
+    reporting_currency: str = "USD",
+    drivers: Sequence[str] = KNOWN_DRIVERS,
+) -> Settings:
+    """Check the notebook's parameters; raise :class:`ParamsError` naming the first bad one."""
+    start = _date_param("period_start", period_start)
+    end = _date_param("period_end", period_end)
+    if start is not None and end is not None and end < start:
+        raise ParamsError(f"period_end {period_end!r} is before period_start {period_start!r}")
+    if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
+        raise ParamsError(f"min_n must be a whole number of at least 1, got {min_n!r}")
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0.5 <= confidence < 1:
+        raise ParamsError(f"confidence must be a number from 0.5 to below 1 (e.g. 0.95), got {confidence!r}")
+    currency = str(reporting_currency or "").strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise ParamsError(
+            f"reporting_currency must be a 3-letter code such as 'USD', got {reporting_currency!r}"
+        )
+    return Settings(
+        period_start=start,
+        period_end=end,
+        dimensions=_names_param("dimensions", dimensions, KNOWN_DIMENSIONS),
+        min_n=int(min_n),
+        band_edges=_edges_param(deal_size_bands),
+        confidence=float(confidence),
+        currency=currency,
+        drivers=_names_param("drivers", drivers, KNOWN_DRIVERS),
+    )
+
+
+def _date_param(name: str, value: str | None) -> pd.Timestamp | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return pd.Timestamp(str(value)).normalize()
+    except (ValueError, TypeError):
+        raise ParamsError(f"{name} must be an ISO date such as '2025-01-01', got {value!r}") from None
+
+
+def _names_param(name: str, values: Sequence[str], known: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(values, str):
+        raise ParamsError(f"{name} must be a list of names, got the single string {values!r}")
+    out: list[str] = []
+    for value in values:
+        if value not in known:
+            raise ParamsError(f"{name} has unknown entry {value!r}; choose from {', '.join(known)}")
+        if value not in out:
+            out.append(value)
+    return tuple(out)
+
+
+def _edges_param(edges: Sequence[float]) -> tuple[float, ...]:
+    if isinstance(edges, str):
+        raise ParamsError(f"deal_size_bands must be a list of numbers, got {edges!r}")
+    try:
+        values = tuple(float(e) for e in edges)
+    except (TypeError, ValueError):
+        raise ParamsError(f"deal_size_bands must be a list of numbers, got {list(edges)!r}") from None
+    if not values or any(not np.isfinite(v) or v <= 0 for v in values):
+        raise ParamsError(f"deal_size_bands must be positive numbers, got {list(edges)!r}")
+    if any(b <= a for a, b in itertools.pairwise(values)):
+        raise ParamsError(f"deal_size_bands must be in increasing order, got {list(edges)!r}")
+    return values
+
+
+@dataclass
+class Deals:
+    """Opportunities ready for win/loss analysis.
+
+    ``frame`` has one row per opportunity with the canonical columns plus
+    ``amount_rep`` (reporting currency), ``status`` ('won', 'lost', 'open' as of
+    ``as_of``, or 'out of scope'), ``in_period`` (closed within the period),
+    ``cycle_days``, ``deal_size_band``, ``ttc_days`` / ``ttc_closed`` (time to close,
+    open deals censored at ``as_of``) and ``quarter`` of close.
+    """
+
+    frame: pd.DataFrame
+    as_of: pd.Timestamp
+    currency: str
+    notes: list[str] = field(default_factory=list)
+    absent: tuple[str, ...] = ()
+
+    @property
+    def closed(self) -> pd.DataFrame:
+        """Deals closed (won or lost) within the period."""
+        return self.frame[self.frame["in_period"]]
+
+    @property
+    def open(self) -> pd.DataFrame:
+        """Deals open as of the report date."""
+        return self.frame[self.frame["status"] == "open"]
+
+    def has(self, column: str) -> bool:
+        """Whether ``column`` exists with at least one value (a dimension can be absent)."""
+        return column in self.frame and self.frame[column].notna().any()
+
+
+def prepare_deals(
+    opportunities: pd.DataFrame,
+    accounts: pd.DataFrame | None,
+    fx_rates: pd.DataFrame | None,
+    settings: Settings,
+) -> Deals:
+    """Build :class:`Deals` from canonical opportunities (plus accounts and fx rates when given)."""
+    _require(opportunities, ("opportunity_id", "created_date", "is_closed", "is_won"))
+    frame = opportunities.copy()
+    notes: list[str] = []
+    frame = _add_account_columns(frame, accounts, notes)
+    for col in (*TEXT_DIMENSIONS, "loss_reason"):
+        if col in frame:
+            frame[col] = one_spelling(frame[col])
+    frame["amount_rep"] = to_reporting(frame, fx_rates, settings.currency, notes)
+    as_of = _as_of(frame, settings)
+    frame = _status(frame, settings, as_of, notes)
+    frame["deal_size_band"] = size_bands(frame["amount_rep"], settings.band_edges, settings.currency)
+    absent = [c for c in TEXT_DIMENSIONS if c not in frame or frame[c].isna().all()]
+    if frame["amount_rep"].isna().all():
+        absent.append(DEAL_SIZE_BAND)
+    frame["competitor"] = _competitor_label(frame)
+    return Deals(frame=frame, as_of=as_of, currency=settings.currency, notes=notes, absent=tuple(absent))
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    for col in columns:
+        if col not in frame:
+            raise DataError(f"opportunities: column {col!r} is needed for the win/loss report but is missing")
+
+
+def one_spelling(values: pd.Series) -> pd.Series:
+    """Labels that differ only in case or spacing get their most frequent spelling."""
+    text = values.astype("str").str.strip().where(values.notna())
+    counts = text.value_counts()
+    if counts.empty:
+        return text
+    keys = counts.index.map(normalize_label)
+    first = pd.Series(counts.index, index=keys).groupby(level=0, sort=False).first()
+    mapping = dict(zip(counts.index, first.reindex(keys).to_numpy(), strict=True))
+    return text.map(mapping)
+
+
+def _add_account_columns(
+    frame: pd.DataFrame, accounts: pd.DataFrame | None, notes: list[str]
+) -> pd.DataFrame:
+    """Fill region, segment, industry, country from accounts where the deal lacks them."""
+    if "account_id" not in frame:
+        frame["account_id"] = pd.Series(np.nan, index=frame.index, dtype="str")
+    no_account = int(frame["account_id"].isna().sum())
+    if no_account:
+        notes.append(
+            f"{no_account:,} opportunities have no account; they count in every figure, "
+            "with account attributes taken from the opportunity itself"
+        )
+    if accounts is None or "account_id" not in accounts:
+        return frame
+    attrs = [c for c in ACCOUNT_COLUMNS if c in accounts]
+    lookup = accounts.drop_duplicates("account_id").set_index("account_id")[attrs]
+    for col in attrs:
+        from_account = frame["account_id"].map(lookup[col])
+        frame[col] = frame[col].fillna(from_account) if col in frame else from_account
+    return frame
+
+
+def to_reporting(
+    frame: pd.DataFrame, fx_rates: pd.DataFrame | None, currency: str, notes: list[str]
+) -> pd.Series:
+    """Deal amounts in the reporting currency via ``fx_rates`` (cross rates); NaN where unknown."""
+    if "amount" not in frame:
+        notes.append("opportunities have no amount column: amount-based figures are not available")
+        return pd.Series(np.nan, index=frame.index, dtype="float64")
+    amount = pd.to_numeric(frame["amount"], errors="coerce").astype("float64")
+    if "currency" not in frame or frame["currency"].isna().all():
+        notes.append(f"opportunities have no currency: amounts are taken to be in {currency}")
+        return amount
+    cur = frame["currency"].astype("str").str.strip().str.upper().where(frame["currency"].notna(), currency)
+    if fx_rates is None or fx_rates.empty:
+        rate = pd.Series(np.where(cur == currency, 1.0, np.nan), index=frame.index)
+    else:
+        rates = fx_rates.assign(code=fx_rates["currency"].astype("str").str.strip().str.upper())
+        rates = rates.drop_duplicates("code").set_index("code")["rate_to_reporting"].astype(float)
+        if currency not in rates.index:
+            if (cur != currency).any():
+                raise ParamsError(
+                    f"reporting_currency {currency!r} is not in fx_rates (it has: {', '.join(rates.index)})"
+                )
+            rates.loc[currency] = 1.0
+        rate = cur.map(rates / rates[currency])
+    unconverted = rate.isna() & amount.notna()
+    if unconverted.any():
+        codes = ", ".join(sorted(cur[unconverted].unique())[:5])
+        notes.append(
+            f"{int(unconverted.sum()):,} amounts in currencies without an fx rate to {currency} ({codes}) "
+            "are left out of amount-based figures"
+        )
+    return amount * rate
+
+
+def _as_of(frame: pd.DataFrame, settings: Settings) -> pd.Timestamp:
+    """The report date: period_end, else the latest created or close date of a closed deal."""
+    if settings.period_end is not None:
+        return settings.period_end
+    closed_dates = frame.loc[frame["is_closed"], "close_date"] if "close_date" in frame else pd.Series()
+    latest = pd.concat([frame["created_date"], closed_dates]).max()
+    if pd.isna(latest):
+        raise DataError("opportunities: no created_date or close_date is set, so there is no report date")
+    return pd.Timestamp(latest).normalize()
+
+
+def _status(frame: pd.DataFrame, settings: Settings, as_of: pd.Timestamp, notes: list[str]) -> pd.DataFrame:
+    """Status as of ``as_of``, closed-in-period flag, cycle length and time-to-close records."""
+    if "close_date" not in frame:
+        frame["close_date"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    created, close = frame["created_date"], frame["close_date"]
+    end_of_day = as_of + pd.Timedelta(days=1)
+    is_closed = frame["is_closed"].astype(bool)
+    undated = is_closed & close.isna()
+    closed_by = is_closed & (close < end_of_day)
+    if settings.period_start is None and settings.period_end is None:
+        closed_by = closed_by | undated
+    elif undated.any():
+        notes.append(f"{int(undated.sum()):,} closed deals have no close date and are left out of the period")
+    started = created.isna() | (created < end_of_day)
+    won = frame["is_won"].astype(bool)
+    still_open = started & ~closed_by & ~undated
+    status = np.select([closed_by & won, closed_by, still_open], ["won", "lost", "open"], "out of scope")
+    frame["status"] = pd.Series(status, index=frame.index, dtype="str")
+    in_period = frame["status"].isin(["won", "lost"])
+    if settings.period_start is not None:
+        in_period &= close >= settings.period_start
+    frame["in_period"] = in_period
+    frame["is_won"] = frame["status"].eq("won")
+    frame["cycle_days"] = (close - created).dt.days.where(in_period).astype("float64")
+    frame["quarter"] = close.dt.to_period("Q").astype("str").where(in_period)
+    return _time_to_close(frame, settings, as_of)
+
+
+def _time_to_close(frame: pd.DataFrame, settings: Settings, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Days from creation to close; open deals are censored at the report date."""
+    created = frame["created_date"]
+    cohort = frame["status"].isin(["won", "lost", "open"]) & created.notna()
+    if settings.period_start is not None:
+        cohort &= created >= settings.period_start
+    closed = frame["status"].isin(["won", "lost"]) & frame["close_date"].notna()
+    end = frame["close_date"].where(closed, as_of)
+    frame["ttc_days"] = (end - created).dt.days.where(cohort).astype("float64")
+    frame["ttc_closed"] = closed.where(cohort)
+    return frame
+
+
+def size_bands(amount: pd.Series, edges: Sequence[float], currency: str) -> pd.Series:
+    """Deal-size band labels from band edges, e.g. '< USD 10k', 'USD 10k–50k', '≥ USD 150k'."""
+    cuts = [-np.inf, *edges, np.inf]
+    short = [_short_amount(e) for e in edges]
+    labels = [f"< {currency} {short[0]}"]
+    labels += [f"{currency} {a}–{b}" for a, b in itertools.pairwise(short)]
+    labels.append(f"≥ {currency} {short[-1]}")
+    bands = pd.cut(amount, cuts, labels=labels, right=False)
+    labelled = bands.astype("object").where(amount.notna(), NO_AMOUNT)
+    return pd.Series(pd.Categorical(labelled, categories=[*labels, NO_AMOUNT]), index=amount.index)
+
+
+def _short_amount(value: float) -> str:
+    """10000 -> '10k', 1500000 -> '1.5M', 750 -> '750'."""
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if value >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def _competitor_label(frame: pd.DataFrame) -> pd.Series:
+    if "competitor" not in frame:
+        return pd.Series(np.nan, index=frame.index, dtype="str")
+    return frame["competitor"].fillna(NO_COMPETITOR)
