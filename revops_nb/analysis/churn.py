@@ -1,0 +1,377 @@
+"""Churn model: who will churn, how sure we are, and the ARR at risk.
+
+Two modes (see :mod:`revops_nb.analysis.churn_features`): a ``customers``
+snapshot with a churn flag, or observation dates built from subscription history.
+Three scikit-learn pipelines are compared on data they were not fitted on: a
+naive one-feature baseline (tenure), a logistic regression and gradient boosting.
+
+Validation is time-ordered in history mode: the test rows are the observation
+dates of the last ``horizon_days``, the validation rows the ``horizon_days``
+before them, and the models are fitted only on dates whose outcome was known
+before the validation window began (so no training label overlaps a later
+window). In snapshot mode the split is stratified and random. The validation
+rows pick the model (higher ROC AUC) and decide whether Platt calibration
+improves its probabilities; the test rows are used only to report.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
+
+from revops_nb.analysis.churn_features import DATE, KEY, ModelTable
+from revops_nb.analysis.churn_metrics import metric_table
+from revops_nb.errors import DataError, ParamsError
+
+MODES = ("auto", "snapshot", "history")
+HISTORY_TABLES = ("subscriptions",)
+NAIVE, LOGISTIC, BOOSTING = "naive baseline", "logistic regression", "gradient boosting"
+CANDIDATES = (LOGISTIC, BOOSTING)
+MIN_CHURNERS = 5
+TENURE_HINTS = ("tenure_days", "tenure_months", "tenure")
+
+
+# ---------------------------------------------------------------- threads
+
+
+def limited_threads(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``func`` with OpenMP capped at half the cores.
+
+    Gradient boosting's OpenMP threads spin while waiting; on a machine shared
+    with other report kernels (``revops-nb run --jobs``) using every core made
+    fitting an order of magnitude slower, so half the cores are left free.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with threadpool_limits(limits=max(1, (os.cpu_count() or 2) // 2), user_api="openmp"):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+# ---------------------------------------------------------------- parameters
+
+
+def choose_mode(mode: str, available: set[str] | list[str]) -> str:
+    """'history' when subscriptions are available (or asked for), else 'snapshot' from customers."""
+    if mode not in MODES:
+        raise ParamsError(f"parameter 'mode' must be one of {', '.join(MODES)}, got {mode!r}")
+    have = set(available)
+    if mode == "auto":
+        if "subscriptions" in have:
+            return "history"
+        if "customers" in have:
+            return "snapshot"
+        raise DataError(
+            "the churn model needs a subscriptions table (history) or a customers table (snapshot)"
+        )
+    needed = "subscriptions" if mode == "history" else "customers"
+    if needed not in have:
+        raise DataError(f"mode {mode!r} needs a {needed} table, which is not configured")
+    return mode
+
+
+def parse_as_of(value: str | None) -> pd.Timestamp | None:
+    """The 'as_of' parameter as a date, or None."""
+    if value is None:
+        return None
+    try:
+        return pd.Timestamp(value).normalize()
+    except (ValueError, TypeError) as exc:
+        raise ParamsError(f"parameter 'as_of' must be an ISO date like 2026-09-30, got {value!r}") from exc
+
+
+def check_params(test_share: float, n_bootstrap: int, min_n: int) -> None:
+    """Raise :class:`ParamsError` for out-of-range numeric parameters."""
+    if not 0.05 <= test_share <= 0.5:
+        raise ParamsError(f"parameter 'test_share' must be between 0.05 and 0.5, got {test_share}")
+    if n_bootstrap < 100:
+        raise ParamsError(f"parameter 'n_bootstrap' must be at least 100, got {n_bootstrap}")
+    if min_n < 1:
+        raise ParamsError(f"parameter 'min_n' must be at least 1, got {min_n}")
+
+
+def baseline_feature(table: ModelTable, requested: str | None = None) -> str | None:
+    """The naive model's single feature: ``requested``, else a tenure column, else None (no baseline)."""
+    if requested is not None:
+        if requested not in table.numeric:
+            shown = ", ".join(table.numeric)
+            raise ParamsError(
+                f"parameter 'baseline_feature' names {requested!r}, which is not a numeric feature (numeric: {shown})"
+            )
+        return requested
+    for hint in TENURE_HINTS:
+        if hint in table.numeric:
+            return hint
+    tenure = [c for c in table.numeric if "tenure" in c.lower()]
+    return tenure[0] if tenure else None
+
+
+# ---------------------------------------------------------------- pipelines
+
+
+def _numeric_steps(scale: bool) -> Pipeline:
+    steps = [("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True))]
+    if scale:
+        steps.append(("scale", StandardScaler()))
+    return Pipeline(steps)
+
+
+def _to_object(frame: pd.DataFrame) -> np.ndarray:
+    return frame.astype(object).where(frame.notna(), "(missing)").to_numpy()
+
+
+def logistic_pipeline(numeric: list[str], categorical: list[str]) -> Pipeline:
+    """Median-imputed, standardized numerics + one-hot categoricals -> logistic regression."""
+    cat = Pipeline(
+        [
+            ("text", FunctionTransformer(_to_object, feature_names_out="one-to-one")),
+            ("onehot", OneHotEncoder(handle_unknown="ignore", min_frequency=10)),
+        ]
+    )
+    pre = ColumnTransformer([("num", _numeric_steps(True), numeric), ("cat", cat, categorical)])
+    return Pipeline([("pre", pre), ("model", LogisticRegression(max_iter=2000))])
+
+
+def boosting_pipeline(numeric: list[str], categorical: list[str], seed: int = 0) -> Pipeline:
+    """Numerics as they are (NaN allowed) + ordinal-coded categoricals -> HistGradientBoosting."""
+    cat = Pipeline(
+        [
+            ("text", FunctionTransformer(_to_object, feature_names_out="one-to-one")),
+            (
+                "ordinal",
+                OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan, max_categories=200),
+            ),
+        ]
+    )
+    pre = ColumnTransformer([("num", "passthrough", numeric), ("cat", cat, categorical)])
+    mask = [False] * len(numeric) + [True] * len(categorical)
+    model = HistGradientBoostingClassifier(
+        learning_rate=0.05,
+        max_iter=200,
+        max_leaf_nodes=15,
+        min_samples_leaf=40,
+        l2_regularization=1.0,
+        categorical_features=mask if categorical else None,
+        early_stopping=False,
+        random_state=seed,
+    )
+    return Pipeline([("pre", pre), ("model", model)])
+
+
+def naive_pipeline(feature: str) -> Pipeline:
+    """Logistic regression on one feature (tenure): the bar a real model must clear."""
+    pre = ColumnTransformer([("num", _numeric_steps(True), [feature])])
+    return Pipeline([("pre", pre), ("model", LogisticRegression(max_iter=1000))])
+
+
+# ---------------------------------------------------------------- splits
+
+
+@dataclass
+class Split:
+    """Row positions of the fit, validation and test sets and how they were chosen."""
+
+    fit: np.ndarray
+    validation: np.ndarray
+    test: np.ndarray
+    description: str
+
+
+def time_split(table: ModelTable, horizon_days: int) -> Split:
+    """Test = the last ``horizon_days`` of observation dates; validation = the window before; fit = earlier.
+
+    Fit dates end ``horizon_days`` before the first validation date and
+    validation dates end ``horizon_days`` before the first test date, so every
+    label used to fit or select was known before the rows it is judged on.
+    """
+    dates = table.frame[DATE]
+    h = pd.Timedelta(days=horizon_days)
+    last = dates.max()
+    test_start = last - h + pd.Timedelta(days=1)
+    val_end = test_start - h
+    val_start = val_end - h + pd.Timedelta(days=1)
+    fit_end = val_start - h
+    test = np.flatnonzero(dates >= test_start)
+    validation = np.flatnonzero((dates >= val_start) & (dates <= val_end))
+    fit = np.flatnonzero(dates <= fit_end)
+    if len(fit) == 0 or len(validation) == 0:
+        raise DataError(
+            f"history too short for time-ordered validation: observation dates run "
+            f"{dates.min():%Y-%m-%d} to {last:%Y-%m-%d}, and fit, validation and test windows "
+            f"need about {4 * horizon_days} days; lower 'horizon_days' or use snapshot mode"
+        )
+    description = (
+        f"fitted on observation dates up to {fit_end:%Y-%m-%d}, model chosen and calibrated on "
+        f"{val_start:%Y-%m-%d} to {val_end:%Y-%m-%d}, tested on {test_start:%Y-%m-%d} to {last:%Y-%m-%d}"
+    )
+    return Split(fit, validation, test, description)
+
+
+def stratified_split(table: ModelTable, test_share: float, seed: int) -> Split:
+    """Stratified random split: ``test_share`` held out for testing, as much again for validation."""
+    idx = np.arange(len(table.frame))
+    y = table.y
+    rest, test = train_test_split(idx, test_size=test_share, stratify=y, random_state=seed)
+    share = test_share / (1 - test_share)
+    fit, validation = train_test_split(rest, test_size=share, stratify=y[rest], random_state=seed + 1)
+    description = (
+        f"a stratified random split: {len(fit):,} customers to fit, {len(validation):,} to choose "
+        f"and calibrate the model, {len(test):,} held out for testing"
+    )
+    return Split(np.sort(fit), np.sort(validation), np.sort(test), description)
+
+
+def make_split(table: ModelTable, horizon_days: int, test_share: float, seed: int) -> Split:
+    """Time-ordered split in history mode, stratified in snapshot mode; checks each part has churners."""
+    y = table.y
+    if y.sum() < 3 * MIN_CHURNERS or (1 - y).sum() < 3 * MIN_CHURNERS:
+        raise DataError(
+            f"churned has {int(y.sum())} churned and {int((1 - y).sum())} retained rows; "
+            f"the model needs at least {3 * MIN_CHURNERS} of each"
+        )
+    split = (
+        time_split(table, horizon_days)
+        if table.mode == "history"
+        else stratified_split(table, test_share, seed)
+    )
+    for name in ("fit", "validation", "test"):
+        part = y[getattr(split, name)]
+        if part.sum() < MIN_CHURNERS or (1 - part).sum() < MIN_CHURNERS:
+            raise DataError(
+                f"the {name} rows have {int(part.sum())} churned and {int((1 - part).sum())} retained; "
+                f"at least {MIN_CHURNERS} of each are needed"
+            )
+    return split
+
+
+# ---------------------------------------------------------------- calibration
+
+
+@dataclass
+class Calibrator:
+    """Platt scaling of a model's probabilities, fitted on validation rows."""
+
+    a: float = 1.0
+    b: float = 0.0
+    applied: bool = False
+    brier_raw: float = float("nan")
+    brier_calibrated: float = float("nan")
+
+    def __call__(self, p: np.ndarray) -> np.ndarray:
+        if not self.applied:
+            return np.asarray(p, dtype=float)
+        return 1.0 / (1.0 + np.exp(-(self.a * _logit(p) + self.b)))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
+    return np.log(q / (1 - q)).reshape(-1)
+
+
+def fit_calibrator(p_val: np.ndarray, y_val: np.ndarray, seed: int = 0) -> Calibrator:
+    """Platt scaling, applied only when its 5-fold cross-validated Brier score beats the raw one."""
+    x = _logit(p_val).reshape(-1, 1)
+    platt = LogisticRegression(C=1e6, max_iter=1000)
+    folds = StratifiedKFold(5, shuffle=True, random_state=seed)
+    p_cv = cross_val_predict(platt, x, y_val, cv=folds, method="predict_proba")[:, 1]
+    raw = float(np.mean((np.asarray(p_val) - y_val) ** 2))
+    calibrated = float(np.mean((p_cv - y_val) ** 2))
+    platt.fit(x, y_val)
+    return Calibrator(float(platt.coef_[0, 0]), float(platt.intercept_[0]), calibrated < raw, raw, calibrated)
+
+
+# ---------------------------------------------------------------- fitting
+
+
+@dataclass
+class ChurnModel:
+    """Fitted models, the chosen one, its calibration, and their scores on validation and test rows."""
+
+    table: ModelTable
+    split: Split
+    models: dict[str, Pipeline]
+    chosen: str
+    calibrator: Calibrator
+    baseline_feature: str | None
+    validation_auc: dict[str, float]
+    test_scores: dict[str, np.ndarray]
+    metrics: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def test_frame(self) -> pd.DataFrame:
+        return self.table.frame.iloc[self.split.test].reset_index(drop=True)
+
+    @property
+    def y_test(self) -> np.ndarray:
+        return self.table.y[self.split.test]
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """Churn probability of the chosen model (calibrated when that helped) for feature rows."""
+        raw = self.models[self.chosen].predict_proba(frame[self.table.features])[:, 1]
+        return self.calibrator(raw)
+
+    @property
+    def chosen_metrics(self) -> pd.Series:
+        return self.metrics.set_index("model").loc[self.chosen]
+
+
+@limited_threads
+def fit_models(
+    table: ModelTable,
+    horizon_days: int = 90,
+    test_share: float = 0.25,
+    baseline: str | None = None,
+    n_bootstrap: int = 1000,
+    seed: int = 42,
+) -> ChurnModel:
+    """Split, fit the baseline, logistic and boosting models, choose and calibrate, score the test rows."""
+    split = make_split(table, horizon_days, test_share, seed)
+    feature = baseline_feature(table, baseline)
+    X, y = table.frame, table.y
+    pipes: dict[str, Pipeline] = {}
+    if feature is not None:
+        pipes[NAIVE] = naive_pipeline(feature)
+    pipes[LOGISTIC] = logistic_pipeline(table.numeric, table.categorical)
+    pipes[BOOSTING] = boosting_pipeline(table.numeric, table.categorical, seed)
+    X_fit, y_fit = X.iloc[split.fit], y[split.fit]
+    for pipe in pipes.values():
+        pipe.fit(X_fit, y_fit)
+    X_val, y_val = X.iloc[split.validation], y[split.validation]
+    val_scores = {name: pipe.predict_proba(X_val)[:, 1] for name, pipe in pipes.items()}
+    val_auc = {name: _auc(y_val, s) for name, s in val_scores.items()}
+    chosen = max(CANDIDATES, key=lambda name: val_auc[name])
+    calibrator = fit_calibrator(val_scores[chosen], y_val, seed)
+    X_test = X.iloc[split.test]
+    test_scores = {name: pipe.predict_proba(X_test)[:, 1] for name, pipe in pipes.items()}
+    test_scores[chosen] = calibrator(test_scores[chosen])
+    groups = X_test[KEY].to_numpy()
+    metrics = metric_table(
+        y[split.test], test_scores, groups, NAIVE if feature else None, n_bootstrap, seed=seed
+    )
+    metrics["validation_auc"] = metrics["model"].map(val_auc)
+    metrics["chosen"] = metrics["model"] == chosen
+    notes = [] if feature else ["no tenure column: the naive baseline is omitted"]
+    return ChurnModel(table, split, pipes, chosen, calibrator, feature, val_auc, test_scores, metrics, notes)
+
+
+def _auc(y: np.ndarray, score: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, score))

@@ -1,0 +1,362 @@
+"""Modelling tables for the churn model: one row per customer (snapshot) or per customer and date (history).
+
+*History* mode turns subscription, usage, NPS and account tables into observation
+rows: every ``step_days`` a customer with an active subscription is observed, its
+features are computed only from data dated strictly before that date, and its
+label says whether it had no active subscription ``horizon_days`` later.
+*Snapshot* mode takes a ``customers`` table as it is, coercing text-in-numeric
+feature values and counting what could not be read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from revops_nb.data.coercion import to_number
+from revops_nb.errors import DataError, ParamsError
+
+KEY = "account_id"
+DATE = "observation_date"
+LABEL = "churned"
+USAGE_MONTHS = 3
+ACCOUNT_FEATURES = ("region", "segment", "industry", "country", "employees")
+USAGE_KEYS = (KEY, "period_start")
+
+
+@dataclass
+class ModelTable:
+    """Rows to model: features, label, key, optional observation date, ARR and how values were coerced."""
+
+    frame: pd.DataFrame
+    features: list[str]
+    numeric: list[str]
+    categorical: list[str]
+    mode: str
+    current: pd.DataFrame
+    coerced: dict[str, int] = field(default_factory=dict)
+    as_of: pd.Timestamp | None = None
+
+    @property
+    def y(self) -> np.ndarray:
+        """The churn label as 0/1 integers."""
+        return self.frame[LABEL].astype(int).to_numpy()
+
+
+# ---------------------------------------------------------------- snapshot
+
+
+def snapshot_table(customers: pd.DataFrame, features: list[str] | None = None) -> ModelTable:
+    """One row per customer; ``features`` default to every column but account_id and churned.
+
+    Text in a numeric-looking column is coerced to a number; values that cannot
+    be read become missing and are counted per column in ``coerced``.
+    """
+    for col in (KEY, LABEL):
+        if col not in customers.columns:
+            raise DataError(f"customers table: required column {col!r} is missing")
+    chosen = _snapshot_features(customers, features)
+    extra = ["arr"] if "arr" in customers.columns and "arr" not in chosen else []
+    frame = customers[[KEY, LABEL, *extra, *chosen]].copy()
+    unlabeled = frame[LABEL].isna()
+    if unlabeled.any():
+        frame = frame[~unlabeled].copy()
+    frame[LABEL] = frame[LABEL].astype(bool)
+    numeric, categorical, coerced = [], [], {}
+    for col in chosen:
+        kind, values, n_bad = _feature_kind(frame[col])
+        frame[col] = values
+        (numeric if kind == "number" else categorical).append(col)
+        if n_bad:
+            coerced[col] = n_bad
+    if unlabeled.any():
+        coerced[LABEL] = int(unlabeled.sum())
+    if "arr" not in frame:
+        frame["arr"] = np.nan
+    frame["arr"] = to_number(frame["arr"]).values.to_numpy()
+    frame = frame.reset_index(drop=True)
+    current = frame[~frame[LABEL]].reset_index(drop=True)
+    return ModelTable(frame, chosen, numeric, categorical, "snapshot", current, coerced)
+
+
+def _snapshot_features(customers: pd.DataFrame, features: list[str] | None) -> list[str]:
+    if features is None:
+        chosen = [c for c in customers.columns if c not in (KEY, LABEL)]
+    else:
+        unknown = [c for c in features if c not in customers.columns]
+        if unknown:
+            shown = ", ".join(map(str, customers.columns))
+            raise ParamsError(
+                f"parameter 'features' names {unknown[0]!r}, which is not a column of customers (it has: {shown})"
+            )
+        bad = [c for c in features if c in (KEY, LABEL)]
+        if bad:
+            raise ParamsError(f"parameter 'features' may not include {bad[0]!r} (the key or the label)")
+        chosen = list(dict.fromkeys(features))
+    chosen = [c for c in chosen if not pd.api.types.is_datetime64_any_dtype(customers[c])]
+    if not chosen:
+        raise ParamsError("parameter 'features' leaves no feature column in customers to model churn with")
+    return chosen
+
+
+def _feature_kind(series: pd.Series) -> tuple[str, pd.Series, int]:
+    """('number', coerced values, count unreadable) or ('category', text values, 0)."""
+    if pd.api.types.is_bool_dtype(series):
+        return "number", series.astype("float64"), 0
+    if pd.api.types.is_numeric_dtype(series):
+        return "number", series.astype("float64"), 0
+    result = to_number(series)
+    present = int(series.notna().sum())
+    readable = int(result.values.notna().sum())
+    if present and readable >= 0.5 * present:
+        return "number", result.values, result.n_bad
+    return "category", series.astype("str").where(series.notna(), np.nan), 0
+
+
+# ---------------------------------------------------------------- history
+
+
+def observation_dates(
+    first_start: pd.Timestamp, as_of: pd.Timestamp, horizon_days: int, step_days: int
+) -> pd.DatetimeIndex:
+    """Labeled dates every ``step_days`` back from ``as_of - horizon_days``, plus ``as_of`` (unlabeled).
+
+    The first date leaves ``horizon_days`` of history after ``first_start`` so
+    that early rows have some tenure and usage to describe them.
+    """
+    if horizon_days <= 0:
+        raise ParamsError(f"parameter 'horizon_days' must be a positive number of days, got {horizon_days}")
+    if step_days <= 0:
+        raise ParamsError(f"parameter 'step_days' must be a positive number of days, got {step_days}")
+    last = as_of - pd.Timedelta(days=horizon_days)
+    earliest = first_start + pd.Timedelta(days=horizon_days)
+    if last <= earliest:
+        raise DataError(
+            f"subscriptions span {first_start:%Y-%m-%d} to {as_of:%Y-%m-%d}: too short for a "
+            f"{horizon_days}-day horizon with history before it"
+        )
+    n = int((last - earliest).days // step_days) + 1
+    labeled = pd.DatetimeIndex([last - pd.Timedelta(days=step_days * k) for k in range(n)][::-1])
+    return labeled.append(pd.DatetimeIndex([as_of]))
+
+
+def data_end(tables: dict[str, pd.DataFrame | None]) -> pd.Timestamp:
+    """The latest date in subscriptions and NPS responses: the 'as of' date of the data."""
+    dates = []
+    subs = tables["subscriptions"]
+    for col in ("start_date", "end_date"):
+        if col in subs:
+            dates.append(subs[col].max())
+    nps = tables.get("nps_responses")
+    if nps is not None and "response_date" in nps:
+        dates.append(nps["response_date"].max())
+    valid = [d for d in dates if pd.notna(d)]
+    return pd.Timestamp(max(valid)).normalize()
+
+
+def history_table(
+    tables: dict[str, pd.DataFrame | None],
+    horizon_days: int = 90,
+    step_days: int = 30,
+    as_of: pd.Timestamp | None = None,
+) -> ModelTable:
+    """Observation rows from ``subscriptions`` (+ ``usage``, ``nps_responses``, ``accounts``, ``fx_rates``).
+
+    Features at date t use only rows dated before t: subscriptions started before
+    t, usage months that ended by t, NPS responses before t. The label is 1 when
+    a customer active at t has no active subscription at t + ``horizon_days``.
+    The last date, ``as_of``, is unlabeled: those rows are the customers to score.
+    """
+    subs = _subscriptions(tables["subscriptions"], tables.get("fx_rates"))
+    end = pd.Timestamp(as_of) if as_of is not None else data_end(tables)
+    dates = observation_dates(subs["start_date"].min(), end, horizon_days, step_days)
+    rows = _active_rows(subs, dates, horizon_days)
+    rows = _add_arr_change(rows, subs)
+    numeric = ["tenure_days", "arr", "arr_change_90d", "active_subscriptions"]
+    usage = tables.get("usage")
+    if usage is not None and len(usage):
+        rows, usage_cols = _add_usage(rows, usage)
+        numeric += usage_cols
+    nps = tables.get("nps_responses")
+    if nps is not None and len(nps) and "response_date" in nps:
+        rows = _add_nps(rows, nps)
+        numeric += ["last_nps", "days_since_nps"]
+    categorical: list[str] = []
+    accounts = tables.get("accounts")
+    if accounts is not None:
+        rows, num_acc, cat_acc = _add_accounts(rows, accounts)
+        numeric += num_acc
+        categorical += cat_acc
+    rows = rows.sort_values([DATE, KEY], kind="stable").reset_index(drop=True)
+    labeled = rows[rows[DATE] < end].reset_index(drop=True)
+    current = rows[rows[DATE] == end].drop(columns=[LABEL]).reset_index(drop=True)
+    labeled[LABEL] = labeled[LABEL].astype(bool)
+    return ModelTable(labeled, numeric + categorical, numeric, categorical, "history", current, as_of=end)
+
+
+def _subscriptions(subs: pd.DataFrame, fx: pd.DataFrame | None) -> pd.DataFrame:
+    """Subscriptions with start, end and ARR in the reporting currency (ARR from MRR x 12 when needed)."""
+    out = subs[[KEY, "start_date"]].copy()
+    out["end_date"] = subs.get("end_date", pd.NaT)
+    if "arr" in subs:
+        arr = subs["arr"].astype("float64")
+        if "mrr" in subs:
+            arr = arr.fillna(subs["mrr"].astype("float64") * 12)
+    elif "mrr" in subs:
+        arr = subs["mrr"].astype("float64") * 12
+    else:
+        arr = pd.Series(np.nan, index=subs.index)
+    if fx is not None and "currency" in subs:
+        rates = fx.set_index("currency")["rate_to_reporting"]
+        rate = subs["currency"].map(rates)
+        arr = arr * rate.where(subs["currency"].notna(), 1.0).astype("float64")
+    out["arr"] = arr.to_numpy()
+    out = out[out[KEY].notna() & out["start_date"].notna()]
+    if out.empty:
+        raise DataError("subscriptions table: no row has both an account_id and a start_date")
+    return out.reset_index(drop=True)
+
+
+def _active_matrix(subs: pd.DataFrame, dates: pd.DatetimeIndex) -> np.ndarray:
+    """[subscription, date] True when the subscription started before the date and had not ended."""
+    start = subs["start_date"].to_numpy()[:, None]
+    end = subs["end_date"].to_numpy()[:, None]
+    t = dates.to_numpy()[None, :]
+    return (start < t) & (np.isnat(end) | (end >= t))
+
+
+def _by_account(subs: pd.DataFrame, mask: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum ``values`` of subscriptions where ``mask`` per (account, date); plus the active count."""
+    codes, accounts = pd.factorize(subs[KEY])
+    n_acc, n_dates = len(accounts), mask.shape[1]
+    total = np.zeros((n_acc, n_dates))
+    count = np.zeros((n_acc, n_dates))
+    np.add.at(total, codes, np.where(mask, np.nan_to_num(values)[:, None], 0.0))
+    np.add.at(count, codes, mask.astype(float))
+    return total, count
+
+
+def _active_rows(subs: pd.DataFrame, dates: pd.DatetimeIndex, horizon_days: int) -> pd.DataFrame:
+    """One row per account active at each date, with tenure, ARR and the horizon label."""
+    accounts = pd.factorize(subs[KEY])[1]
+    arr_now, n_now = _by_account(subs, _active_matrix(subs, dates), subs["arr"].to_numpy())
+    later = dates + pd.Timedelta(days=horizon_days)
+    _, n_later = _by_account(subs, _active_matrix(subs, later), subs["arr"].to_numpy())
+    first = subs.groupby(KEY)["start_date"].min().reindex(accounts).to_numpy()
+    acc_idx, date_idx = np.nonzero(n_now > 0)
+    t = dates.to_numpy()[date_idx]
+    return pd.DataFrame(
+        {
+            KEY: np.asarray(accounts)[acc_idx],
+            DATE: t,
+            LABEL: n_later[acc_idx, date_idx] == 0,
+            "tenure_days": (t - first[acc_idx]) / np.timedelta64(1, "D"),
+            "arr": arr_now[acc_idx, date_idx],
+            "active_subscriptions": n_now[acc_idx, date_idx],
+        }
+    )
+
+
+def _add_arr_change(rows: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFrame:
+    """Relative ARR change over the 90 days before each date (missing for customers younger than that)."""
+    dates = pd.DatetimeIndex(rows[DATE].unique()).sort_values()
+    before = dates - pd.Timedelta(days=90)
+    arr_then, _ = _by_account(subs, _active_matrix(subs, before), subs["arr"].to_numpy())
+    accounts = pd.factorize(subs[KEY])[1]
+    acc_pos = pd.Index(accounts).get_indexer(rows[KEY])
+    date_pos = dates.get_indexer(rows[DATE])
+    then = arr_then[acc_pos, date_pos]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = np.where(then > 0, rows["arr"].to_numpy() / then - 1.0, np.nan)
+    rows = rows.copy()
+    rows["arr_change_90d"] = change
+    return rows
+
+
+def _usage_metrics(usage: pd.DataFrame) -> list[str]:
+    return [
+        c
+        for c in usage.columns
+        if c not in USAGE_KEYS
+        and pd.api.types.is_numeric_dtype(usage[c])
+        and not pd.api.types.is_bool_dtype(usage[c])
+    ]
+
+
+def _add_usage(rows: pd.DataFrame, usage: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Mean of each usage metric over the last 3 complete months before the date, and its trend.
+
+    A monthly usage row counts only once its month has ended (period_start + 1 month <= date),
+    so usage recorded during or after the observation month never leaks into its features.
+    ``<metric>_trend`` is last-3-months mean / the 3 months before - 1.
+    """
+    metrics = _usage_metrics(usage)
+    if not metrics:
+        return rows, []
+    u = usage[[KEY, "period_start", *metrics]].dropna(subset=[KEY, "period_start"])
+    month = u["period_start"].dt.to_period("M")
+    u = u.assign(_m=month.dt.year.to_numpy() * 12 + month.dt.month.to_numpy() - 1)
+    u = u.groupby([KEY, "_m"], as_index=False)[metrics].mean()
+    obs_month = rows[DATE].dt.to_period("M")
+    # the last month complete by date t is always the month before t's month
+    complete = obs_month.dt.year.to_numpy() * 12 + obs_month.dt.month.to_numpy() - 2
+    keys = rows[[KEY]].assign(_last=complete, _row=np.arange(len(rows)))
+    out = rows.copy()
+    cols = []
+    for lag_block, name in ((0, "level"), (USAGE_MONTHS, "prev")):
+        parts = []
+        for lag in range(USAGE_MONTHS):
+            shift = lag_block + lag
+            k = keys.assign(_m=keys["_last"] - shift)
+            parts.append(k.merge(u, on=[KEY, "_m"], how="left")[["_row", *metrics]])
+        block = pd.concat(parts).groupby("_row")[metrics].mean().reindex(np.arange(len(rows)))
+        for m in metrics:
+            out[f"_{name}_{m}"] = block[m].to_numpy()
+    for m in metrics:
+        level, prev = out.pop(f"_level_{m}"), out.pop(f"_prev_{m}")
+        out[f"{m}_3m"] = level
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[f"{m}_trend"] = np.where(prev > 0, level / prev - 1.0, np.nan)
+        cols += [f"{m}_3m", f"{m}_trend"]
+    return out, cols
+
+
+def _add_nps(rows: pd.DataFrame, nps: pd.DataFrame) -> pd.DataFrame:
+    """Last NPS score strictly before each date and the days since it (missing when none)."""
+    resp = nps[[KEY, "response_date", "score"]].dropna().sort_values("response_date", kind="stable")
+    left = rows[[KEY, DATE]].assign(_row=np.arange(len(rows))).sort_values(DATE, kind="stable")
+    merged = pd.merge_asof(
+        left,
+        resp.rename(columns={"response_date": "_resp"}),
+        left_on=DATE,
+        right_on="_resp",
+        by=KEY,
+        direction="backward",
+        allow_exact_matches=False,
+    ).set_index("_row")
+    merged = merged.reindex(np.arange(len(rows)))
+    out = rows.copy()
+    out["last_nps"] = merged["score"].to_numpy(dtype=float)
+    out["days_since_nps"] = ((merged[DATE] - merged["_resp"]).dt.days).to_numpy(dtype=float)
+    return out
+
+
+def _add_accounts(rows: pd.DataFrame, accounts: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Firmographics (region, segment, industry, country, employees), taken as undated attributes."""
+    cols = [c for c in ACCOUNT_FEATURES if c in accounts.columns]
+    if not cols:
+        return rows, [], []
+    attrs = accounts.drop_duplicates(KEY).set_index(KEY)[cols]
+    out = rows.copy()
+    numeric, categorical = [], []
+    for c in cols:
+        values = out[KEY].map(attrs[c])
+        if pd.api.types.is_numeric_dtype(attrs[c]):
+            out[c] = values.astype("float64")
+            numeric.append(c)
+        else:
+            out[c] = values.astype("str").where(values.notna(), np.nan)
+            categorical.append(c)
+    return out, numeric, categorical
