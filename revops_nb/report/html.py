@@ -25,8 +25,11 @@ def publishable(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     nb.metadata.pop("widgets", None)
     kept = []
     title_removed = False
+    failed = any(_status(c) == "failed" for c in nb.cells)
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
+        if failed and _status(cell) == "pending":
+            continue  # after a failure, sections that never ran are left out
         if "injected-parameters" in tags or "parameters" in tags or "papermill-error-cell-tag" in tags:
             continue
         cell.metadata.pop("papermill", None)
@@ -42,6 +45,10 @@ def publishable(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         kept.append(cell)
     nb.cells = kept
     return nb
+
+
+def _status(cell: nbformat.NotebookNode) -> str | None:
+    return cell.get("metadata", {}).get("papermill", {}).get("status")
 
 
 def _clean_output(output: nbformat.NotebookNode) -> nbformat.NotebookNode:

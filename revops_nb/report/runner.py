@@ -21,7 +21,7 @@ from revops_nb.report.execute import RunRequest, RunResult, run_report
 from revops_nb.report.index import write_index
 from revops_nb.report.notebook_params import read_param_specs
 from revops_nb.report.params import merge_params, parse_cli_param
-from revops_nb.report.registry import Report, discover
+from revops_nb.report.registry import ORDER, Report, discover
 
 
 @dataclass
@@ -61,7 +61,7 @@ def plan(options: RunOptions, log: TextIO) -> list[RunRequest]:
             print(line, file=log)
             continue
         runnable.append(report)
-    names = frozenset(available)
+    names = frozenset(available) | frozenset(ORDER)
     specs = {r.name: read_param_specs(r.notebook) for r in runnable}
     for item in options.cli_params:
         key = parse_cli_param(item)[0]
