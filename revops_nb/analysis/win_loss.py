@@ -167,7 +167,8 @@ def compare_to_rest(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
     """Each ranked (not flagged, not blank) value vs all other closed deals; Holm-adjusted p-values."""
     total_n, total_won = int(table["n"].sum()), int(table["won"].sum())
     tested = table[~table["flagged"] & ~table["value"].isin(UNTESTED_LABELS)]
-    cols = ["value", "n", "win_rate", "rest_n", "rest_rate", "p_value", "test", "significant", "direction"]
+    cols = ["value", "n", "win_rate", "ci_low", "ci_high", "rest_n", "rest_rate", "p_value", "test"]
+    cols += ["significant", "direction"]
     if len(table) < 2:
         return pd.DataFrame(columns=cols)
     rows = []
@@ -175,8 +176,20 @@ def compare_to_rest(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
         rest_n, rest_won = total_n - row.n, total_won - row.won
         result = stats.two_proportion_test(row.won, row.n, rest_won, rest_n)
         rest_rate = rest_won / rest_n if rest_n else float("nan")
-        rows.append((row.value, row.n, row.win_rate, rest_n, rest_rate, result.p_value, result.test))
-    out = pd.DataFrame(rows, columns=cols[:7])
+        rows.append(
+            (
+                row.value,
+                row.n,
+                row.win_rate,
+                row.ci_low,
+                row.ci_high,
+                rest_n,
+                rest_rate,
+                result.p_value,
+                result.test,
+            )
+        )
+    out = pd.DataFrame(rows, columns=cols[:9])
     if out.empty:
         return pd.DataFrame(columns=cols)
     finite = out["p_value"].notna()
