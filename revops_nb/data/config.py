@@ -63,7 +63,7 @@ class TableSource:
     def describe(self) -> str:
         """Short words for where the table comes from (no secrets)."""
         if self.path is not None:
-            return str(self.path)
+            return self.path.name
         if self.table is not None:
             return f"table {self.table}"
         return "SQL query"
