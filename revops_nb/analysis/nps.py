@@ -24,6 +24,7 @@ from revops_nb import stats
 from revops_nb.errors import DataError, ParamsError
 
 CATEGORIES = ("promoter", "passive", "detractor")
+ALL_SEGMENTS = "(all)"  # segment of every response when no accounts table gives one
 MIN_EVENTS = 5  # fewer churned (or retained) accounts than this: no test is attempted
 
 
@@ -189,16 +190,17 @@ def _in_period(
 
 
 def _attach_segment(frame: pd.DataFrame, dimension: str, accounts: pd.DataFrame | None) -> pd.DataFrame:
+    """Segment of each response from ``accounts``; '(all)' when no account table is loaded."""
     if dimension in frame:
         seg = frame[dimension]
-    elif accounts is not None and dimension in accounts:
+    elif accounts is None:
+        return frame.assign(segment=ALL_SEGMENTS)
+    elif dimension in accounts:
         lookup = accounts.drop_duplicates("account_id").set_index("account_id")[dimension]
         seg = frame["account_id"].map(lookup)
     else:
-        cols = ", ".join(map(str, accounts.columns)) if accounts is not None else "no accounts table"
-        raise ParamsError(
-            f"segment_dimension {dimension!r} is not a column of nps_responses or accounts ({cols})"
-        )
+        cols = ", ".join(map(str, accounts.columns))
+        raise ParamsError(f"segment_dimension {dimension!r} is not a column of the accounts table ({cols})")
     seg = seg.astype("object").where(seg.notna(), "(blank)").astype(str)
     return frame.assign(segment=seg.to_numpy())
 
@@ -742,15 +744,10 @@ def verdict(correlation: stats.TestResult, accounts: pd.DataFrame, params: NpsPa
             f"(needs at least {params.min_n} accounts and {MIN_EVENTS} churned and {MIN_EVENTS} retained)",
         )
     if not correlation.significant(params.alpha):
-        return Verdict("no evidence", f"rank correlation {correlation.statistic:+.3f} is not significant")
+        return Verdict("no evidence", "retention is not significantly related to score")
     if correlation.statistic > 0:
-        return Verdict(
-            "predicts",
-            f"higher scores go with better retention (rank correlation {correlation.statistic:+.3f})",
-        )
-    return Verdict(
-        "opposite", f"higher scores go with worse retention (rank correlation {correlation.statistic:+.3f})"
-    )
+        return Verdict("predicts", "higher scores go with better retention")
+    return Verdict("opposite", "higher scores go with worse retention")
 
 
 def quick_verdict(

@@ -118,6 +118,8 @@ def _nps_points(ax, labels: pd.Series, frame: pd.DataFrame, horizontal: bool) ->
 def segment_text(report: NpsReport) -> Markdown:
     """Whether the promoter/detractor mix differs across segments, tested."""
     dim = report.params.segment_dimension
+    if report.by_segment[dim].astype(str).eq(nps.ALL_SEGMENTS).all():
+        return charts.say("No accounts table is loaded, so NPS cannot be broken down by {dim}.", dim=dim)
     flagged = int(report.by_segment["flagged"].sum())
     text = tested_sentence(
         report.segment_test,

@@ -1,0 +1,334 @@
+"""Unit tests of the NPS-to-retention analysis (revops_nb.analysis.nps*)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from revops_nb import data, stats
+from revops_nb.analysis import nps, nps_charts, nps_summary
+from revops_nb.errors import DataError, ParamsError
+
+FIXTURE = Path(__file__).parent / "fixtures" / "nps" / "data.yaml"
+TABLES = ["nps_responses", "subscriptions", "customers", "accounts", "fx_rates"]
+
+
+@pytest.fixture(scope="module")
+def sample_tables() -> dict[str, pd.DataFrame]:
+    ds = data.load(TABLES, data_file=None)
+    return {name: ds[name] for name in TABLES}
+
+
+@pytest.fixture(scope="module")
+def report(sample_tables) -> nps_summary.NpsReport:
+    return nps_summary.analyse(nps.check_params(), **sample_tables)
+
+
+def D(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text)
+
+
+# ---------------------------------------------------------------- parameters
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"score_min": 10, "score_max": 0}, "score_min"),
+        ({"detractor_max": 11}, "detractor_max"),
+        ({"promoter_min": 0}, "promoter_min"),
+        ({"detractor_max": 8, "promoter_min": 7}, "detractor_max (8) must be below promoter_min (7)"),
+        ({"horizon_days": 0}, "horizon_days"),
+        ({"confidence": 1.5}, "confidence"),
+        ({"min_n": 0}, "min_n"),
+        ({"period_start": "last year"}, "period_start"),
+        ({"period_start": "2025-01-01", "period_end": "2024-01-01"}, "period_end"),
+        ({"segment_dimension": " "}, "segment_dimension"),
+    ],
+)
+def test_bad_parameters_raise_one_clear_sentence(kwargs, fragment):
+    with pytest.raises(ParamsError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+        nps.check_params(**kwargs)
+
+
+def test_csat_parameters_are_accepted_and_categorize():
+    params = nps.check_params(score_min=1, score_max=5, detractor_max=2, promoter_min=5)
+    cats = nps.categorize(pd.Series([1, 2, 3, 4, 5]), params).astype(str).tolist()
+    assert cats == ["detractor", "detractor", "passive", "passive", "promoter"]
+    assert params.alpha == pytest.approx(0.05)
+
+
+def test_unknown_segment_dimension_names_the_column(sample_tables):
+    params = nps.check_params(segment_dimension="tier")
+    with pytest.raises(ParamsError, match="segment_dimension 'tier'"):
+        nps.prepare_responses(sample_tables["nps_responses"], params, sample_tables["accounts"])
+
+
+# ---------------------------------------------------------------- preparing and linking (hand-made data)
+
+
+def _toy() -> tuple[pd.DataFrame, pd.DataFrame]:
+    responses = pd.DataFrame(
+        {
+            "response_id": ["r1", "r2", "r3", "r4", "r5", "r6", "r7"],
+            "account_id": ["a", "b", "c", "d", "a", "x", "b"],
+            "response_date": [D("2024-01-01")] * 4 + [D("2024-02-01"), D("2024-01-01"), D("2024-09-01")],
+            "score": [10, 3, 7, 11, 9, 5, 2],
+        }
+    )
+    subs = pd.DataFrame(
+        {
+            "account_id": ["a", "b", "c", "d"],
+            "start_date": [D("2023-01-01")] * 4,
+            # b churns 100 days after r2; c is active; d churned before its response date
+            "end_date": [pd.NaT, D("2024-04-10"), pd.NaT, D("2023-06-01")],
+            "arr": [1000.0, 2000.0, 3000.0, 4000.0],
+        }
+    )
+    return responses, subs
+
+
+def test_prepare_excludes_out_of_scale_and_out_of_period_rows_and_counts_them():
+    responses, _ = _toy()
+    params = nps.check_params(period_end="2024-06-30", segment_dimension="account_id")
+    prepared = nps.prepare_responses(responses, params)
+    assert sorted(prepared.frame["response_id"]) == ["r1", "r2", "r3", "r5", "r6"]
+    assert prepared.excluded == {"score missing or outside 0-10": 1, "response after period_end": 1}
+
+
+def test_link_from_subscriptions_ties_each_response_to_churn_within_horizon():
+    responses, subs = _toy()
+    params = nps.check_params(horizon_days=180, as_of="2024-12-31", segment_dimension="account_id")
+    linked = nps.link_outcomes(nps.prepare_responses(responses, params), params, subscriptions=subs)
+    by_id = linked.responses.set_index("response_id")
+    # r1, r5: a retained; r2: b churned 100 days later; r3: c retained; r7: after b churned
+    assert by_id.loc[["r1", "r2", "r3", "r5"], "linked"].all()
+    assert by_id.loc["r2", "churned"] and not by_id.loc[["r1", "r3", "r5"], "churned"].any()
+    assert linked.excluded == {
+        "account has no subscription": 1,
+        "response after the account churned": 1,  # r7 (r4, score 11, is out of scale)
+    }
+    assert linked.n_linked == 4
+    assert list(linked.accounts["response_id"]) == ["r1", "r2", "r3"]  # first linked response per account
+    assert by_id.loc["r2", "duration_days"] == 100 and by_id.loc["r2", "event"] == 1
+
+
+def test_responses_whose_horizon_is_not_over_are_excluded_and_counted():
+    responses, subs = _toy()
+    params = nps.check_params(horizon_days=365, as_of="2024-06-30", segment_dimension="account_id")
+    linked = nps.link_outcomes(nps.prepare_responses(responses, params), params, subscriptions=subs)
+    pending = [k for k in linked.excluded if k.startswith("outcome not yet known")]
+    # r2 is known (b churned within the horizon); r1, r3, r5 are too recent to know
+    assert len(pending) == 1 and linked.excluded[pending[0]] == 3
+    assert linked.responses.set_index("response_id").loc["r2", "linked"]
+
+
+def test_link_from_customers_snapshot_uses_the_churn_flag():
+    responses, _ = _toy()
+    customers = pd.DataFrame(
+        {"account_id": ["a", "b", "c"], "churned": [False, True, pd.NA], "arr": [1.0, 2.0, 3.0]}
+    )
+    customers["churned"] = customers["churned"].astype("boolean")
+    params = nps.check_params(segment_dimension="account_id")
+    linked = nps.link_outcomes(nps.prepare_responses(responses, params), params, customers=customers)
+    assert linked.mode == "customers"
+    assert linked.excluded == {"account not in customers": 1, "churn flag missing": 1}
+    by_id = linked.responses.set_index("response_id")
+    assert by_id.loc["r2", "churned"] and by_id.loc["r7", "churned"] and not by_id.loc["r1", "churned"]
+    assert nps.survival_by_category(linked.accounts, params) is None
+
+
+def test_linking_without_outcome_tables_is_a_data_error():
+    responses, _ = _toy()
+    params = nps.check_params(segment_dimension="account_id")
+    with pytest.raises(DataError, match="subscriptions table or a customers table"):
+        nps.link_outcomes(nps.prepare_responses(responses, params), params)
+
+
+def test_arr_comes_from_subscriptions_converted_with_fx_rates():
+    subs = pd.DataFrame(
+        {
+            "account_id": ["a", "a"],
+            "start_date": [D("2023-01-01"), D("2023-06-01")],
+            "end_date": [pd.NaT, pd.NaT],
+            "arr": [100.0, 50.0],
+            "currency": ["EUR", "EUR"],
+        }
+    )
+    fx = pd.DataFrame({"currency": ["EUR"], "rate_to_reporting": [2.0]})
+    history, _ = nps.account_history(subs, fx, D("2024-01-01"))
+    assert history.loc[0, "arr_now"] == pytest.approx(300.0)
+    assert not history.loc[0, "churned"]
+
+
+# ---------------------------------------------------------------- NPS and retention
+
+
+def test_nps_by_segment_matches_nps_score_and_flags_small_groups():
+    params = nps.check_params(min_n=5)
+    frame = pd.DataFrame({"segment": ["A"] * 10 + ["B"] * 3, "score": [10] * 6 + [0] * 4 + [9, 9, 9]})
+    table = nps.nps_by(frame, "segment", params)
+    a = table.set_index("segment").loc["A"]
+    expected = stats.nps_score(frame["score"][:10])
+    assert a["nps"] == pytest.approx(20.0) == pytest.approx(expected.nps)
+    assert a["ci_low"] == pytest.approx(expected.ci_low)
+    assert table["flagged"].tolist() == [False, True]
+
+
+def test_retention_by_category_counts_rates_and_intervals():
+    params = nps.check_params(min_n=3)
+    accounts = pd.DataFrame(
+        {
+            "category": ["promoter"] * 4 + ["detractor"] * 4 + ["passive"] * 2,
+            "retained": [True, True, True, False, True, False, False, False, True, True],
+            "arr": [10.0, 10.0, 10.0, 30.0, 100.0, 100.0, 100.0, 100.0, 5.0, 5.0],
+        }
+    )
+    table = nps.retention_by_category(accounts, params).set_index("category")
+    assert table.loc["promoter", "logo_retention"] == pytest.approx(0.75)
+    assert table.loc["promoter", "arr_retention"] == pytest.approx(0.5)
+    low, high = stats.wilson_interval(1, 4)
+    assert table.loc["detractor", "ci_low"] == pytest.approx(float(low))
+    assert table.loc["detractor", "ci_high"] == pytest.approx(float(high))
+    assert table.loc["passive", "flagged"] and not table.loc["promoter", "flagged"]
+    assert table.loc["promoter", "arr_ci_low"] <= 0.5 <= table.loc["promoter", "arr_ci_high"]
+
+
+def test_churn_regression_recovers_a_known_odds_ratio():
+    rng = np.random.default_rng(3)
+    n = 4000
+    score = rng.integers(0, 11, n).astype(float)
+    segment = rng.choice(["SMB", "Ent"], n)
+    logit = 0.5 - 0.3 * score + np.where(segment == "Ent", 0.5, 0.0)
+    churned = rng.random(n) < 1 / (1 + np.exp(-logit))
+    accounts = pd.DataFrame(
+        {"score": score, "segment": segment, "arr": rng.lognormal(10, 1, n), "churned": churned}
+    )
+    fit = nps.churn_regression(accounts, nps.check_params())
+    assert fit.ci_low < np.exp(-0.3) < fit.ci_high
+    assert fit.controls == ("segment", "log ARR")
+
+
+def test_churn_regression_declines_with_too_few_events():
+    accounts = pd.DataFrame(
+        {"score": [1.0, 5, 9, 10], "segment": "A", "arr": 1.0, "churned": [True, False, False, False]}
+    )
+    fit = nps.churn_regression(accounts, nps.check_params())
+    assert np.isnan(fit.odds_ratio) and "too few" in fit.note
+
+
+# ---------------------------------------------------------------- verdict
+
+
+def test_sample_verdict_is_predicts_and_figures_agree_with_tables(report):
+    figures = nps_summary.key_figures(report)
+    assert figures["verdict"] == "predicts"
+    assert figures["spearman_score_retention"] > 0 and figures["spearman_p"] < 0.05
+    assert figures["odds_ratio_per_point"] < 1 and figures["logrank_p"] < 0.05
+    table = nps_summary.main_tables(report)["retention_by_category"].set_index("category")
+    for cat in nps.CATEGORIES:
+        assert figures[f"retention_{cat}s"] == table.loc[cat, "logo_retention"]
+        assert figures[f"retention_{cat}s_ci_low"] == table.loc[cat, "ci_low"]
+    assert figures["retention_promoters"] > figures["retention_detractors"]
+    overall = stats.nps_score(report.responses.frame["score"])
+    assert figures["nps"] == pytest.approx(overall.nps)
+    assert figures["n_linked"] + sum(report.linked.excluded.values()) == figures["n_responses"]
+
+
+def test_reversed_relationship_gives_opposite(sample_tables):
+    flipped = sample_tables["nps_responses"].assign(score=lambda f: 10 - f["score"])
+    verdict = nps.quick_verdict(flipped, nps.check_params(), sample_tables["subscriptions"])
+    assert verdict.label == "opposite"
+
+
+def test_shuffled_scores_rarely_give_a_verdict(sample_tables):
+    params = nps.check_params()
+    responses = sample_tables["nps_responses"]
+    labels = []
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        shuffled = responses.assign(score=rng.permutation(responses["score"].to_numpy()))
+        labels.append(nps.quick_verdict(shuffled, params, sample_tables["subscriptions"]).label)
+    false_positives = sum(label != "no evidence" for label in labels)
+    # at alpha 0.05, P(4 or more of 20 false positives) is under 2%
+    assert false_positives <= 3, labels
+
+
+def test_small_samples_get_no_evidence_with_the_reason(sample_tables):
+    params = nps.check_params()
+    few = sample_tables["nps_responses"].head(40)
+    verdict = nps.quick_verdict(few, params, sample_tables["subscriptions"])
+    assert verdict.label == "no evidence" and "too little data" in verdict.reason
+
+
+def test_csat_fixture_runs_end_to_end_and_predicts():
+    ds = data.load(TABLES, data_file=FIXTURE)
+    params = nps.check_params(score_min=1, score_max=5, detractor_max=2, promoter_min=5)
+    tables = {name: ds.get(name) for name in TABLES if name != "nps_responses"}
+    rep = nps_summary.analyse(params, ds["nps_responses"], **tables)
+    assert rep.verdict.label == "predicts"
+    assert rep.distribution["score"].tolist() == [1, 2, 3, 4, 5]
+    assert rep.distribution["responses"].sum() == rep.overall.n
+    assert rep.retention.set_index("category").loc["detractor", "flagged"]  # 25 accounts < min_n
+
+
+# ---------------------------------------------------------------- words and charts
+
+
+def test_summary_claims_a_difference_only_when_the_test_holds(sample_tables):
+    rng = np.random.default_rng(11)
+    responses = sample_tables["nps_responses"]
+    shuffled = responses.assign(score=rng.permutation(responses["score"].to_numpy()))
+    rep = nps_summary.analyse(
+        nps.check_params(), shuffled, sample_tables["subscriptions"], accounts=sample_tables["accounts"]
+    )
+    text = " ".join(nps_summary.summary_lines(rep))
+    assert rep.verdict.label == "no evidence"
+    assert "no evidence that sentiment predicts retention" in text
+    assert ("points higher" in text) == rep.contrast.test.significant(0.05)
+
+
+def test_summary_states_intervals_and_sizes(report):
+    lines = nps_summary.summary_lines(report)
+    assert lines[0].startswith("**Verdict: sentiment predicts retention here.**")
+    assert "95% CI" in lines[1] and f"{report.overall.n:,} responses" in lines[1]
+    assert "n=" in lines[2] and "two-proportion" in lines[2]
+
+
+def test_arr_at_risk_sums_active_detractor_accounts(report):
+    customers = report.linked.customers
+    latest = report.linked.responses.drop_duplicates("account_id", keep="last").set_index("account_id")[
+        "category"
+    ]
+    active = customers[~customers["churned"]]
+    expected = active.loc[active["account_id"].map(latest) == "detractor", "arr"].sum()
+    assert report.at_risk.arr == pytest.approx(expected) and report.at_risk.arr > 0
+    assert (
+        report.at_risk.expected_loss_low <= report.at_risk.expected_loss <= report.at_risk.expected_loss_high
+    )
+
+
+def test_charts_have_titles_and_labelled_axes(report):
+    figures = [
+        nps_charts.nps_segment_figure(report),
+        nps_charts.nps_quarter_figure(report),
+        nps_charts.distribution_figure(report),
+        nps_charts.retention_figure(report),
+        nps_charts.score_retention_figure(report),
+        nps_charts.survival_figure(report),
+    ]
+    for fig in figures:
+        ax = fig.axes[0]
+        assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+
+
+def test_segment_names_from_the_data_are_escaped(sample_tables):
+    accounts = sample_tables["accounts"].assign(segment="<script>x</script>")
+    rep = nps_summary.analyse(
+        nps.check_params(), sample_tables["nps_responses"], sample_tables["subscriptions"], accounts=accounts
+    )
+    html = nps_charts.nps_table(rep.by_segment).data
+    assert "<script>" not in html and "&lt;script&gt;" in html
