@@ -1,0 +1,418 @@
+"""Inputs of the market report: parameters, currency conversion, deals, periods and subscriptions.
+
+Everything here turns the loaded tables into tidy frames in the reporting
+currency, restricted to the analysis window and the chosen regions, so the
+growth and metric modules only aggregate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from revops_nb.errors import DataError, ParamsError
+
+GRAINS: dict[str, tuple[str, int]] = {"month": ("M", 12), "quarter": ("Q", 4), "year": ("Y", 1)}
+BLANK = "(blank)"
+REGION = "region"
+SEGMENT = "segment"
+
+
+@dataclass(frozen=True)
+class MarketParams:
+    """Validated parameters of the market report."""
+
+    period_start: pd.Timestamp | None
+    period_end: pd.Timestamp | None
+    grain: str
+    dimensions: tuple[str, ...]
+    currency: str
+    min_n: int
+    regions: tuple[str, ...]
+    confidence: float
+
+    @property
+    def freq(self) -> str:
+        """Pandas period frequency of the grain."""
+        return GRAINS[self.grain][0]
+
+    @property
+    def periods_per_year(self) -> int:
+        """How many periods make a year (12, 4 or 1)."""
+        return GRAINS[self.grain][1]
+
+    @property
+    def breakdown(self) -> str:
+        """The dimension crossed with region in the heatmap: the first non-region one, else segment."""
+        return next((d for d in self.dimensions if d != REGION), SEGMENT)
+
+
+def market_params(
+    period_start: str | None = None,
+    period_end: str | None = None,
+    grain: str = "quarter",
+    dimensions: Sequence[str] = (REGION, SEGMENT),
+    currency: str = "USD",
+    min_n: int = 30,
+    regions: Sequence[str] = (),
+    confidence: float = 0.95,
+) -> MarketParams:
+    """Check the notebook's parameters; raises :class:`ParamsError` naming the bad one."""
+    start = _param_date("period_start", period_start)
+    end = _param_date("period_end", period_end)
+    if start is not None and end is not None and start > end:
+        raise ParamsError(f"period_start {period_start!r} is after period_end {period_end!r}")
+    grain_key = str(grain).strip().lower()
+    if grain_key not in GRAINS:
+        raise ParamsError(f"grain must be one of {', '.join(GRAINS)}; got {grain!r}")
+    dims = _param_names("dimensions", dimensions)
+    if not dims:
+        raise ParamsError("dimensions must name at least one column, e.g. ['region', 'segment']")
+    code = str(currency).strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise ParamsError(f"currency must be a three-letter currency code such as 'USD'; got {currency!r}")
+    if isinstance(min_n, bool) or not isinstance(min_n, int | np.integer) or min_n < 1:
+        raise ParamsError(f"min_n must be a whole number of at least 1; got {min_n!r}")
+    if not isinstance(confidence, float | int) or not 0.5 <= float(confidence) < 1:
+        raise ParamsError(f"confidence must be between 0.5 and 1 (e.g. 0.95); got {confidence!r}")
+    return MarketParams(
+        start, end, grain_key, dims, code, int(min_n), _param_names("regions", regions), float(confidence)
+    )
+
+
+def _param_date(name: str, value: str | None) -> pd.Timestamp | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return pd.Timestamp(value).normalize()
+    except (ValueError, TypeError):
+        raise ParamsError(f"{name} must be an ISO date such as '2025-01-01'; got {value!r}") from None
+
+
+def _param_names(name: str, values: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(values, str) or not isinstance(values, Sequence):
+        raise ParamsError(f"{name} must be a list of names; got {values!r}")
+    out: list[str] = []
+    for value in values:
+        if not isinstance(value, str) or not value.strip():
+            raise ParamsError(f"{name} must hold non-empty text values; got {value!r}")
+        if value.strip() in out:
+            raise ParamsError(f"{name} lists {value.strip()!r} twice")
+        out.append(value.strip())
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- currency
+
+
+def conversion_rates(fx_rates: pd.DataFrame | None, currency: str) -> pd.Series | None:
+    """Multiplier into ``currency`` per currency code, or None without an fx table.
+
+    When the reporting currency itself has a rate, every rate is divided by it, so a
+    table quoted in USD also converts into EUR; otherwise the rates are taken as given.
+    """
+    if fx_rates is None:
+        return None
+    codes = fx_rates["currency"].astype("str").str.strip().str.upper()
+    rates = pd.Series(pd.to_numeric(fx_rates["rate_to_reporting"]).to_numpy(float), index=codes.to_numpy())
+    bad = rates[~(np.isfinite(rates) & (rates > 0))]
+    if len(bad):
+        raise DataError(f"fx_rates: the rate of currency {bad.index[0]!r} must be a positive number")
+    rates = rates[~rates.index.duplicated()]
+    if currency in rates.index:
+        rates = rates / rates[currency]
+    rates[currency] = 1.0
+    return rates
+
+
+def to_reporting(
+    amount: pd.Series,
+    currencies: pd.Series | None,
+    rates: pd.Series | None,
+    reporting: str,
+    table: str,
+) -> pd.Series:
+    """``amount`` converted into the reporting currency; blank currency means already in it.
+
+    Raises :class:`DataError` naming the first currency that has no rate.
+    """
+    values = pd.to_numeric(amount).astype(float)
+    if currencies is None:
+        return values
+    codes = currencies.astype("str").str.strip().str.upper()
+    codes = codes.where(codes.notna() & (codes != ""), reporting)
+    used = codes[values.notna()]
+    if rates is None:
+        foreign = used[used != reporting]
+        if len(foreign):
+            raise DataError(
+                f"{table} has amounts in {foreign.iloc[0]} ({len(foreign):,} rows) but no fx_rates table "
+                f"is configured to convert them into the reporting currency {reporting}"
+            )
+        return values
+    missing = used[~used.isin(rates.index)]
+    if len(missing):
+        code = missing.iloc[0]
+        count = int((missing == code).sum())
+        raise DataError(
+            f"fx_rates has no rate for currency {code!r}, used by {count:,} row(s) of {table}; "
+            f"add a row for {code} to fx_rates"
+        )
+    return values * codes.map(rates).astype(float)
+
+
+# ---------------------------------------------------------------- dimensions
+
+
+def account_dimensions(
+    accounts: pd.DataFrame | None, opportunities: pd.DataFrame, columns: Sequence[str]
+) -> pd.DataFrame:
+    """One row per account_id with ``columns``: from accounts, else the account's latest opportunity."""
+    parts = []
+    if accounts is not None and "account_id" in accounts:
+        have = [c for c in columns if c in accounts]
+        parts.append(accounts[["account_id", *have]].dropna(subset=["account_id"]))
+    if "account_id" in opportunities:
+        have = [c for c in columns if c in opportunities]
+        latest = opportunities.sort_values("created_date", kind="stable")
+        parts.append(latest[["account_id", *have]].dropna(subset=["account_id"]))
+    if not parts:
+        return pd.DataFrame(columns=["account_id", *columns]).set_index("account_id")
+    out = None
+    for part in parts:
+        frame = part.drop_duplicates("account_id", keep="last").set_index("account_id")
+        frame = frame.reindex(columns=list(columns))
+        out = frame if out is None else out.combine_first(frame.reindex(columns=list(columns)))
+    return out
+
+
+def with_dimensions(frame: pd.DataFrame, by_account: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``frame`` with each of ``columns`` filled from the account where blank; still-blank -> '(blank)'."""
+    frame = frame.copy()
+    ids = frame["account_id"] if "account_id" in frame else pd.Series(np.nan, index=frame.index)
+    for col in columns:
+        own = frame[col].astype("str") if col in frame else pd.Series(np.nan, index=frame.index, dtype="str")
+        from_account = ids.map(by_account[col]) if col in by_account else np.nan
+        own = own.where(own.notna() & (own.str.strip() != ""), from_account)
+        frame[col] = own.fillna(BLANK).astype("str")
+    return frame
+
+
+def check_dimensions(
+    params: MarketParams, opportunities: pd.DataFrame, accounts: pd.DataFrame | None
+) -> None:
+    """Every dimension (and region) must be a column of opportunities or accounts."""
+    available = set(opportunities.columns) | (set(accounts.columns) if accounts is not None else set())
+    if REGION not in available:
+        raise DataError(
+            "the market report needs a 'region' column in opportunities or accounts; neither has one"
+        )
+    for dim in params.dimensions:
+        if dim not in available and dim != SEGMENT:
+            shown = ", ".join(sorted(c for c in available if not c.endswith(("_id", "_date"))))
+            raise ParamsError(
+                f"dimensions names {dim!r}, which is not a column of opportunities or accounts ({shown})"
+            )
+
+
+def select_regions(regions: pd.Series, wanted: Sequence[str]) -> tuple[pd.Series, tuple[str, ...]]:
+    """Boolean mask of rows in ``wanted`` regions (case-insensitive; empty = all) and their spellings."""
+    if not wanted:
+        return pd.Series(True, index=regions.index), ()
+    known = {r.casefold(): r for r in regions.dropna().unique()}
+    chosen = []
+    for name in wanted:
+        if name.casefold() not in known:
+            raise ParamsError(
+                f"regions lists {name!r}, which is not a region in the data ({', '.join(sorted(known.values()))})"
+            )
+        chosen.append(known[name.casefold()])
+    return regions.isin(chosen), tuple(chosen)
+
+
+# ---------------------------------------------------------------- periods
+
+
+@dataclass(frozen=True)
+class Window:
+    """The whole periods analysed, and the comparison windows built from them."""
+
+    periods: pd.PeriodIndex
+    as_of: pd.Timestamp
+    grain: str
+    periods_per_year: int
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return self.periods[0].start_time
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return self.periods[-1].end_time.normalize()
+
+    @property
+    def has_year_on_year(self) -> bool:
+        """Two non-overlapping twelve-month windows fit in the periods."""
+        return len(self.periods) >= 2 * self.periods_per_year
+
+    @property
+    def current(self) -> pd.PeriodIndex:
+        """The last twelve months (in periods)."""
+        return self.periods[-self.periods_per_year :]
+
+    @property
+    def base(self) -> pd.PeriodIndex:
+        """The twelve months before :attr:`current`."""
+        k = self.periods_per_year
+        return self.periods[-2 * k : -k]
+
+    @property
+    def first_year(self) -> pd.PeriodIndex:
+        """The first twelve months, the base of the CAGR."""
+        return self.periods[: self.periods_per_year]
+
+    @property
+    def cagr_years(self) -> float:
+        """Years between the first and the last twelve-month window."""
+        return (len(self.periods) - self.periods_per_year) / self.periods_per_year
+
+    def describe(self) -> str:
+        """'Whole quarters 2023Q1 to 2026Q3 (data up to 2026-09-30)' in words."""
+        span = (
+            label(self.periods[0])
+            if len(self.periods) == 1
+            else f"{label(self.periods[0])} to {label(self.periods[-1])}"
+        )
+        return f"{len(self.periods)} whole {self.grain}s, {span} (data up to {self.as_of:%Y-%m-%d})"
+
+
+def label(period: pd.Period | pd.PeriodIndex) -> str:
+    """'2026Q3', '2026-09', '2026'; a span of several periods as 'first–last'."""
+    if isinstance(period, pd.PeriodIndex):
+        if len(period) == 0:
+            return "–"
+        return str(period[0]) if len(period) == 1 else f"{period[0]}–{period[-1]}"
+    return str(period)
+
+
+def data_as_of(opportunities: pd.DataFrame) -> pd.Timestamp:
+    """Latest date the opportunities speak for: a closing of a closed deal or a creation."""
+    closed = opportunities.loc[opportunities["is_closed"].astype(bool), "close_date"]
+    latest = pd.concat([closed, opportunities["created_date"]]).max()
+    if pd.isna(latest):
+        raise DataError("opportunities: no created_date or close_date is set, so no period can be analysed")
+    return pd.Timestamp(latest).normalize()
+
+
+def analysis_window(params: MarketParams, won_close: pd.Series, as_of: pd.Timestamp) -> Window:
+    """Whole periods between the parameters (or the data's first booking and its as-of date).
+
+    A period only partly covered by ``period_start``/``period_end`` or by the data is left out.
+    """
+    freq, notes = params.freq, []
+    if params.period_start is not None:
+        first = pd.Period(params.period_start, freq)
+        if params.period_start > first.start_time:
+            first += 1
+    else:
+        if won_close.dropna().empty:
+            raise DataError(
+                "opportunities: no won deal has a close_date, so there are no bookings to analyse"
+            )
+        first = pd.Period(won_close.min(), freq)
+    latest = pd.Period(as_of, freq)
+    if as_of < latest.end_time.normalize():
+        notes.append(
+            f"{latest} is left out: the data ends on {as_of:%Y-%m-%d}, before the {params.grain} ends"
+        )
+        latest -= 1
+    last = latest
+    if params.period_end is not None:
+        wanted = pd.Period(params.period_end, freq)
+        if params.period_end < wanted.end_time.normalize():
+            wanted -= 1
+        if wanted > latest:
+            notes.append(f"period_end is after the data ends; the analysis stops at {latest}")
+        last = min(wanted, latest)
+    if last < first:
+        raise ParamsError(
+            f"no whole {params.grain} lies between {first.start_time:%Y-%m-%d} and "
+            f"{last.end_time:%Y-%m-%d}; widen period_start/period_end or use a shorter grain"
+        )
+    periods = pd.period_range(first, last, freq=freq)
+    return Window(periods, as_of, params.grain, params.periods_per_year, tuple(notes))
+
+
+# ---------------------------------------------------------------- frames
+
+
+def prepare_deals(
+    opportunities: pd.DataFrame,
+    accounts: pd.DataFrame | None,
+    rates: pd.Series | None,
+    params: MarketParams,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Opportunities with dimensions, amount in the reporting currency and the closing period.
+
+    Returns the frame (all rows, any period) and notes on what was left out.
+    """
+    check_dimensions(params, opportunities, accounts)
+    columns = list(dict.fromkeys([REGION, SEGMENT, *params.dimensions]))
+    by_account = account_dimensions(accounts, opportunities, columns)
+    frame = with_dimensions(opportunities, by_account, columns)
+    currencies = frame.get("currency")
+    amount = frame["amount"] if "amount" in frame else pd.Series(np.nan, index=frame.index)
+    frame["amount"] = to_reporting(amount, currencies, rates, params.currency, "opportunities").to_numpy()
+    frame["is_won"] = frame["is_won"].astype(bool)
+    frame["is_closed"] = frame["is_closed"].astype(bool)
+    if "close_date" not in frame:
+        frame["close_date"] = pd.NaT
+    notes = []
+    won = frame["is_won"]
+    no_date = won & frame["close_date"].isna()
+    if no_date.any():
+        notes.append(f"{int(no_date.sum()):,} won deal(s) have no close_date and are left out of bookings")
+    no_amount = won & frame["close_date"].notna() & frame["amount"].isna()
+    if no_amount.any():
+        notes.append(
+            f"{int(no_amount.sum()):,} won deal(s) have no amount and are left out of bookings and deal size"
+        )
+    frame["period"] = frame["close_date"].dt.to_period(params.freq)
+    return frame, notes
+
+
+def bookings_frame(deals: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """Won deals with an amount that closed in the window."""
+    keep = deals["is_won"] & deals["amount"].notna() & deals["period"].isin(window.periods)
+    return deals[keep]
+
+
+def closed_frame(deals: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """Closed deals (won or lost) that closed in the window."""
+    return deals[deals["is_closed"] & deals["period"].isin(window.periods)]
+
+
+def prepare_subscriptions(
+    subscriptions: pd.DataFrame,
+    by_account: pd.DataFrame,
+    rates: pd.Series | None,
+    params: MarketParams,
+) -> pd.DataFrame:
+    """Subscriptions with dimensions from their account and ARR in the reporting currency (NaN if unknown)."""
+    columns = list(dict.fromkeys([REGION, SEGMENT, *params.dimensions]))
+    frame = with_dimensions(subscriptions, by_account, columns)
+    if "arr" in frame:
+        arr = frame["arr"]
+    elif "mrr" in frame:
+        arr = pd.to_numeric(frame["mrr"]) * 12
+    else:
+        arr = pd.Series(np.nan, index=frame.index)
+    currencies = frame.get("currency")
+    frame["arr"] = to_reporting(arr, currencies, rates, params.currency, "subscriptions").to_numpy()
+    if "end_date" not in frame:
+        frame["end_date"] = pd.NaT
+    return frame

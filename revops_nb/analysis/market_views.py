@@ -1,0 +1,447 @@
+"""Words and tables of the market report, built only from a :class:`MarketResult`.
+
+Every sentence states a number with its interval and base, and claims a
+difference only where the test behind it holds. Text from the data (region
+names) is HTML-escaped here; tables go through :func:`revops_nb.charts.table`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from IPython.display import HTML
+
+from revops_nb import charts
+from revops_nb.analysis.market import MarketResult
+from revops_nb.analysis.market_data import REGION
+from revops_nb.analysis.market_growth import TOTAL
+from revops_nb.charts import escape, fmt_int, fmt_interval, fmt_p, fmt_pct
+from revops_nb.stats import wilson_interval
+
+ALPHA = 0.05
+
+
+def _money(result: MarketResult, value: float) -> str:
+    return charts.fmt_money(value, result.params.currency)
+
+
+def _ci(result: MarketResult) -> str:
+    return f"{round(100 * result.params.confidence)}% CI"
+
+
+def _interval(result: MarketResult, low: float, high: float) -> str:
+    return f"{_ci(result)} {fmt_interval(low, high)}"
+
+
+def _signed(value: float) -> str:
+    return "–" if pd.isna(value) else ("+" if value >= 0 else "") + fmt_pct(value)
+
+
+# ---------------------------------------------------------------- sentences
+
+
+def summary_lines(result: MarketResult) -> list[str]:
+    """The summary bullets, each backed by a table of the report and, for differences, a test."""
+    lines = [bookings_sentence(result), growth_sentence(result)]
+    lines += [s for s in (cagr_sentence(result), top_region_sentence(result)) if s]
+    lines += [s for s in (share_sentence(result), driver_sentence(result)) if s]
+    lines += [levels_sentence(result), win_rate_sentence(result), penetration_sentence(result)]
+    flagged = small_regions_sentence(result)
+    return [*lines, flagged] if flagged else lines
+
+
+def bookings_sentence(result: MarketResult) -> str:
+    """Total bookings and deals over the window."""
+    deals = int(result.bookings_by_period["deals"].sum())
+    return (
+        f"Bookings over {escape(result.window.describe())}: **{_money(result, result.bookings_total)}** "
+        f"from {fmt_int(deals)} won deals."
+    )
+
+
+def growth_sentence(result: MarketResult) -> str:
+    """Last twelve months against the twelve before, with the base and the interval."""
+    row = result.total_row
+    if not result.window.has_year_on_year:
+        return (
+            f"Year-on-year growth needs two full years of {result.params.grain}s; this window has "
+            f"{len(result.window.periods)}."
+        )
+    change = _direction(row["growth"], row["ci_low"], row["ci_high"])
+    return (
+        f"In the last 12 months ({escape(row['current_window'])}) bookings were "
+        f"{_money(result, row['bookings_current'])}, {change} on the 12 months before "
+        f"({escape(row['base_window'])}: {_money(result, row['bookings_base'])}; "
+        f"{_interval(result, row['ci_low'], row['ci_high'])})."
+    )
+
+
+def _direction(growth: float, low: float, high: float) -> str:
+    if low > 0:
+        return f"up {fmt_pct(growth)}"
+    if high < 0:
+        return f"down {fmt_pct(-growth)}"
+    return f"a change of {_signed(growth)} that is within what chance alone could give"
+
+
+def cagr_sentence(result: MarketResult) -> str | None:
+    """Compound annual growth from the first twelve months to the last."""
+    row = result.total_row
+    if not np.isfinite(row["cagr"]):
+        return None
+    return (
+        f"Compound annual growth (CAGR) from the first 12 months ({_money(result, row['bookings_first_year'])}) "
+        f"to the last ({_money(result, row['bookings_current'])}), {row['cagr_years']:.2f} years apart: "
+        f"{_signed(row['cagr'])} a year ({_interval(result, row['cagr_ci_low'], row['cagr_ci_high'])})."
+    )
+
+
+def top_region_sentence(result: MarketResult) -> str | None:
+    """The fastest-growing ranked region and whether it beats the runner-up by a test."""
+    top = result.top
+    if top is None:
+        return None
+    text = (
+        f"**{escape(top.region)}** has the fastest bookings growth among regions with at least "
+        f"{result.params.min_n} deals: {_signed(top.growth)} ({_interval(result, top.ci_low, top.ci_high)}), "
+        f"with {_signed(top.deals_growth)} won deals."
+    )
+    if top.runner_up is None:
+        return text + " No other region is large enough to compare with."
+    other = escape(top.runner_up)
+    if top.test.significant(ALPHA):
+        text += f" That is more than the next region, {other} ({_signed(top.runner_up_growth)}; {_test(top.test)})."
+    else:
+        text += (
+            f" Its lead in bookings growth over the next region, {other} ({_signed(top.runner_up_growth)}), "
+            f"is not statistically significant ({_test(top.test)})"
+        )
+        text += "," if top.deals_test.significant(ALPHA) else "."
+    if top.deals_test.significant(ALPHA) and top.deals_growth > top.runner_up_deals_growth:
+        text += (
+            f"{'' if top.test.significant(ALPHA) else ' but'} its number of won deals grew significantly faster "
+            f"than {other}'s ({_signed(top.runner_up_deals_growth)}; {_test(top.deals_test)})."
+        )
+    return text
+
+
+def _test(test) -> str:
+    return f"{test.test}, {fmt_p(test.p_value)}"
+
+
+def share_sentence(result: MarketResult) -> str | None:
+    """The region with the largest share of the latest bookings."""
+    rows = result.growth_by_region[result.growth_by_region[REGION] != TOTAL]
+    rows = rows[rows["share"].notna()]
+    if rows.empty:
+        return None
+    top = rows.loc[rows["share"].idxmax()]
+    return (
+        f"{escape(top[REGION])} holds the largest share of bookings in {escape(top['current_window'])}: "
+        f"{fmt_pct(top['share'])} ({_interval(result, top['share_ci_low'], top['share_ci_high'])})."
+    )
+
+
+def driver_sentence(result: MarketResult) -> str | None:
+    """Which region added the most to the change in bookings, and through which effect."""
+    dec = result.decomposition
+    rows = dec[dec[REGION] != TOTAL]
+    if rows.empty:
+        return None
+    total = dec[dec[REGION] == TOTAL].iloc[0]
+    top = rows.loc[rows["change"].abs().idxmax()]
+    effect = max(("volume", "mix", "rate"), key=lambda c: abs(top[c]))
+    words = {"volume": "more deals overall", "mix": "a larger share of deals", "rate": "larger deals"}
+    if top[effect] < 0:
+        words = {"volume": "fewer deals overall", "mix": "a smaller share of deals", "rate": "smaller deals"}
+    return (
+        f"{escape(top[REGION])} moved bookings most: {_money(result, top['change'])} of the total change of "
+        f"{_money(result, total['change'])}, mostly through {words[effect]} ({effect} effect "
+        f"{_money(result, top[effect])})."
+    )
+
+
+def levels_sentence(result: MarketResult) -> str:
+    """ARR and customers on the last day of the window."""
+    end = f"{result.window.end:%Y-%m-%d}"
+    if not result.has_arr:
+        return (
+            f"{fmt_int(result.customers_total)} customers on {end}, counted as {escape(result.customers_basis)}; "
+            "ARR needs a subscriptions table with arr or mrr."
+        )
+    return (
+        f"ARR on {end}: **{_money(result, result.arr_total)}** across {fmt_int(result.customers_total)} customers "
+        f"({escape(result.customers_basis)})."
+    )
+
+
+def win_rate_sentence(result: MarketResult) -> str:
+    """Whether win rates differ between regions (chi-square test), with the overall rate."""
+    rates = result.win_rates
+    n, won = int(rates["n"].sum()), int(rates["won"].sum())
+    low, high = _wilson(won, n, result.params.confidence)
+    overall = f"overall {fmt_pct(won / n if n else np.nan)} of {fmt_int(n)} closed deals ({_interval(result, low, high)})"
+    test = result.win_test
+    if not np.isfinite(test.p_value):
+        return f"Win rate: {overall}; too few regions with {result.params.min_n}+ closed deals to compare."
+    if test.significant(ALPHA):
+        return f"Win rates differ between regions ({_test(test)}); {overall}."
+    return f"Win rates do not differ detectably between regions ({_test(test)}); {overall}."
+
+
+def _wilson(successes: int, n: int, confidence: float) -> tuple[float, float]:
+    low, high = wilson_interval(successes, n, confidence)
+    return float(low), float(high)
+
+
+def penetration_sentence(result: MarketResult) -> str:
+    """Penetration of the addressable market, or why it is missing."""
+    if result.penetration is None:
+        return "Penetration is not shown: it needs a market table (addressable accounts and ARR by region)."
+    row = result.penetration.iloc[-1]
+    text = (
+        f"Customers are {fmt_pct(row['penetration_accounts'])} of {fmt_int(row['addressable_accounts'])} "
+        f"addressable accounts ({_interval(result, row['ci_low'], row['ci_high'])})"
+    )
+    if np.isfinite(row["penetration_arr"]):
+        text += (
+            f" and hold {fmt_pct(row['penetration_arr'])} of the addressable ARR "
+            f"({_interval(result, row['arr_ci_low'], row['arr_ci_high'])})"
+        )
+    return text + "."
+
+
+def small_regions_sentence(result: MarketResult) -> str | None:
+    """Regions too small to rank."""
+    rows = result.growth_by_region
+    small = rows[rows["flagged"] & (rows[REGION] != TOTAL)][REGION]
+    if small.empty:
+        return None
+    names = ", ".join(escape(v) for v in small)
+    return f"Too few deals to rank (under {result.params.min_n} in a compared window), shown but flagged: {names}."
+
+
+def notes_text(result: MarketResult) -> list[str]:
+    """What was left out of the analysis and why (already escaped)."""
+    return [escape(n) for n in result.notes]
+
+
+def decomposition_sentence(result: MarketResult) -> str:
+    """How the total change splits into volume, mix and rate."""
+    dec = result.decomposition
+    if dec.empty:
+        return "The decomposition needs two full years of periods."
+    total = dec[dec[REGION] == TOTAL].iloc[0]
+    return (
+        f"Total change {_money(result, total['change'])}: volume {_money(result, total['volume'])}, "
+        f"mix {_money(result, total['mix'])}, rate (deal size) {_money(result, total['rate'])}. "
+        "Mix effects move bookings between regions and add up to little in total; a region's mix and "
+        "rate effects say whether it grew by winning a larger share of deals or larger deals."
+    )
+
+
+def deal_size_sentence(result: MarketResult) -> str:
+    """Whether deal sizes differ between regions (Kruskal–Wallis test)."""
+    test = result.size_test
+    if not np.isfinite(test.p_value):
+        return f"Too few regions with {result.params.min_n}+ won deals to compare deal sizes."
+    verdict = "differ" if test.significant(ALPHA) else "do not differ detectably"
+    return f"Won deal sizes {verdict} between regions ({_test(test)}, on the regions with {result.params.min_n}+ deals)."
+
+
+# ---------------------------------------------------------------- tables
+
+
+def period_table(result: MarketResult) -> HTML:
+    """Total bookings per period with growth on the previous period and a year before."""
+    s = result.period_series
+    ci = _ci(result)
+    frame = pd.DataFrame(
+        {
+            "period": s["period"],
+            "bookings": s["bookings"],
+            "won deals": s["deals"],
+            "vs previous": s["pop_growth"],
+            f"{ci} (previous)": _intervals(s["pop_ci_low"], s["pop_ci_high"]),
+            "year before": s["yoy_base"],
+            "vs year before": s["yoy_growth"],
+            f"{ci} (year before)": _intervals(s["yoy_ci_low"], s["yoy_ci_high"]),
+        }
+    )
+    formats = {"bookings": "money", "won deals": "int", "vs previous": "pct", "year before": "money"}
+    formats["vs year before"] = "pct"
+    return charts.table(
+        frame, formats, currency=result.params.currency, caption="Bookings by period (all regions)"
+    )
+
+
+def _intervals(low: pd.Series, high: pd.Series) -> list[str]:
+    return [
+        fmt_interval(a, b) if pd.notna(a) and pd.notna(b) else "–" for a, b in zip(low, high, strict=True)
+    ]
+
+
+def latest_table(result: MarketResult) -> HTML:
+    """Bookings, ARR and customers of the last twelve months by region and the dimensions."""
+    dims = list(dict.fromkeys([REGION, *result.params.dimensions]))
+    current = [
+        str(p) for p in (result.window.current if result.window.has_year_on_year else result.window.periods)
+    ]
+    b = result.bookings_by_period
+    book = b[b["period"].isin(current)].groupby(dims, observed=True)[["bookings", "deals"]].sum()
+    levels = result.last_levels.groupby(dims, observed=True)[["arr", "customers"]].sum(min_count=1)
+    frame = book.join(levels, how="outer").reset_index()
+    frame = frame.rename(columns={"deals": "won deals", "arr": f"ARR {result.window.end:%Y-%m-%d}"})
+    frame = frame.rename(columns={"customers": f"customers {result.window.end:%Y-%m-%d}"})
+    formats = {"bookings": "money", "won deals": "int", f"ARR {result.window.end:%Y-%m-%d}": "money"}
+    formats[f"customers {result.window.end:%Y-%m-%d}"] = "int"
+    caption = f"Bookings in {current[0]}–{current[-1]}; ARR and customers on the last day"
+    return charts.table(frame, formats, currency=result.params.currency, caption=caption, max_rows=60)
+
+
+def growth_view(result: MarketResult) -> HTML:
+    """Growth by region: year on year, period on period and CAGR, each with its base and interval."""
+    g = result.growth_by_region
+    ci = _ci(result)
+    frame = pd.DataFrame(
+        {
+            "region": g[REGION],
+            "rank": g["rank"],
+            "base (12 months before)": g["bookings_base"],
+            "last 12 months": g["bookings_current"],
+            "deals before → now": [
+                f"{fmt_int(a)} → {fmt_int(b)}"
+                for a, b in zip(g["deals_base"], g["deals_current"], strict=True)
+            ],
+            "YoY growth": g["growth"],
+            f"{ci} (YoY)": _intervals(g["ci_low"], g["ci_high"]),
+            f"{result.params.grain} on {result.params.grain}": g["pop_growth"],
+            f"{ci} (last {result.params.grain})": _intervals(g["pop_ci_low"], g["pop_ci_high"]),
+            "first 12 months": g["bookings_first_year"],
+            "CAGR": g["cagr"],
+            f"{ci} (CAGR)": _intervals(g["cagr_ci_low"], g["cagr_ci_high"]),
+            "small": g["flagged"],
+        }
+    )
+    formats = {"base (12 months before)": "money", "last 12 months": "money", "first 12 months": "money"}
+    formats |= {"YoY growth": "pct", f"{result.params.grain} on {result.params.grain}": "pct", "CAGR": "pct"}
+    formats["rank"] = "int"
+    row = g.iloc[0]
+    caption = (
+        f"YoY: {row['current_window']} vs {row['base_window']}; {result.params.grain} on {result.params.grain}: "
+        f"{row['last_period']} vs {row['prev_period']}; CAGR over {row['cagr_years']:.2f} years"
+    )
+    return charts.table(frame, formats, currency=result.params.currency, caption=caption)
+
+
+def share_view(result: MarketResult) -> HTML:
+    """Each region's share of the last twelve months' bookings, with interval and deals."""
+    g = result.growth_by_region
+    g = g[g[REGION] != TOTAL].sort_values("share", ascending=False, kind="stable")
+    frame = pd.DataFrame(
+        {
+            "region": g[REGION],
+            "bookings": g["bookings_current"],
+            "won deals": g["deals_current"],
+            "share": g["share"],
+            _ci(result): _intervals(g["share_ci_low"], g["share_ci_high"]),
+            "small": g["flagged"],
+        }
+    )
+    formats = {"bookings": "money", "won deals": "int", "share": "pct"}
+    return charts.table(
+        frame, formats, currency=result.params.currency, caption="Share of bookings, last 12 months"
+    )
+
+
+def decomposition_view(result: MarketResult) -> HTML:
+    """Change in bookings by region split into volume, mix and rate effects."""
+    d = result.decomposition
+    formats = dict.fromkeys(["bookings_base", "bookings_current", "change", "volume", "mix", "rate"], "money")
+    return charts.table(
+        d,
+        formats,
+        currency=result.params.currency,
+        caption="Last 12 months vs the 12 before: effects add up to the change",
+    )
+
+
+def win_rate_view(result: MarketResult) -> HTML:
+    """Win rate by region with n and interval."""
+    w = result.win_rates
+    frame = pd.DataFrame(
+        {
+            "region": w[REGION],
+            "closed deals": w["n"],
+            "won": w["won"],
+            "win rate": w["rate"],
+            _ci(result): _intervals(w["ci_low"], w["ci_high"]),
+            "small": w["flagged"],
+        }
+    )
+    return charts.table(frame, {"closed deals": "int", "won": "int", "win rate": "pct"})
+
+
+def deal_size_view(result: MarketResult) -> HTML:
+    """Average and median won deal by region with n and interval."""
+    d = result.deal_sizes
+    frame = pd.DataFrame(
+        {
+            "region": d[REGION],
+            "won deals": d["deals"],
+            "average deal": d["average"],
+            _ci(result): [
+                f"{_money(result, a)}–{_money(result, b)}"
+                for a, b in zip(d["ci_low"], d["ci_high"], strict=True)
+            ],
+            "median deal": d["median"],
+            "small": d["flagged"],
+        }
+    )
+    formats = {"won deals": "int", "average deal": "money", "median deal": "money"}
+    return charts.table(frame, formats, currency=result.params.currency)
+
+
+def penetration_view(result: MarketResult) -> HTML:
+    """Customers and ARR against the addressable market, with intervals."""
+    p = result.penetration
+    keys = [c for c in ("region", "segment") if c in p.columns]
+    ci = _ci(result)
+    frame = p[keys].copy()
+    frame["customers"] = p["customers"]
+    frame["addressable accounts"] = p["addressable_accounts"]
+    frame["account penetration"] = p["penetration_accounts"]
+    frame[f"{ci} (accounts)"] = _intervals(p["ci_low"], p["ci_high"])
+    frame["ARR"] = p["arr"]
+    frame["addressable ARR"] = p["addressable_arr"]
+    frame["ARR penetration"] = p["penetration_arr"]
+    frame[f"{ci} (ARR)"] = _intervals(p["arr_ci_low"], p["arr_ci_high"])
+    frame["small"] = p["flagged"]
+    formats = {
+        "customers": "int",
+        "addressable accounts": "int",
+        "account penetration": "pct",
+        "ARR": "money",
+    }
+    formats |= {"addressable ARR": "money", "ARR penetration": "pct"}
+    return charts.table(frame, formats, currency=result.params.currency, max_rows=60)
+
+
+def heatmap_view(result: MarketResult) -> HTML:
+    """The numbers behind the heatmap: growth by region × breakdown with interval and deals."""
+    c = result.growth_by_cell
+    dim = result.params.breakdown
+    frame = pd.DataFrame(
+        {
+            "region": c[REGION],
+            dim: c[dim],
+            "deals before → now": [
+                f"{fmt_int(a)} → {fmt_int(b)}"
+                for a, b in zip(c["deals_base"], c["deals_current"], strict=True)
+            ],
+            "YoY growth": c["growth"],
+            _ci(result): _intervals(c["ci_low"], c["ci_high"]),
+            "small": c["flagged"],
+        }
+    )
+    return charts.table(frame, {"YoY growth": "pct"}, max_rows=60)
