@@ -360,3 +360,20 @@ def _add_accounts(rows: pd.DataFrame, accounts: pd.DataFrame) -> tuple[pd.DataFr
             out[c] = values.astype("str").where(values.notna(), np.nan)
             categorical.append(c)
     return out, numeric, categorical
+
+
+def select_features(table: ModelTable, features: list[str] | None) -> ModelTable:
+    """Keep only ``features`` (all when None); a name the table does not have is a ParamsError."""
+    if features is None:
+        return table
+    unknown = [f for f in features if f not in table.features]
+    if unknown:
+        raise ParamsError(
+            f"parameter 'features' names {unknown[0]!r}, which is not a {table.mode} feature "
+            f"(available: {', '.join(table.features)})"
+        )
+    keep = list(dict.fromkeys(features))
+    table.features = keep
+    table.numeric = [c for c in table.numeric if c in keep]
+    table.categorical = [c for c in table.categorical if c in keep]
+    return table

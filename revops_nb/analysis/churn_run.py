@@ -1,0 +1,157 @@
+"""The churn report in one call: settings from the notebook's parameters, then every result it shows.
+
+``settings = make_settings(...)`` checks the parameters (one-sentence
+:class:`~revops_nb.errors.ParamsError` naming the parameter), ``analyze(tables, settings)``
+builds the modelling table, fits and evaluates the models and returns a
+:class:`ChurnReport` whose :meth:`~ChurnReport.key_figures` and
+:meth:`~ChurnReport.tables` are what the notebook records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from revops_nb.analysis import churn_results as results
+from revops_nb.analysis.churn import ChurnModel, check_params, choose_mode, fit_models, parse_as_of
+from revops_nb.analysis.churn_features import (
+    KEY,
+    ModelTable,
+    history_table,
+    select_features,
+    snapshot_table,
+)
+
+HISTORY_INPUTS = ("subscriptions", "usage", "nps_responses", "accounts", "fx_rates")
+INPUT_TABLES = (*HISTORY_INPUTS, "customers")
+
+
+@dataclass(frozen=True)
+class ChurnSettings:
+    """Validated parameters of the churn report."""
+
+    mode: str = "auto"
+    horizon_days: int = 90
+    step_days: int = 30
+    as_of: pd.Timestamp | None = None
+    features: list[str] | None = None
+    baseline_feature: str | None = None
+    test_share: float = 0.25
+    min_n: int = 30
+    n_bootstrap: int = 1000
+    top_n: int = 25
+    seed: int = 42
+
+
+def make_settings(
+    mode: str = "auto",
+    horizon_days: int = 90,
+    step_days: int = 30,
+    as_of: str | None = None,
+    features: list[str] | None = None,
+    baseline_feature: str | None = None,
+    test_share: float = 0.25,
+    min_n: int = 30,
+    n_bootstrap: int = 1000,
+    top_n: int = 25,
+    seed: int = 42,
+) -> ChurnSettings:
+    """Check the notebook's parameters and return them as :class:`ChurnSettings`."""
+    from revops_nb.errors import ParamsError
+
+    check_params(test_share, n_bootstrap, min_n)
+    if horizon_days <= 0 or step_days <= 0:
+        name = "horizon_days" if horizon_days <= 0 else "step_days"
+        raise ParamsError(f"parameter {name!r} must be a positive number of days, got {locals()[name]}")
+    if top_n < 1:
+        raise ParamsError(f"parameter 'top_n' must be at least 1, got {top_n}")
+    choose_mode(mode, {"subscriptions", "customers"})
+    return ChurnSettings(
+        mode, horizon_days, step_days, parse_as_of(as_of), features, baseline_feature, test_share, min_n,
+        n_bootstrap, top_n, seed,
+    )  # fmt: skip
+
+
+@dataclass
+class ChurnReport:
+    """Everything the churn report shows, computed once."""
+
+    settings: ChurnSettings
+    table: ModelTable
+    model: ChurnModel
+    rates: pd.DataFrame
+    lift: pd.DataFrame
+    calibration: pd.DataFrame
+    drivers: pd.DataFrame
+    scores: pd.DataFrame
+    risk: results.ArrAtRisk
+    survival: pd.DataFrame | None
+
+    @property
+    def mode(self) -> str:
+        return self.table.mode
+
+    def key_figures(self) -> dict[str, object]:
+        """Headline numbers for ``record()``; each equals a value in :meth:`tables`."""
+        m = self.model.chosen_metrics
+        return {
+            "mode": self.mode,
+            "churn_rate": float(self.rates["churn_rate"].iloc[-1]),
+            "n_train": len(self.model.split.fit),
+            "n_validation": len(self.model.split.validation),
+            "n_test": len(self.model.split.test),
+            "roc_auc": float(m["roc_auc"]),
+            "roc_auc_ci_low": float(m["roc_auc_ci_low"]),
+            "roc_auc_ci_high": float(m["roc_auc_ci_high"]),
+            "pr_auc": float(m["pr_auc"]),
+            "brier": float(m["brier"]),
+            "top_decile_lift": float(self.lift["lift"].iloc[0]),
+            "arr_at_risk": float(self.scores["arr_at_risk"].sum()),
+            "model": self.model.chosen,
+            "calibrated": bool(self.model.calibrator.applied),
+        }
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Tables saved with the run: the scored customers, lift, calibration, drivers, metrics, rates."""
+        return {
+            "churn_scores": self.scores[[KEY, "churn_probability", "arr", "arr_at_risk", "top_drivers"]],
+            "lift_by_decile": self.lift,
+            "calibration": self.calibration,
+            "drivers": self.drivers,
+            "model_metrics": self.model.metrics,
+            "churn_rates": self.rates,
+        }
+
+
+def model_table(tables: dict[str, pd.DataFrame | None], settings: ChurnSettings) -> ModelTable:
+    """The modelling table of the chosen mode from the loaded tables (absent tables as None)."""
+    available = {name for name, frame in tables.items() if frame is not None}
+    mode = choose_mode(settings.mode, available)
+    if mode == "history":
+        inputs = {name: tables.get(name) for name in HISTORY_INPUTS}
+        table = history_table(inputs, settings.horizon_days, settings.step_days, settings.as_of)
+        return select_features(table, settings.features)
+    return snapshot_table(tables["customers"], settings.features)
+
+
+def analyze(tables: dict[str, pd.DataFrame | None], settings: ChurnSettings) -> ChurnReport:
+    """Build the modelling table, fit and evaluate the models, and compute every section's result."""
+    table = model_table(tables, settings)
+    model = fit_models(
+        table, settings.horizon_days, settings.test_share, settings.baseline_feature, settings.n_bootstrap,
+        settings.seed,
+    )  # fmt: skip
+    scores = results.score_current(model)
+    return ChurnReport(
+        settings=settings,
+        table=table,
+        model=model,
+        rates=results.churn_rates(table),
+        lift=results.lift_table(model, settings.min_n),
+        calibration=results.calibration_table(model, min_n=settings.min_n),
+        drivers=results.drivers(model, seed=settings.seed),
+        scores=scores,
+        risk=results.arr_at_risk(scores, seed=settings.seed),
+        survival=results.tenure_survival(table, tables.get("subscriptions")),
+    )

@@ -1,0 +1,308 @@
+"""How the churn results read in the report: sentences, formatted tables and charts.
+
+Each function takes the :class:`~revops_nb.analysis.churn_run.ChurnReport` and
+returns things a notebook displays. Sentences claim a difference only where its
+interval excludes no-difference; feature names (which come from the data in
+snapshot mode) are escaped before they reach Markdown.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import HTML, Markdown
+
+from revops_nb import charts
+from revops_nb.analysis.churn import NAIVE
+from revops_nb.analysis.churn_features import DATE
+from revops_nb.analysis.churn_run import ChurnReport
+from revops_nb.charts import escape, fmt_int, fmt_interval, fmt_money, fmt_num, fmt_pct
+
+Displayable = Markdown | HTML | plt.Figure
+RATE_FORMATS = {"n": "int", "churners": "int", "churn_rate": "pct", "ci_low": "pct", "ci_high": "pct"}
+
+
+def _rate(rate: float, low: float, high: float, n: int) -> str:
+    return f"{fmt_pct(rate)} (95% CI {fmt_interval(low, high)}, n = {fmt_int(n)})"
+
+
+def _auc(row: pd.Series, key: str = "roc_auc") -> str:
+    return f"{row[key]:.3f} (95% CI {row[f'{key}_ci_low']:.3f}–{row[f'{key}_ci_high']:.3f})"
+
+
+def _horizon(report: ChurnReport) -> str:
+    return f"{report.settings.horizon_days} days"
+
+
+# ---------------------------------------------------------------- data and summary
+
+
+def period_text(report: ChurnReport) -> str:
+    """What the model rests on, in words."""
+    t = report.table
+    if t.mode == "history":
+        dates = t.frame[DATE]
+        return (
+            f"customers observed every {report.settings.step_days} days from {dates.min():%Y-%m-%d} to "
+            f"{dates.max():%Y-%m-%d}; current customers scored as of {t.as_of:%Y-%m-%d}"
+        )
+    return f"a snapshot of {fmt_int(len(t.frame))} customers with a churn flag"
+
+
+def data_notes(report: ChurnReport) -> list[Displayable]:
+    """Mode, split and any coerced values, in words."""
+    t, s = report.table, report.model.split
+    if t.mode == "history":
+        text = (
+            f"**History mode.** {fmt_int(len(t.frame))} customer observations: each customer with an "
+            f"active subscription on an observation date is one row, described only by data dated before "
+            f"that date (usage months count once they have ended). The label is whether the customer had "
+            f"no active subscription {_horizon(report)} later. Models were {s.description}."
+        )
+    else:
+        text = (
+            f"**Snapshot mode.** One row per customer; churn is the `churned` flag. Models used {s.description}. "
+            "Features describe customers as recorded in the table: if any was measured after a customer "
+            "churned (for example usage in its final months), the accuracy below is overstated."
+        )
+    out: list[Displayable] = [Markdown(text)]
+    for col, n in t.coerced.items():
+        what = "rows without a churn flag were left out" if col == "churned" else "values were not numbers"
+        out.append(charts.notice(f"{col}: {n} {what} and are treated as missing."))
+    for note in report.model.notes:
+        out.append(charts.notice(note))
+    return out
+
+
+def summary(report: ChurnReport) -> Markdown:
+    """The findings, each backed by an interval or test computed in the report."""
+    lines = [_rate_line(report), _model_line(report), _baseline_line(report), _lift_line(report)]
+    lines += [_calibration_line(report), _driver_line(report), _risk_line(report)]
+    return charts.bullets([line for line in lines if line])
+
+
+def _rate_line(report: ChurnReport) -> str:
+    r = report.rates.iloc[-1]
+    rate = _rate(r["churn_rate"], r["ci_low"], r["ci_high"], r["n"])
+    if report.mode == "history":
+        return (
+            f"**Churn rate:** of the customers active on {r[DATE]:%Y-%m-%d}, {rate} had no active "
+            f"subscription {_horizon(report)} later."
+        )
+    return f"**Churn rate:** {rate} of customers in the snapshot have churned."
+
+
+def _model_line(report: ChurnReport) -> str:
+    m = report.model.chosen_metrics
+    return (
+        f"**Model:** {report.model.chosen} (chosen for its higher ROC AUC on the validation rows) ranks a "
+        f"churner above a customer who stayed with ROC AUC {_auc(m)} on {fmt_int(m['n'])} test rows "
+        f"({fmt_int(m['churners'])} churned); PR AUC {_auc(m, 'pr_auc')}, Brier score {_auc(m, 'brier')}."
+    )
+
+
+def _baseline_line(report: ChurnReport) -> str:
+    metrics = report.model.metrics.set_index("model")
+    if NAIVE not in metrics.index:
+        return ""
+    m, naive = metrics.loc[report.model.chosen], metrics.loc[NAIVE]
+    feature = escape(report.model.baseline_feature)
+    gain = f"{m['auc_gain']:+.3f} (95% CI {m['auc_gain_ci_low']:+.3f} to {m['auc_gain_ci_high']:+.3f})"
+    if m["auc_gain_ci_low"] > 0:
+        verdict = f"beats the naive baseline ({feature} alone, ROC AUC {naive['roc_auc']:.3f}) by {gain}"
+    elif m["auc_gain_ci_high"] < 0:
+        verdict = f"is worse than the naive baseline ({feature} alone) by {gain}"
+    else:
+        verdict = f"is not clearly better than the naive baseline ({feature} alone): the difference is {gain}"
+    return f"**Against a naive baseline:** the model {verdict}."
+
+
+def _lift_line(report: ChurnReport) -> str:
+    top = report.lift.iloc[0]
+    return (
+        f"**Top decile:** the 10% of test rows scored riskiest churned at {fmt_num(top['lift'], 1)}× the "
+        f"average rate (95% CI {fmt_num(top['lift_ci_low'], 1)}–{fmt_num(top['lift_ci_high'], 1)}×, "
+        f"n = {fmt_int(top['n'])}) and hold {fmt_pct(top['cum_share_churners'])} of the churners."
+    )
+
+
+def _calibration_line(report: ChurnReport) -> str:
+    c = report.model.calibrator
+    cal = report.calibration
+    verb = "were recalibrated (Platt scaling)" if c.applied else "were left as the model gives them"
+    why = "lowered" if c.applied else "did not lower"
+    return (
+        f"**Calibration:** probabilities {verb}, because recalibration {why} the cross-validated Brier "
+        f"score on the validation rows ({c.brier_calibrated:.4f} vs {c.brier_raw:.4f}). On the test rows the "
+        f"mean predicted probability lies inside the observed rate's 95% CI in {int(cal['within_ci'].sum())} "
+        f"of {len(cal)} bins."
+    )
+
+
+def _driver_line(report: ChurnReport) -> str:
+    clear = report.drivers[report.drivers["clear"]]
+    if clear.empty:
+        return "**Drivers:** no feature is a clear driver by both permutation importance and logistic regression."
+    parts = [_driver_phrase(row) for _, row in clear.head(4).iterrows()]
+    return (
+        "**Clear drivers** (shuffling each lowers test ROC AUC in every repeat and its logistic coefficient's "
+        "95% CI excludes zero): " + "; ".join(parts) + "."
+    )
+
+
+def _driver_phrase(row: pd.Series) -> str:
+    term = escape(row["term"])
+    change = (
+        f"{100 * row['prob_change']:+.1f} pts (95% CI {100 * row['prob_change_ci_low']:+.1f} to "
+        f"{100 * row['prob_change_ci_high']:+.1f})"
+    )
+    unit = "per standard deviation higher" if "=" not in str(row["term"]) else "for this category"
+    return f"{term}: churn probability {change} {unit}"
+
+
+def _risk_line(report: ChurnReport) -> str:
+    r = report.risk
+    return (
+        f"**ARR at risk:** {fmt_money(r.expected)} of ARR is expected to churn within {_horizon(report)} "
+        f"across {fmt_int(r.customers)} current customers (90% range of the simulated loss "
+        f"{fmt_money(r.low)}–{fmt_money(r.high)})."
+    )
+
+
+# ---------------------------------------------------------------- sections
+
+
+def churn_rate(report: ChurnReport) -> list[Displayable]:
+    """Churn rate table (and, in history mode, its course over observation dates)."""
+    rates = report.rates
+    formats = {**RATE_FORMATS, DATE: "date"}
+    if report.mode != "history":
+        return [charts.table(rates, formats)]
+    _fig, ax = plt.subplots()
+    ax.plot(rates[DATE], rates["churn_rate"], color=charts.ACCENT, marker="o", markersize=3)
+    ax.fill_between(rates[DATE], rates["ci_low"], rates["ci_high"], color=charts.ACCENT, alpha=0.2)
+    charts.pct_axis(ax)
+    fig = charts.finish(
+        ax,
+        f"Share of customers churning within {_horizon(report)}, with 95% CI",
+        "Observation date",
+        f"Churned within {_horizon(report)} (%)",
+    )
+    return [
+        fig,
+        charts.table(rates.iloc[::-1], formats, max_rows=12, caption="Latest observation dates first"),
+    ]
+
+
+def model_quality(report: ChurnReport) -> list[Displayable]:
+    """Test ROC AUC, PR AUC and Brier of each model with intervals: chart and table."""
+    metrics = report.model.metrics
+    _fig, ax = plt.subplots(figsize=(charts.FIGSIZE[0], 2.8))
+    y = np.arange(len(metrics))
+    err = np.vstack(
+        [metrics["roc_auc"] - metrics["roc_auc_ci_low"], metrics["roc_auc_ci_high"] - metrics["roc_auc"]]
+    )
+    colors = [charts.ACCENT if c else charts.MUTED for c in metrics["chosen"]]
+    ax.errorbar(metrics["roc_auc"], y, xerr=err, fmt="none", ecolor="#333", capsize=4)
+    ax.scatter(metrics["roc_auc"], y, color=colors, zorder=3, s=60)
+    ax.axvline(0.5, color="#c0392b", linestyle="--", linewidth=1)
+    ax.set_yticks(y, metrics["model"])
+    ax.set_xlim(min(0.3, float(metrics["roc_auc_ci_low"].min()) - 0.05), 1.0)
+    ax.invert_yaxis()
+    fig = charts.finish(
+        ax, "Test ROC AUC by model, with 95% CI", "ROC AUC (0.5 = random, 1 = perfect)", "Model"
+    )
+    cols = ["model", "n", "churners", "roc_auc", "roc_auc_ci_low", "roc_auc_ci_high", "pr_auc", "pr_auc_ci_low",
+            "pr_auc_ci_high", "brier", "brier_ci_low", "brier_ci_high", "validation_auc", "chosen"]  # fmt: skip
+    formats = {c: "num" for c in cols if c.startswith(("roc", "pr_", "brier", "validation"))}
+    return [fig, charts.table(metrics[cols], {**formats, "n": "int", "churners": "int"})]
+
+
+def calibration(report: ChurnReport) -> list[Displayable]:
+    """Reliability chart: mean predicted probability vs observed churn rate per bin, with Wilson CIs."""
+    cal = report.calibration
+    _fig, ax = plt.subplots()
+    top = float(max(cal["ci_high"].max(), cal["mean_probability"].max())) * 1.05
+    ax.plot([0, top], [0, top], color=charts.MUTED, linestyle="--", label="perfect calibration")
+    err = np.vstack([cal["churn_rate"] - cal["ci_low"], cal["ci_high"] - cal["churn_rate"]])
+    ax.errorbar(cal["mean_probability"], cal["churn_rate"], yerr=np.clip(err, 0, None), fmt="o",
+                color=charts.ACCENT, ecolor="#333", capsize=3, label="test rows, 95% CI")  # fmt: skip
+    charts.pct_axis(ax, "x")
+    charts.pct_axis(ax, "y")
+    ax.legend(loc="upper left")
+    fig = charts.finish(
+        ax, f"Calibration of {report.model.chosen} (test rows)", "Mean predicted churn probability (%)",
+        "Observed churn rate (%)",
+    )  # fmt: skip
+    formats = {**RATE_FORMATS, "mean_probability": "pct", "bin": "int"}
+    return [fig, charts.table(cal, formats)]
+
+
+def lift(report: ChurnReport) -> list[Displayable]:
+    """Cumulative gains chart and the decile lift table."""
+    lt = report.lift
+    _fig, ax = plt.subplots()
+    x = np.r_[0, lt["cum_share_customers"]]
+    ax.plot(x, np.r_[0, lt["cum_share_churners"]], marker="o", color=charts.ACCENT, label=report.model.chosen)
+    ax.plot([0, 1], [0, 1], color=charts.MUTED, linestyle="--", label="random order")
+    charts.pct_axis(ax, "x")
+    charts.pct_axis(ax, "y")
+    ax.legend(loc="lower right")
+    fig = charts.finish(ax, "Cumulative gains on the test rows", "Customers contacted, riskiest first (%)",
+                        "Churners reached (%)")  # fmt: skip
+    formats = {**RATE_FORMATS, "decile": "int", "mean_probability": "pct", "lift": "num", "lift_ci_low": "num",
+               "lift_ci_high": "num", "cum_share_customers": "pct", "cum_share_churners": "pct",
+               "cum_lift": "num"}  # fmt: skip
+    return [fig, charts.table(lt, formats)]
+
+
+def drivers(report: ChurnReport, top: int = 12) -> list[Displayable]:
+    """Permutation importance chart and the drivers table with logistic effects."""
+    d = report.drivers.head(top)
+    _fig, ax = plt.subplots(figsize=(charts.FIGSIZE[0], max(2.5, 0.38 * len(d) + 1.2)))
+    colors = [charts.ACCENT if c else charts.MUTED for c in d["clear"]]
+    ax.barh(d["feature"].astype(str), d["auc_drop"], color=colors)
+    err = np.vstack([d["auc_drop"] - d["auc_drop_min"], d["auc_drop_max"] - d["auc_drop"]])
+    ax.errorbar(d["auc_drop"], d["feature"].astype(str), xerr=np.clip(err, 0, None), fmt="none", ecolor="#333",
+                capsize=3)  # fmt: skip
+    ax.invert_yaxis()
+    fig = charts.finish(
+        ax, f"What the {report.model.chosen} model relies on", "Drop in test ROC AUC when the feature is "
+        "shuffled (range over repeats)", "Feature",
+    )  # fmt: skip
+    cols = ["feature", "auc_drop", "auc_drop_min", "auc_drop_max", "term", "prob_change", "prob_change_ci_low",
+            "prob_change_ci_high", "p_value", "clear"]  # fmt: skip
+    shown = report.drivers[[c for c in cols if c in report.drivers]]
+    formats = {"auc_drop": "num", "auc_drop_min": "num", "auc_drop_max": "num", "prob_change": "pct",
+               "prob_change_ci_low": "pct", "prob_change_ci_high": "pct", "p_value": "p", "term": "text"}  # fmt: skip
+    return [fig, charts.table(shown, formats)]
+
+
+def survival(report: ChurnReport) -> list[Displayable]:
+    """Kaplan–Meier curve of tenure with retained shares at 6, 12, 24 and 36 months."""
+    from revops_nb.analysis.churn_results import survival_points
+
+    curve = report.survival
+    if curve is None or curve.empty:
+        return [
+            charts.notice("No tenure information (subscription dates or a tenure column): no survival curve.")
+        ]
+    fig = charts.km_plot(
+        {"All customers": curve}, "Customers remaining by tenure (Kaplan–Meier, 95% CI)", "Tenure (months)",
+        "Customers remaining (%)",
+    )  # fmt: skip
+    points = survival_points(curve)
+    formats = {"tenure_months": "int", "retained": "pct", "ci_low": "pct", "ci_high": "pct", "at_risk": "int"}
+    return [fig, charts.table(points, formats, caption="Share still a customer at each tenure")]
+
+
+def scored(report: ChurnReport) -> list[Displayable]:
+    """The current customers with the most ARR at risk."""
+    n = report.settings.top_n
+    sentence = Markdown(
+        f"{fmt_int(len(report.scores))} current customers scored; the {min(n, len(report.scores))} with the "
+        f"most ARR at risk (churn probability × ARR) are shown. The full list is saved as `churn_scores.csv`."
+    )
+    formats = {"churn_probability": "pct", "arr": "money", "arr_at_risk": "money", "top_drivers": "text"}
+    return [sentence, charts.table(report.scores, formats, max_rows=n)]
