@@ -76,7 +76,7 @@ def test_report_html_has_no_code_params_secrets_or_external_urls(good_run):
     assert "charts.set_theme" not in html and "import pandas" not in html
     assert "injected-parameters" not in html and "secret_token" not in html
     assert SECRET not in html
-    assert "In&nbsp;[" not in html and "jp-InputPrompt\">In" not in html
+    assert "In&nbsp;[" not in html and 'jp-InputPrompt">In' not in html
     assert external_references(html) == []
     assert "require.js" not in html and "mathjax" not in html.lower()
     assert "<h1>Tiny test report</h1>" in html and 'href="#Summary"' in html
@@ -131,8 +131,19 @@ def test_cell_timeout_is_a_failed_report_with_a_reason(tmp_path):
 
 
 def test_two_concurrent_runs_into_one_folder_both_land_in_the_index(tmp_path):
-    cmd = [sys.executable, "-m", "revops_nb.cli", "run", "--notebooks", str(TINY_NOTEBOOKS), "--out", str(tmp_path)]
-    procs = [subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "revops_nb.cli",
+        "run",
+        "--notebooks",
+        str(TINY_NOTEBOOKS),
+        "--out",
+        str(tmp_path),
+    ]
+    procs = [
+        subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)
+    ]
     for proc in procs:
         assert proc.wait(timeout=300) == 0, proc.stdout.read().decode() if proc.stdout else ""
     runs = runs_of(tmp_path)

@@ -1,0 +1,303 @@
+"""Every bad-input rule of DESIGN §3.2: exit code, a message naming what is at fault, no traceback.
+
+Each case writes a small data folder and runs ``revops-nb check`` in-process
+(the same ``main`` the console script calls), so the suite stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from revops_nb.cli import main
+
+OPPS_HEADER = "opportunity_id,account_id,stage,amount,created_date,close_date"
+GOOD_OPPS = [
+    "O1,A1,Closed Won,1000,2024-01-05,2024-02-01",
+    "O2,A2,Closed Lost,2000,2024-01-10,2024-03-01",
+    "O3,A1,Proposal,,2024-02-01,",
+]
+ACCOUNTS = "account_id,account_name,region\nA1,Acme,NA\nA2,Globex,EMEA\n"
+
+
+def write(folder: Path, name: str, text: str | bytes) -> Path:
+    path = folder / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def data_yaml(folder: Path, body: str) -> Path:
+    return write(folder, "data.yaml", body)
+
+
+def opps_csv(folder: Path, rows: list[str], header: str = OPPS_HEADER) -> None:
+    write(folder, "opps.csv", "\n".join([header, *rows]) + "\n")
+
+
+OPPS_YAML = "sample: false\ntables:\n  opportunities:\n    path: opps.csv\n"
+
+
+def check(capsys, data: Path) -> tuple[int, str]:
+    code = main(["check", "--data", str(data)])
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "Traceback" not in text
+    return code, text
+
+
+def expect(capsys, data: Path, code: int, *fragments: str) -> str:
+    got, text = check(capsys, data)
+    assert got == code, f"exit {got} != {code}:\n{text}"
+    for fragment in fragments:
+        assert fragment in text, f"{fragment!r} not in:\n{text}"
+    return text
+
+
+# ---------------------------------------------------------------- exit 2: the data cannot be used
+
+
+def test_missing_required_column(tmp_path, capsys):
+    opps_csv(
+        tmp_path,
+        ["O1,A1,1000,2024-01-05,2024-02-01"],
+        "opportunity_id,account_id,amount,created_date,close_date",
+    )
+    expect(capsys, data_yaml(tmp_path, OPPS_YAML), 2, "opps.csv", "required column 'stage' is missing")
+
+
+def test_unknown_column_in_columns_mapping(tmp_path, capsys):
+    opps_csv(tmp_path, GOOD_OPPS)
+    body = OPPS_YAML + "    columns: {DealValue: amount}\n"
+    expect(capsys, data_yaml(tmp_path, body), 2, "'DealValue'", "not in the data")
+
+
+def test_conflicting_duplicate_ids(tmp_path, capsys):
+    opps_csv(tmp_path, [*GOOD_OPPS, "O2,A2,Closed Won,5000,2024-01-10,2024-03-01"])
+    expect(capsys, data_yaml(tmp_path, OPPS_YAML), 2, "duplicated key opportunity_id='O2'")
+
+
+def test_unparsable_dates(tmp_path, capsys):
+    opps_csv(tmp_path, [*GOOD_OPPS, "O4,A1,Closed Won,10,someday,2024-02-01"])
+    expect(capsys, data_yaml(tmp_path, OPPS_YAML), 2, "'created_date'", "'someday'")
+
+
+def test_ambiguous_day_month_dates(tmp_path, capsys):
+    opps_csv(tmp_path, ["O1,A1,Closed Won,10,03/04/2024,05/06/2024", "O2,A1,Closed Lost,10,01/02/2024,"])
+    expect(
+        capsys, data_yaml(tmp_path, OPPS_YAML), 2, "ambiguous", "'created_date'", "03/04/2024", "date_format"
+    )
+
+
+def test_empty_file(tmp_path, capsys):
+    write(tmp_path, "opps.csv", "")
+    expect(capsys, data_yaml(tmp_path, OPPS_YAML), 2, "opps.csv", "file is empty")
+
+
+def test_header_only_file(tmp_path, capsys):
+    opps_csv(tmp_path, [])
+    expect(capsys, data_yaml(tmp_path, OPPS_YAML), 2, "opps.csv", "header but no data rows")
+
+
+def test_wrong_delimiter(tmp_path, capsys):
+    write(tmp_path, "opps.csv", OPPS_HEADER.replace(",", ";") + "\n" + GOOD_OPPS[0].replace(",", ";") + "\n")
+    expect(capsys, data_yaml(tmp_path, OPPS_YAML), 2, "opps.csv", "';'-delimited", "delimiter")
+
+
+def test_non_utf8_bytes(tmp_path, capsys):
+    write(
+        tmp_path,
+        "opps.csv",
+        (OPPS_HEADER + "\nO1,A1,Closed Won,1000,2024-01-05,2024-02-01,Zürich\n").encode("latin-1"),
+    )
+    expect(capsys, data_yaml(tmp_path, OPPS_YAML), 2, "opps.csv", "not valid utf-8", "0xfc", "encoding")
+
+
+def test_missing_file(tmp_path, capsys):
+    expect(capsys, data_yaml(tmp_path, OPPS_YAML), 2, "opps.csv", "file not found")
+
+
+def test_directory_instead_of_file(tmp_path, capsys):
+    (tmp_path / "opps.csv").mkdir()
+    expect(capsys, data_yaml(tmp_path, OPPS_YAML), 2, "opps.csv", "is a directory")
+
+
+def test_sql_syntax_error(tmp_path, capsys):
+    body = "sample: false\ntables:\n  opportunities:\n    sql: SELEC * FORM nothing\n"
+    expect(capsys, data_yaml(tmp_path, body), 2, "'opportunities'", "SQL failed", "syntax error")
+
+
+def test_sql_returning_no_rows(tmp_path, capsys):
+    opps_csv(tmp_path, GOOD_OPPS)
+    body = "sample: false\ntables:\n  opportunities:\n    sql: SELECT * FROM read_csv('opps.csv') WHERE amount > 1e12\n"
+    expect(capsys, data_yaml(tmp_path, body), 2, "'opportunities'", "no data rows")
+
+
+def test_unknown_preset(tmp_path, capsys):
+    opps_csv(tmp_path, GOOD_OPPS)
+    expect(
+        capsys,
+        data_yaml(tmp_path, OPPS_YAML + "    preset: pipedrive\n"),
+        2,
+        "unknown preset 'pipedrive'",
+        "salesforce",
+    )
+
+
+def test_unknown_table_name(tmp_path, capsys):
+    body = "tables:\n  deals:\n    path: opps.csv\n"
+    expect(capsys, data_yaml(tmp_path, body), 2, "unknown table 'deals'", "opportunities")
+
+
+def test_yaml_syntax_error(tmp_path, capsys):
+    body = "tables:\n  opportunities:\n    path: [opps.csv\n"
+    expect(capsys, data_yaml(tmp_path, body), 2, "data.yaml", "YAML syntax error", "line")
+
+
+def test_table_of_the_wrong_shape(tmp_path, capsys):
+    write(tmp_path, "opps.json", '{"opportunity_id": "O1", "stage": "Closed Won"}')
+    body = "sample: false\ntables:\n  opportunities:\n    path: opps.json\n"
+    expect(capsys, data_yaml(tmp_path, body), 2, "opps.json", "list of row objects")
+
+
+def test_unknown_key_in_table_spec(tmp_path, capsys):
+    expect(
+        capsys,
+        data_yaml(tmp_path, OPPS_YAML + "    pth: other.csv\n"),
+        2,
+        "unknown key 'pth'",
+        "'opportunities'",
+    )
+
+
+def test_path_and_sql_both_given(tmp_path, capsys):
+    body = OPPS_YAML + "    sql: SELECT 1\n"
+    expect(capsys, data_yaml(tmp_path, body), 2, "exactly one of 'path:', 'sql:' or 'table:'")
+
+
+def test_unset_environment_variable(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("REVOPS_TEST_UNSET", raising=False)
+    body = "connection: postgresql://u:${REVOPS_TEST_UNSET}@db/crm\ntables: {}\n"
+    expect(capsys, data_yaml(tmp_path, body), 2, "REVOPS_TEST_UNSET", "not set")
+
+
+def test_missing_data_yaml(tmp_path, capsys):
+    expect(capsys, tmp_path / "nope.yaml", 2, "nope.yaml", "data file not found")
+
+
+def test_unsupported_file_type(tmp_path, capsys):
+    write(tmp_path, "opps.xml", "<rows/>")
+    body = "sample: false\ntables:\n  opportunities:\n    path: opps.xml\n"
+    expect(capsys, data_yaml(tmp_path, body), 2, "opps.xml", "unsupported file type '.xml'")
+
+
+def test_every_row_excluded(tmp_path, capsys):
+    opps_csv(
+        tmp_path, ["O1,A1,Closed Won,-5,2024-01-05,2024-02-01", "O2,A1,Closed Won,-7,2024-01-05,2024-02-01"]
+    )
+    expect(capsys, data_yaml(tmp_path, OPPS_YAML), 2, "no usable rows remain", "2 negative amount")
+
+
+def test_missing_duckdb_database(tmp_path, capsys):
+    body = (
+        "connection: warehouse.duckdb\nsample: false\ntables:\n  opportunities:\n    table: opportunities\n"
+    )
+    expect(capsys, data_yaml(tmp_path, body), 2, "warehouse.duckdb", "not found")
+
+
+def test_not_a_mapping(tmp_path, capsys):
+    expect(capsys, data_yaml(tmp_path, "- just\n- a list\n"), 2, "data.yaml", "expected a mapping")
+
+
+def test_invalid_table_continues_to_check_the_others(tmp_path, capsys):
+    opps_csv(tmp_path, GOOD_OPPS)
+    write(tmp_path, "accounts.csv", ACCOUNTS)
+    body = OPPS_YAML + "  accounts:\n    path: accounts.csv\n  fx_rates:\n    path: missing.csv\n"
+    text = expect(capsys, data_yaml(tmp_path, body), 2, "fx_rates: INVALID", "missing.csv")
+    assert "opportunities: ok" in text and "accounts: ok" in text
+
+
+# ---------------------------------------------------------------- exit 0: rows excluded or warned, counted
+
+
+def test_scores_out_of_range_are_excluded_and_counted(tmp_path, capsys):
+    write(tmp_path, "nps.csv", "account_id,score\nA1,9\nA1,11\nA2,-1\nA2,7\n")
+    body = "sample: false\ntables:\n  nps_responses:\n    path: nps.csv\n"
+    expect(
+        capsys, data_yaml(tmp_path, body), 0, "2 rows loaded of 4", "excluded 2 row(s): score outside 0-10"
+    )
+
+
+def test_configured_score_scale_is_used(tmp_path, capsys):
+    write(tmp_path, "csat.csv", "account_id,score\nA1,5\nA1,1\nA2,6\n")
+    body = (
+        "sample: false\ntables:\n  nps_responses:\n    path: csat.csv\n    score_min: 1\n    score_max: 5\n"
+    )
+    expect(capsys, data_yaml(tmp_path, body), 0, "excluded 1 row(s): score outside 1-5")
+
+
+def test_negative_amounts_are_excluded_and_counted(tmp_path, capsys):
+    opps_csv(tmp_path, [*GOOD_OPPS, "O4,A1,Closed Won,-50,2024-01-05,2024-02-01"])
+    expect(capsys, data_yaml(tmp_path, OPPS_YAML), 0, "excluded 1 row(s): negative amount")
+
+
+def test_close_before_create_is_excluded_and_counted(tmp_path, capsys):
+    opps_csv(tmp_path, [*GOOD_OPPS, "O4,A1,Closed Won,50,2024-05-05,2024-02-01"])
+    expect(capsys, data_yaml(tmp_path, OPPS_YAML), 0, "excluded 1 row(s): close date before created date")
+
+
+def test_exact_duplicate_rows_are_dropped_and_counted(tmp_path, capsys):
+    opps_csv(tmp_path, [*GOOD_OPPS, GOOD_OPPS[0]])
+    expect(capsys, data_yaml(tmp_path, OPPS_YAML), 0, "excluded 1 row(s): exact duplicate row")
+
+
+def test_blank_required_value_is_excluded_and_counted(tmp_path, capsys):
+    opps_csv(tmp_path, [*GOOD_OPPS, "O4,A1,,50,2024-01-05,2024-02-01"])
+    expect(capsys, data_yaml(tmp_path, OPPS_YAML), 0, "excluded 1 row(s): missing stage")
+
+
+def test_unknown_account_references_are_warned(tmp_path, capsys):
+    opps_csv(tmp_path, [*GOOD_OPPS, "O4,A999,Closed Won,50,2024-01-05,2024-02-01"])
+    write(tmp_path, "accounts.csv", ACCOUNTS)
+    body = OPPS_YAML + "  accounts:\n    path: accounts.csv\n"
+    expect(capsys, data_yaml(tmp_path, body), 0, "1 row(s) reference an account_id not in accounts", "'A999'")
+
+
+def test_text_in_numeric_column_is_counted(tmp_path, capsys):
+    opps_csv(tmp_path, [*GOOD_OPPS, "O4,A1,Closed Won,TBD,2024-01-05,2024-02-01"])
+    expect(capsys, data_yaml(tmp_path, OPPS_YAML), 0, "amount: 1 value(s) are not numbers", "'TBD'")
+
+
+def test_bad_boolean_tokens_are_counted(tmp_path, capsys):
+    write(tmp_path, "customers.csv", "account_id,churned,arr\nA1,Yes,100\nA2,n,200\nA3,maybe,300\n")
+    body = "sample: false\ntables:\n  customers:\n    path: customers.csv\n"
+    expect(
+        capsys,
+        data_yaml(tmp_path, body),
+        0,
+        "churned: 1 value(s) are not true/false",
+        "'maybe'",
+        "missing churned",
+    )
+
+
+def test_unmatched_stages_warn_that_nothing_is_closed(tmp_path, capsys):
+    rows = [f"O{i},A1,Stage {i % 3},10,2024-01-05,2024-02-01" for i in range(25)]
+    opps_csv(tmp_path, rows)
+    expect(capsys, data_yaml(tmp_path, OPPS_YAML), 0, "no opportunity is closed", "won_stages")
+
+
+def test_zero_fx_rate_is_excluded(tmp_path, capsys):
+    write(tmp_path, "fx.csv", "currency,rate_to_reporting\nUSD,1\nEUR,0\n")
+    body = "sample: false\ntables:\n  fx_rates:\n    path: fx.csv\n"
+    expect(capsys, data_yaml(tmp_path, body), 0, "excluded 1 row(s): rate_to_reporting not positive")
+
+
+@pytest.mark.parametrize("encoding_line", ["    encoding: latin-1\n"])
+def test_declared_encoding_reads_latin1(tmp_path, capsys, encoding_line):
+    write(tmp_path, "accounts.csv", "account_id,account_name\nA1,Zürich AG\n".encode("latin-1"))
+    body = "sample: false\ntables:\n  accounts:\n    path: accounts.csv\n" + encoding_line
+    expect(capsys, data_yaml(tmp_path, body), 0, "accounts: ok - 1 rows loaded")
