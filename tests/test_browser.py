@@ -32,7 +32,7 @@ def rendered(tmp_path_factory):
 
 
 def test_reports_and_index_load_offline_without_errors(rendered, chromium_path):
-    pages = sorted(rendered.glob("*/*/report.html")) + [rendered / "index.html"]
+    pages = [*sorted(rendered.glob("*/*/report.html")), rendered / "index.html"]
     assert len(pages) == 3
     visits = visit_pages(chromium_path, pages, rendered / "screenshots")
     for visit in visits:
