@@ -96,6 +96,9 @@ def win_drivers(deals: Deals, settings: Settings) -> Drivers:
     if x.shape[1] == 0:
         return Drivers(empty, 0, n_dropped, baselines, skipped, "no driver is available in the data")
     x = x.loc[:, x.std() > 0]
+    twins = x.T.duplicated()
+    skipped += [f"{name}: identical to another term (same deals)" for name in x.columns[twins]]
+    x = x.loc[:, ~twins]
     if min(y.sum(), (1 - y).sum()) < max(MIN_OUTCOMES, x.shape[1]):
         msg = f"too few won or lost deals ({int(y.sum())} won, {int((1 - y).sum())} lost) for {x.shape[1]} terms"
         return Drivers(empty, len(y), n_dropped, baselines, skipped, msg)
@@ -103,8 +106,11 @@ def win_drivers(deals: Deals, settings: Settings) -> Drivers:
         with warnings.catch_warnings():
             warnings.simplefilter("error", PerfectSeparationWarning)
             fit = sm.Logit(y, sm.add_constant(x, has_constant="add")).fit(disp=0, maxiter=200)
-    except (PerfectSeparationError, PerfectSeparationWarning, np.linalg.LinAlgError) as exc:
-        msg = f"the model could not be fitted ({type(exc).__name__}: a driver separates won from lost perfectly)"
+    except (PerfectSeparationError, PerfectSeparationWarning):
+        msg = "the model could not be fitted: a driver separates won from lost deals perfectly"
+        return Drivers(empty, len(y), n_dropped, baselines, skipped, msg)
+    except np.linalg.LinAlgError:
+        msg = "the model could not be fitted: some drivers are exact combinations of others"
         return Drivers(empty, len(y), n_dropped, baselines, skipped, msg)
     return Drivers(_odds_table(fit, baselines, settings), len(y), n_dropped, baselines, skipped)
 

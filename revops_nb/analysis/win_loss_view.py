@@ -199,9 +199,7 @@ def _driver_lines(report: WinLossReport) -> list[str]:
         for r in hits.itertuples(index=False)
     ]
     if not parts:
-        return [
-            "**Win drivers:** no driver changes the odds of winning by more than chance, holding the others fixed."
-        ]
+        return ["**Win drivers:** no odds ratio differs from 1 beyond chance (every interval includes 1)."]
     return [
         f"**Win drivers** (odds ratios of winning, {_ci(report)}, holding the other drivers fixed): "
         + "; ".join(parts)
@@ -354,7 +352,7 @@ def cycle(report: WinLossReport) -> list[Displayable]:
     fig, ax = plt.subplots()
     order = ["Won", "Lost"]
     data = [c.days.loc[c.days["outcome"] == o, "cycle_days"] for o in order]
-    ax.boxplot(data, tick_labels=order, showfliers=False, vert=False)
+    ax.boxplot(data, tick_labels=order, showfliers=False, orientation="horizontal")
     fig = charts.finish(
         ax, "Sales cycle of won vs lost deals", "Cycle length (days from created to closed)", "Outcome"
     )

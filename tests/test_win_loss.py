@@ -1,0 +1,390 @@
+"""Win/loss analysis: parameters, deal preparation, statistics, planted effects and CRM exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import binom
+from statsmodels.stats.proportion import proportion_confint
+
+from revops_nb import data, sample
+from revops_nb.analysis import win_loss as wl
+from revops_nb.analysis import win_loss_view as view
+from revops_nb.analysis.win_loss_data import NO_AMOUNT, one_spelling, size_bands, to_reporting
+from revops_nb.errors import DataError, ParamsError
+
+FIXTURES = Path(__file__).parent / "fixtures" / "win_loss"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _deals(rows: list[dict], **settings) -> tuple[wl.Deals, wl.Settings]:
+    frame = pd.DataFrame(rows)
+    for col in ("created_date", "close_date"):
+        frame[col] = pd.to_datetime(frame[col])
+    s = wl.make_settings(**settings)
+    return wl.prepare_deals(frame, None, None, s), s
+
+
+def _closed(n_won: int, n_lost: int, **extra) -> list[dict]:
+    base = {"created_date": "2025-01-01", "close_date": "2025-02-01", "is_closed": True}
+    return [{**base, "is_won": i < n_won, **extra} for i in range(n_won + n_lost)]
+
+
+def _frame(groups: dict[str, tuple[int, int]], column: str = "region") -> list[dict]:
+    rows = []
+    for value, (won, lost) in groups.items():
+        rows += _closed(won, lost, **{column: value})
+    for i, row in enumerate(rows):
+        row["opportunity_id"] = f"O{i}"
+    return rows
+
+
+@pytest.fixture(scope="module")
+def sample_report() -> wl.WinLossReport:
+    ds = data.load(["opportunities", "accounts", "fx_rates"], data_file=_sample_yaml())
+    s = wl.make_settings()
+    deals = wl.prepare_deals(ds["opportunities"], ds.get("accounts"), ds.get("fx_rates"), s)
+    return wl.analyze(deals, s)
+
+
+def _sample_yaml() -> Path:
+    path = Path(__file__).parent / "fixtures" / "win_loss" / "sample_data.yaml"
+    return path
+
+
+@pytest.fixture(scope="module")
+def raw_sample() -> pd.DataFrame:
+    opps = sample.table("opportunities")
+    fx = sample.table("fx_rates").set_index("currency")["rate_to_reporting"]
+    return opps.assign(usd=opps["amount"] * opps["currency"].map(fx))
+
+
+# ---------------------------------------------------------------- parameters
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "names"),
+    [
+        ({"period_start": "not a date"}, "period_start"),
+        ({"period_start": "2025-06-01", "period_end": "2025-01-01"}, "period_end"),
+        ({"min_n": 0}, "min_n"),
+        ({"min_n": 2.5}, "min_n"),
+        ({"confidence": 1.2}, "confidence"),
+        ({"confidence": True}, "confidence"),
+        ({"reporting_currency": "dollars"}, "reporting_currency"),
+        ({"dimensions": ["region", "colour"]}, "'colour'"),
+        ({"dimensions": "region"}, "dimensions"),
+        ({"deal_size_bands": [50000, 10000]}, "increasing"),
+        ({"deal_size_bands": [-5]}, "positive"),
+        ({"deal_size_bands": []}, "deal_size_bands"),
+        ({"drivers": ["deal_size", "weather"]}, "'weather'"),
+    ],
+)
+def test_bad_parameters_raise_one_sentence_naming_them(kwargs, names):
+    with pytest.raises(ParamsError, match=names):
+        wl.make_settings(**kwargs)
+
+
+def test_defaults_are_valid_and_normalised():
+    s = wl.make_settings(reporting_currency=" eur ", period_start="2025-01-01")
+    assert s.currency == "EUR" and s.period_start == pd.Timestamp("2025-01-01")
+    assert s.alpha == pytest.approx(0.05)
+
+
+# ---------------------------------------------------------------- preparation
+
+
+def test_one_spelling_merges_case_and_spacing():
+    out = one_spelling(pd.Series(["Core", "core ", " CORE", "Core", "Analytics", None]))
+    assert out.iloc[:4].tolist() == ["Core"] * 4
+    assert out.iloc[4] == "Analytics" and pd.isna(out.iloc[5])
+
+
+def test_size_bands_are_right_open_and_missing_amounts_get_their_own_band():
+    bands = size_bands(pd.Series([5.0, 10.0, 49.9, 50.0, np.nan]), (10.0, 50.0), "USD")
+    assert bands.tolist() == ["< USD 10", "USD 10–50", "USD 10–50", "≥ USD 50", NO_AMOUNT]
+
+
+def test_to_reporting_uses_cross_rates_and_reports_unconverted_currencies():
+    frame = pd.DataFrame({"amount": [100.0, 100.0, 100.0, np.nan], "currency": ["USD", "EUR", "CHF", "USD"]})
+    fx = pd.DataFrame({"currency": ["USD", "EUR"], "rate_to_reporting": [1.0, 1.25]})
+    notes: list[str] = []
+    out = to_reporting(frame, fx, "EUR", notes)
+    assert out.iloc[0] == pytest.approx(80.0) and out.iloc[1] == pytest.approx(100.0)
+    assert np.isnan(out.iloc[2]) and np.isnan(out.iloc[3])
+    assert len(notes) == 1 and "CHF" in notes[0]
+    with pytest.raises(ParamsError, match="reporting_currency 'GBP'"):
+        to_reporting(frame, fx, "GBP", [])
+
+
+def test_period_end_makes_later_closes_open_and_censors_them():
+    rows = [
+        {
+            "opportunity_id": "a",
+            "created_date": "2025-01-01",
+            "close_date": "2025-01-20",
+            "is_closed": True,
+            "is_won": True,
+        },
+        {
+            "opportunity_id": "b",
+            "created_date": "2025-01-01",
+            "close_date": "2025-03-01",
+            "is_closed": True,
+            "is_won": False,
+        },
+        {
+            "opportunity_id": "c",
+            "created_date": "2025-01-10",
+            "close_date": None,
+            "is_closed": False,
+            "is_won": False,
+        },
+        {
+            "opportunity_id": "d",
+            "created_date": "2025-05-01",
+            "close_date": None,
+            "is_closed": False,
+            "is_won": False,
+        },
+    ]
+    deals, _ = _deals(rows, period_end="2025-02-01")
+    status = deals.frame.set_index("opportunity_id")["status"]
+    assert status.to_dict() == {"a": "won", "b": "open", "c": "open", "d": "out of scope"}
+    ttc = deals.frame.set_index("opportunity_id")
+    assert ttc.loc["a", "ttc_days"] == 19 and bool(ttc.loc["a", "ttc_closed"])
+    assert ttc.loc["b", "ttc_days"] == 31 and not bool(ttc.loc["b", "ttc_closed"])
+    assert pd.isna(ttc.loc["d", "ttc_days"])
+
+
+def test_missing_required_column_is_a_data_error():
+    with pytest.raises(DataError, match="'is_won'"):
+        wl.prepare_deals(
+            pd.DataFrame(
+                {"opportunity_id": ["a"], "created_date": [pd.Timestamp("2025-01-01")], "is_closed": [True]}
+            ),
+            None,
+            None,
+            wl.make_settings(),
+        )
+
+
+def test_no_closed_deal_in_period_is_a_data_error():
+    deals, s = _deals(_frame({"NA": (3, 3)}), period_start="2026-01-01")
+    with pytest.raises(DataError, match="no deal closed"):
+        wl.analyze(deals, s)
+
+
+# ---------------------------------------------------------------- statistics
+
+
+def test_rate_frame_flags_small_groups_and_does_not_rank_them():
+    deals, s = _deals(_frame({"A": (10, 30), "B": (30, 10), "C": (4, 0), "D": (1, 4)}), min_n=20)
+    table = wl.win_rate_by(deals, "region", s).table
+    assert table["value"].tolist() == ["B", "A", "D", "C"]
+    assert table["flagged"].tolist() == [False, False, True, True]
+    low, high = proportion_confint(30, 40, method="wilson")
+    assert table.loc[0, "ci_low"] == pytest.approx(low) and table.loc[0, "ci_high"] == pytest.approx(high)
+
+
+def test_compare_to_rest_claims_only_real_differences():
+    deals, s = _deals(_frame({"A": (20, 80), "B": (60, 40), "C": (40, 60)}))
+    result = wl.win_rate_by(deals, "region", s)
+    comp = result.comparison.set_index("value")
+    assert result.test.significant()
+    assert comp.loc["A", "significant"] and comp.loc["A", "direction"] == "lower"
+    assert comp.loc["B", "significant"] and comp.loc["B", "direction"] == "higher"
+    equal, s2 = _deals(_frame({"A": (40, 60), "B": (41, 59), "C": (39, 61)}))
+    same = wl.win_rate_by(equal, "region", s2)
+    assert not same.test.significant() and not same.comparison["significant"].any()
+    report = wl.analyze(equal, s2)
+    assert "lower than" not in view.summary(report).data and "higher than" not in view.summary(report).data
+
+
+def test_amount_weighted_rate_and_interval():
+    rate, low, high = wl.amount_weighted_rate(
+        pd.Series([100.0, 300.0, 100.0, 500.0]), pd.Series([1, 1, 0, 0]), 0.95
+    )
+    assert rate == pytest.approx(0.4)
+    assert 0 <= low < rate < high <= 1
+
+
+def test_median_interval_is_order_statistics():
+    x = np.arange(1, 101, dtype=float)
+    low, high = wl.median_interval(x, 0.95)
+    assert (low, high) == (40.0, 61.0)  # the textbook ranks for n = 100
+    coverage = 1 - 2 * binom.cdf(low - 1, 100, 0.5)
+    assert coverage >= 0.95
+    assert np.isnan(wl.median_interval(x[:4], 0.95)[0])
+
+
+def test_loss_categories():
+    reasons = pd.Series(["Lost to Competitor", "no-decision", "Status quo", "Price", None, "Vantora"])
+    kinds = wl.loss_category(reasons, pd.Series(["Vantora"]))
+    assert kinds.tolist() == [
+        "Lost to competitor",
+        "No decision",
+        "No decision",
+        "Other reason",
+        "No reason given",
+        "Lost to competitor",
+    ]
+
+
+def test_trend_tests_latest_quarter_against_previous():
+    rows = _closed(20, 80, close_date="2025-05-15") + _closed(60, 40, close_date="2025-08-15")
+    for i, row in enumerate(rows):
+        row["opportunity_id"] = f"O{i}"
+    deals, s = _deals(rows)
+    trend = wl.quarterly_trend(deals, s)
+    assert (trend.latest, trend.previous) == ("2025Q3", "2025Q2")
+    assert trend.test.significant() and trend.latest_partial
+
+
+def test_drivers_report_why_the_model_cannot_be_fitted():
+    rows = _frame({"A": (3, 2)})
+    deals, s = _deals(rows)
+    assert "no driver" in (wl.win_drivers(deals, s).message or "")
+    rows = [{**r, "decision_makers": 5 if r["is_won"] else 1} for r in _frame({"A": (40, 40)})]
+    deals, s = _deals(rows, drivers=["decision_makers"])
+    assert "could not be fitted" in (wl.win_drivers(deals, s).message or "")
+
+
+def test_absent_dimension_is_reported_not_an_error():
+    deals, s = _deals(_frame({"A": (10, 10), "B": (10, 10)}))
+    report = wl.analyze(deals, s)
+    assert report.dimensions["owner"].absent and "win_rate_by_owner" not in report.tables()
+    shown = view.dimension(report, "owner")
+    assert len(shown) == 1 and "no owner" in shown[0].data
+    assert report.competitors.empty
+
+
+# ---------------------------------------------------------------- the sample
+
+
+def test_key_figures_equal_independent_pandas(sample_report, raw_sample):
+    o = raw_sample
+    closed, won = o[o["is_closed"]], o[o["is_won"]]
+    fig = sample_report.key_figures()
+    assert fig["n_closed"] == len(closed) and fig["n_won"] == len(won)
+    assert fig["n_open"] == int((~o["is_closed"]).sum())
+    assert fig["win_rate"] == pytest.approx(len(won) / len(closed))
+    low, high = proportion_confint(len(won), len(closed), method="wilson")
+    assert (fig["win_rate_ci_low"], fig["win_rate_ci_high"]) == pytest.approx((low, high))
+    assert fig["won_amount"] == pytest.approx(won["usd"].sum())
+    assert fig["win_rate_amount_weighted"] == pytest.approx(won["usd"].sum() / closed["usd"].sum())
+    cycle = (closed["close_date"] - closed["created_date"]).dt.days
+    assert fig["median_cycle_days_won"] == cycle[closed["is_won"]].median()
+    assert fig["median_cycle_days_lost"] == cycle[~closed["is_won"]].median()
+    velocity = (
+        (~o["is_closed"]).sum() * len(won) / len(closed) * won["usd"].mean() / cycle[closed["is_won"]].mean()
+    )
+    assert fig["pipeline_velocity_per_day"] == pytest.approx(velocity)
+    v = sample_report.velocity.iloc[0]
+    assert v["ci_low"] < v["velocity_per_day"] < v["ci_high"]
+
+
+def test_planted_competitor_effect_is_recovered(sample_report):
+    h2h = sample_report.competitors.set_index("competitor")
+    vantora = h2h.loc[sample.PLANTED_COMPETITOR]
+    assert vantora["significant"] and vantora["direction"] == "lower"
+    assert vantora["ci_high"] < vantora["rest_rate"]
+    drivers = sample_report.drivers.table.set_index("term")
+    odds = drivers.loc[f"{sample.PLANTED_COMPETITOR} (vs No competitor)"]
+    assert odds["ci_high"] < 1
+
+
+def test_planted_decision_maker_effect_is_recovered(sample_report):
+    row = sample_report.drivers.table.set_index("driver").loc["decision_makers"]
+    assert row["ci_low"] > 1.2 and row["significant"]
+    assert row["ci_low"] <= np.exp(0.35) <= row["ci_high"]
+
+
+def test_planted_cycle_effect_and_time_to_close(sample_report):
+    table = sample_report.cycle.table.set_index("outcome")
+    assert table.loc["Lost", "median_days"] > table.loc["Won", "median_days"]
+    assert sample_report.cycle.test.significant()
+    ttc = sample_report.time_to_close.table.set_index("group")
+    assert ttc.loc["All deals", "open_censored"] == sample_report.key_figures()["n_open"]
+    assert ttc.loc["Enterprise", "median_days"] > 2 * ttc.loc["SMB", "median_days"]
+    assert sample_report.time_to_close.test.significant()
+
+
+def test_tables_have_the_documented_columns(sample_report):
+    tables = sample_report.tables()
+    expected = {f"win_rate_by_{d}" for d in sample_report.settings.dimensions} | {
+        "loss_reasons",
+        "win_drivers",
+    }
+    assert set(tables) == expected
+    for name in expected - {"loss_reasons", "win_drivers"}:
+        assert tables[name].columns.tolist() == [
+            "value",
+            "n",
+            "won",
+            "win_rate",
+            "ci_low",
+            "ci_high",
+            "flagged",
+        ]
+        assert tables[name]["n"].sum() == sample_report.overall.n_closed
+    pareto = tables["loss_reasons"]
+    assert pareto["n"].sum() == sample_report.overall.n_closed - sample_report.overall.n_won
+    assert pareto["cumulative_share"].iloc[-1] == pytest.approx(1.0)
+
+
+def test_summary_states_tested_differences_with_intervals(sample_report):
+    text = view.summary(sample_report).data
+    assert f"Against {sample.PLANTED_COMPETITOR}** we win" in text and "lower than" in text
+    assert "Lost deals take longer" in text and "Decision makers" in text
+    assert "95% CI" in text
+
+
+# ---------------------------------------------------------------- CRM exports
+
+
+@pytest.mark.parametrize("crm", ["salesforce", "hubspot"])
+def test_crm_exports_render(crm):
+    ds = data.load(["opportunities", "accounts", "fx_rates"], data_file=FIXTURES / crm / "data.yaml")
+    s = wl.make_settings(min_n=20)
+    deals = wl.prepare_deals(ds["opportunities"], ds.get("accounts"), ds.get("fx_rates"), s)
+    report = wl.analyze(deals, s)
+    raw = pd.read_csv(FIXTURES / crm / "opportunities.csv", dtype=str, keep_default_na=False)
+    stage = raw["Stage" if crm == "salesforce" else "Deal Stage"]
+    won_stage, lost_stage = (
+        ("Closed Won", "Closed Lost") if crm == "salesforce" else ("Won - Signed", "Lost - Dead")
+    )
+    figures = report.key_figures()
+    assert figures["n_won"] == int((stage == won_stage).sum())
+    assert figures["n_closed"] == int(stage.isin([won_stage, lost_stage]).sum())
+    assert figures["n_open"] == len(raw) - figures["n_closed"]
+    no_amount_open = (raw["Amount"] == "") & ~stage.isin([won_stage, lost_stage])
+    assert no_amount_open.any() and (raw.iloc[:, 2 if crm == "hubspot" else 1] == "").any()
+    assert sorted(report.dimensions["product"].table["value"].str.casefold()) == [
+        "analytics",
+        "core",
+        "platform",
+    ]
+    assert report.drivers.message is None
+    shown = [
+        view.summary(report),
+        view.overall(report),
+        *view.losses(report),
+        *view.cycle(report),
+        *view.drivers(report),
+    ]
+    for name in s.dimensions:
+        shown += view.dimension(report, name)
+    html = " ".join(getattr(x, "data", "") or "" for x in shown)
+    assert "<b>Acme</b>" not in html
+    if crm == "hubspot":
+        assert report.dimensions["competitor"].absent and report.dimensions["region"].absent
+        assert any("no currency" in note for note in deals.notes)
+    else:
+        assert "&lt;b&gt;Acme&lt;/b&gt;" in html
+        assert not report.dimensions["region"].absent
