@@ -13,21 +13,24 @@ currency (USD, EUR, GBP, AUD, JPY, BRL); ``fx_rates`` converts them to USD.
 Planted effects (sizes are what the generator puts in; a test checks each):
 
 1. **Competitor**: deals against ``PLANTED_COMPETITOR`` ("Vantora") carry a
-   -0.9 log-odds win penalty: a closed-deal win rate of about 0.18 against
-   Vantora versus about 0.32 for all other closed deals.
+   -0.9 log-odds win penalty: a closed-deal win rate of about 0.15 against
+   Vantora versus about 0.30 for all other closed deals (overall about 0.27).
 2. **Decision makers**: each additional decision maker adds +0.35 to the
    log-odds of winning (odds ratio about 1.4 per person, 1 to 6 people).
 3. **Lead source**: Partner deals +0.3 log-odds, Outbound -0.3 (vs Inbound).
 4. **Sentiment predicts retention**: a latent account health drives both the
    NPS score (score = 7.2 + 1.6 x health + noise) and the churn hazard
    (monthly hazard 1.2% x exp(-0.8 x health)). Detractors (0-6) churn within
-   a year about 2-3x as often as promoters (9-10).
+   a year of responding about 2.5-3x as often as promoters (9-10): about 0.28
+   versus 0.10, passives about 0.13.
 5. **Usage decline precedes churn**: a churning customer's ``active_users``
    and ``logins`` fall linearly to about 45% of their level over the
    ``USAGE_DECLINE_MONTHS`` (4) months before its end date.
 6. **Regional growth**: new opportunities in ``FASTEST_GROWING_REGION``
-   ("APAC") grow about 60% a year; the other regions about 15%.
-7. **Seasonality**: about 30% more opportunities are created in Q4 months.
+   ("APAC") grow at a continuous 60% a year (about +80% year over year);
+   the other regions at 15% (about +16% year over year).
+7. **Seasonality**: Q4 months get 1.3x the opportunities of other months
+   (Q4 holds about a third of a year's new deals instead of a quarter).
 8. **Cycle length**: lost deals take about 1.3x as long to close as won deals;
    Enterprise cycles are about 3x SMB cycles.
 

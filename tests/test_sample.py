@@ -1,0 +1,141 @@
+"""The embedded sample company: deterministic, complete, and carrying the planted effects it documents."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+
+from revops_nb import data, sample
+from revops_nb.data.contract import TABLES
+
+
+@pytest.fixture(scope="module")
+def company() -> dict[str, pd.DataFrame]:
+    return sample.generate()
+
+
+def test_every_canonical_table_is_generated_with_its_required_columns(company):
+    assert set(company) == set(TABLES) == set(sample.TABLE_NAMES)
+    for name, frame in company.items():
+        assert len(frame) > 0, name
+        assert set(TABLES[name].required) <= set(frame.columns), name
+
+
+def test_same_seed_gives_identical_frames_and_other_seeds_differ():
+    first = sample._generate_cached.__wrapped__(300, 5)
+    again = sample._generate_cached.__wrapped__(300, 5)
+    other = sample._generate_cached.__wrapped__(300, 6)
+    for name in sample.TABLE_NAMES:
+        pd.testing.assert_frame_equal(first[name], again[name])
+    assert not first["opportunities"].equals(other["opportunities"])
+
+
+def test_scale_sets_the_number_of_accounts_and_everything_grows_with_it():
+    small, large = sample.generate(scale=200), sample.generate(scale=2000)
+    assert len(small["accounts"]) == 200 and len(large["accounts"]) == 2000
+    ratio = len(large["opportunities"]) / len(small["opportunities"])
+    assert 8 < ratio < 12
+
+
+def test_generate_returns_copies_callers_may_mutate():
+    one = sample.generate(scale=200)
+    one["accounts"].loc[0, "account_name"] = "changed"
+    assert sample.generate(scale=200)["accounts"].loc[0, "account_name"] != "changed"
+
+
+def test_sample_passes_the_data_contract_without_exclusions():
+    ds = data.load()
+    assert ds.exclusions().empty, ds.exclusions()
+
+
+def test_realistic_noise(company):
+    opps = company["opportunities"]
+    open_deals = opps[~opps["is_closed"]]
+    assert 0.05 < open_deals["amount"].isna().mean() < 0.15
+    assert opps.loc[opps["is_closed"], "amount"].notna().all()
+    assert opps["currency"].nunique() >= 5
+    assert 0.01 < company["accounts"]["industry"].isna().mean() < 0.06
+    assert 0.02 < opps["lead_source"].isna().mean() < 0.08
+    assert (opps["close_date"].dropna() >= opps.loc[opps["close_date"].notna(), "created_date"]).all()
+
+
+# ---------------------------------------------------------------- planted effects, per the docstring
+
+
+def test_planted_competitor_lowers_the_win_rate(company):
+    closed = company["opportunities"].query("is_closed")
+    against = closed["competitor"] == sample.PLANTED_COMPETITOR
+    rate_against, rate_other = closed.loc[against, "is_won"].mean(), closed.loc[~against, "is_won"].mean()
+    assert 0.10 < rate_against < 0.20 and 0.25 < rate_other < 0.35
+    assert rate_other - rate_against > 0.10
+
+
+def test_each_decision_maker_raises_the_odds_of_winning(company):
+    closed = company["opportunities"].query("is_closed").assign(won=lambda f: f["is_won"].astype(int))
+    fit = smf.logit("won ~ decision_makers", closed).fit(disp=0)
+    assert 0.25 < fit.params["decision_makers"] < 0.45  # planted +0.35 log-odds per person
+    assert fit.pvalues["decision_makers"] < 1e-6
+
+
+def test_partner_beats_outbound(company):
+    closed = company["opportunities"].query("is_closed")
+    rates = closed.groupby("lead_source")["is_won"].mean()
+    assert rates["Partner"] > rates["Inbound"] > rates["Outbound"]
+
+
+def test_detractors_churn_more_than_promoters(company):
+    subs, nps = company["subscriptions"], company["nps_responses"]
+    linked = nps.merge(subs, on="account_id")
+    linked = linked[linked["response_date"] <= sample.AS_OF - pd.Timedelta(days=365)]
+    churned = linked["end_date"].notna() & (
+        linked["end_date"] <= linked["response_date"] + pd.Timedelta(days=365)
+    )
+    category = pd.cut(linked["score"], [-1, 6, 8, 10], labels=["detractor", "passive", "promoter"])
+    rates = churned.groupby(category, observed=True).mean()
+    assert rates["detractor"] > rates["passive"] > rates["promoter"]
+    assert 2.0 < rates["detractor"] / rates["promoter"] < 4.5
+
+
+def test_usage_declines_before_churn(company):
+    usage = company["usage"].merge(company["subscriptions"][["account_id", "end_date"]], on="account_id")
+    churners = usage[usage["end_date"].notna()]
+    months_before = (churners["end_date"].dt.year - churners["period_start"].dt.year) * 12 + (
+        churners["end_date"].dt.month - churners["period_start"].dt.month
+    )
+    level = churners.groupby(months_before)["active_users"].mean()
+    assert 0.35 < level[0] / level[5] < 0.6  # falls to about 45% over the last 4 months
+    customers = company["customers"]
+    change = customers.groupby("churned")["usage_change_3m"].mean()
+    assert change[True] < -0.2 < change[False]
+
+
+def test_planted_region_grows_fastest(company):
+    opps = company["opportunities"].assign(year=lambda f: f["created_date"].dt.year)
+    counts = opps[opps["year"].isin([2024, 2025])].groupby(["region", "year"]).size().unstack()
+    growth = counts[2025] / counts[2024] - 1
+    assert growth.idxmax() == sample.FASTEST_GROWING_REGION
+    assert growth[sample.FASTEST_GROWING_REGION] > 0.5
+    assert (growth.drop(sample.FASTEST_GROWING_REGION) < 0.4).all()
+
+
+def test_q4_seasonality(company):
+    created = company["opportunities"]["created_date"]
+    full_years = created[created < "2026-01-01"]
+    assert 0.29 < (full_years.dt.quarter == 4).mean() < 0.38
+
+
+def test_lost_deals_take_longer(company):
+    closed = company["opportunities"].query("is_closed")
+    days = (closed["close_date"] - closed["created_date"]).dt.days
+    ratio = days[~closed["is_won"]].median() / days[closed["is_won"]].median()
+    assert 1.2 < ratio < 1.5
+    by_segment = days.groupby(closed["segment"]).median()
+    assert by_segment["Enterprise"] > 2 * by_segment["SMB"]
+
+
+def test_scale_must_be_meaningful():
+    with pytest.raises(ValueError, match="at least 50"):
+        sample.generate(scale=10)
+    assert np.isfinite(sample.table("market")["addressable_arr"]).all()

@@ -1,0 +1,146 @@
+"""Property and reference tests of the statistics every report relies on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from revops_nb import stats
+
+
+@given(n=st.integers(1, 5000), data=st.data(), confidence=st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+@settings(max_examples=200, deadline=None)
+def test_wilson_interval_contains_the_rate_and_stays_in_0_1(n, data, confidence):
+    k = data.draw(st.integers(0, n))
+    low, high = stats.wilson_interval(k, n, confidence)
+    rate = k / n
+    assert 0 <= low <= rate + 1e-12
+    assert rate <= high + 1e-12 <= 1 + 2e-12
+
+
+@given(n=st.integers(5, 2000), data=st.data())
+@settings(max_examples=100, deadline=None)
+def test_wilson_interval_narrows_with_confidence(n, data):
+    k = data.draw(st.integers(0, n))
+    lo90, hi90 = stats.wilson_interval(k, n, 0.90)
+    lo99, hi99 = stats.wilson_interval(k, n, 0.99)
+    assert lo99 <= lo90 + 1e-12 and hi90 <= hi99 + 1e-12
+
+
+def test_wilson_matches_the_textbook_value():
+    low, high = stats.wilson_interval(8, 10, 0.95)
+    assert low == pytest.approx(0.4902, abs=1e-4) and high == pytest.approx(0.9433, abs=1e-4)
+    low0, high0 = stats.wilson_interval(0, 0)
+    assert np.isnan(low0) and np.isnan(high0)
+
+
+def test_wilson_rejects_impossible_counts():
+    with pytest.raises(ValueError):
+        stats.wilson_interval(11, 10)
+
+
+def test_wilson_covers_the_true_rate_about_95_percent_of_the_time():
+    rng = np.random.default_rng(1)
+    p, n = 0.2, 60
+    k = rng.binomial(n, p, size=4000)
+    low, high = stats.wilson_interval(k, np.full_like(k, n))
+    coverage = np.mean((low <= p) & (p <= high))
+    assert 0.93 < coverage < 0.97
+
+
+@given(st.lists(st.integers(0, 10), min_size=1, max_size=400))
+@settings(max_examples=200, deadline=None)
+def test_nps_is_bounded_and_inside_its_interval(scores):
+    res = stats.nps_score(scores)
+    assert -100 <= res.ci_low <= res.nps <= res.ci_high <= 100
+    assert res.promoters + res.passives + res.detractors == pytest.approx(1.0)
+    assert res.n == len(scores)
+
+
+def test_nps_reference_values_and_other_scales():
+    res = stats.nps_score([10, 10, 9, 8, 7, 6, 0, 3, 9, 10])
+    assert res.nps == pytest.approx(20.0)
+    var = (0.5 + 0.3 - 0.2**2) / 10
+    assert res.ci_high - res.nps == pytest.approx(100 * 1.959964 * np.sqrt(var), rel=1e-4)
+    csat = stats.nps_score([5, 5, 4, 1, 2, 3], detractor_max=2, promoter_min=5)
+    assert csat.nps == pytest.approx(0.0)
+
+
+def test_nps_interval_covers_the_truth():
+    rng = np.random.default_rng(3)
+    probs = np.array([0.25, 0.35, 0.40])  # detractor, passive, promoter
+    true_nps = 100 * (probs[2] - probs[0])
+    hits = 0
+    for _ in range(1500):
+        cats = rng.choice([3, 8, 10], size=150, p=probs)
+        res = stats.nps_score(cats)
+        hits += res.ci_low <= true_nps <= res.ci_high
+    assert 0.93 < hits / 1500 < 0.97
+
+
+def test_rate_table_flags_small_groups_and_ranks_the_rest():
+    frame = pd.DataFrame(
+        {
+            "g": ["a"] * 40 + ["b"] * 50 + ["c"] * 5,
+            "won": [True] * 10 + [False] * 30 + [True] * 40 + [False] * 10 + [True] * 5,
+        }
+    )
+    table = stats.rate_table(frame, "g", "won", min_n=30)
+    assert table["value"].tolist() == ["b", "a", "c"]
+    assert table["flagged"].tolist() == [False, False, True]
+    assert table.loc[0, "rate"] == pytest.approx(0.8) and table.loc[0, "n"] == 50
+    assert (table["ci_low"] <= table["rate"]).all() and (table["rate"] <= table["ci_high"]).all()
+
+
+def test_two_proportion_test_uses_exact_test_for_small_counts():
+    assert stats.two_proportion_test(2, 5, 4, 6).test == "Fisher's exact test"
+    big = stats.two_proportion_test(300, 1000, 200, 1000)
+    assert big.test == "two-proportion z-test" and big.significant()
+    assert not stats.two_proportion_test(100, 1000, 102, 1000).significant()
+
+
+def test_independence_test():
+    res = stats.independence_test(np.array([[90, 10], [60, 40]]))
+    assert res.test == "chi-square test" and res.p_value < 1e-4
+    assert np.isnan(stats.independence_test(np.array([[5, 5]])).p_value)
+
+
+def test_bootstrap_interval_is_reproducible_and_contains_the_estimate():
+    rng = np.random.default_rng(0)
+    x = rng.normal(10, 2, 200)
+    one = stats.bootstrap_interval(x, np.mean, seed=7, n_resamples=500)
+    two = stats.bootstrap_interval(x, np.mean, seed=7, n_resamples=500)
+    assert one == two and one[0] < x.mean() < one[1]
+
+
+def test_kaplan_meier_matches_a_hand_computation():
+    curve = stats.kaplan_meier([1, 2, 2, 3, 4, 5], [1, 1, 0, 1, 0, 1])
+    # S(1)=5/6, S(2)=5/6*4/5=2/3, S(3)=2/3*2/3=4/9, S(5)=0
+    assert curve["survival"].round(4).tolist() == [1.0, 0.8333, 0.6667, 0.4444, 0.0]
+    assert (curve["ci_low"] <= curve["survival"] + 1e-9).all() and (
+        curve["survival"] <= curve["ci_high"] + 1e-9
+    ).all()
+    assert stats.survival_at(curve, 2.5) == pytest.approx(2 / 3)
+    assert stats.median_survival(curve) == 3.0
+
+
+def test_logrank_detects_a_real_difference_and_not_a_null_one():
+    rng = np.random.default_rng(2)
+    fast, slow = rng.exponential(5, 150), rng.exponential(15, 150)
+    t = np.concatenate([fast, slow])
+    e = np.ones_like(t)
+    g = ["fast"] * 150 + ["slow"] * 150
+    assert stats.logrank_test(t, e, g).p_value < 1e-6
+    same = rng.exponential(10, 300)
+    assert stats.logrank_test(same, e, g).p_value > 0.001
+
+
+def test_spearman_and_growth_helpers():
+    assert stats.spearman([1, 2, 3, 4], [10, 20, 30, 40]).statistic == pytest.approx(1.0)
+    assert np.isnan(stats.spearman([1, 1, 1], [1, 2, 3]).p_value)
+    assert stats.growth_rate(120, 100) == pytest.approx(0.2)
+    assert np.isnan(stats.growth_rate(5, 0))
+    assert stats.cagr(100, 121, 2) == pytest.approx(0.1)
