@@ -1,0 +1,98 @@
+"""End-to-end runs of notebooks/market_analysis.ipynb with papermill (slow)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from revops_nb import sample
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "market_analysis.ipynb"
+FIXTURES = ROOT / "tests" / "fixtures" / "market"
+
+
+def _run(tmp_path: Path, monkeypatch, data_file: Path | None, parameters: dict | None = None) -> Path:
+    import papermill
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    monkeypatch.setenv("REVOPS_NB_RUN_DIR", str(run_dir))
+    if data_file is None:
+        monkeypatch.delenv("REVOPS_NB_DATA", raising=False)
+    else:
+        monkeypatch.setenv("REVOPS_NB_DATA", str(data_file))
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    papermill.execute_notebook(
+        str(NOTEBOOK),
+        str(tmp_path / "out.ipynb"),
+        parameters=parameters or {},
+        progress_bar=False,
+        cwd=str(ROOT),
+    )
+    return run_dir
+
+
+def test_saved_notebook_has_no_outputs_and_a_parameters_cell():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert "parameters" in code[0].metadata.get("tags", [])
+
+
+@pytest.mark.slow
+def test_notebook_on_the_sample_records_key_figures_and_tables(tmp_path, monkeypatch):
+    run_dir = _run(tmp_path, monkeypatch, None)
+    figures = json.loads((run_dir / "key_figures.json").read_text())
+    assert figures["top_growth_region"] == sample.FASTEST_GROWING_REGION
+    assert set(figures) >= {
+        "bookings_total",
+        "bookings_growth_yoy",
+        "arr_total",
+        "customers_total",
+        "top_growth_region_growth",
+        "penetration_accounts",
+    }
+    tables = run_dir / "tables"
+    bookings = pd.read_csv(tables / "bookings_by_period.csv")
+    assert list(bookings.columns) == ["period", "region", "segment", "bookings", "deals"]
+    assert bookings["bookings"].sum() == pytest.approx(figures["bookings_total"])
+    growth = pd.read_csv(tables / "growth_by_region.csv").set_index("region")
+    assert growth.loc["All regions", "growth"] == pytest.approx(figures["bookings_growth_yoy"])
+    assert growth.loc["APAC", "growth"] == pytest.approx(figures["top_growth_region_growth"])
+    penetration = pd.read_csv(tables / "penetration.csv")
+    assert penetration.iloc[-1]["penetration_accounts"] == pytest.approx(figures["penetration_accounts"])
+    out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    images = [
+        o for c in out.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})
+    ]
+    assert len(images) == 8
+
+
+@pytest.mark.slow
+def test_notebook_with_only_opportunities_and_several_currencies(tmp_path, monkeypatch):
+    data_file = tmp_path / "data.yaml"
+    opps_only = tmp_path / "opportunities.csv"
+    frame = pd.read_csv(FIXTURES / "opportunities.csv")
+    frame.loc[frame["currency"].notna(), "currency"] = "EUR"
+    frame.to_csv(opps_only, index=False)
+    data_file.write_text(f"sample: false\ntables:\n  opportunities:\n    path: {opps_only}\n")
+    run_dir = _run(tmp_path, monkeypatch, data_file, {"grain": "year", "min_n": 1, "currency": "EUR"})
+    figures = json.loads((run_dir / "key_figures.json").read_text())
+    assert figures["arr_total"] is None and "penetration_accounts" not in figures
+    assert figures["bookings_total"] == pytest.approx(
+        frame.loc[frame["stage"] == "Closed Won", "amount"].sum()
+    )
+    assert not (run_dir / "tables" / "penetration.csv").exists()
+
+    fixture_run = tmp_path / "fixture"
+    fixture_run.mkdir()
+    run_dir = _run(fixture_run, monkeypatch, FIXTURES / "data.yaml", {"grain": "year", "min_n": 1})
+    figures = json.loads((run_dir / "key_figures.json").read_text())
+    assert figures["bookings_total"] == pytest.approx(11225 + 14090)
+    assert figures["bookings_growth_yoy"] == pytest.approx(14090 / 11225 - 1)
