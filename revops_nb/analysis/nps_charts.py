@@ -83,7 +83,7 @@ def nps_segment_figure(report: NpsReport) -> Figure:
     _fig, ax = plt.subplots(figsize=(charts.FIGSIZE[0], max(2.5, 0.45 * len(frame) + 1.2)))
     _nps_points(ax, frame[label].astype(str), frame, horizontal=True)
     ax.axvline(report.overall.nps, color="#c0392b", linestyle="--", linewidth=1, label="overall NPS")
-    ax.legend(loc="lower right")
+    ax.legend(loc="best")
     ax.invert_yaxis()
     title = f"NPS by {label} ({_ci(report)})"
     return charts.finish(ax, title, "NPS (points, −100 to +100)", label.replace("_", " ").capitalize())
