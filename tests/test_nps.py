@@ -273,6 +273,7 @@ def test_csat_fixture_runs_end_to_end_and_predicts():
     assert rep.distribution["score"].tolist() == [1, 2, 3, 4, 5]
     assert rep.distribution["responses"].sum() == rep.overall.n
     assert rep.retention.set_index("category").loc["detractor", "flagged"]  # 25 accounts < min_n
+    assert "fewer than 30 accounts: read with care" in nps_summary.summary_lines(rep)[2]
 
 
 # ---------------------------------------------------------------- words and charts

@@ -198,6 +198,8 @@ def _contrast_line(report: NpsReport) -> str:
     head = (
         f"Promoters were retained at {_rate(report, 'promoter')}, detractors at {_rate(report, 'detractor')}"
     )
+    if min(c.n_promoters, c.n_detractors) < report.params.min_n:
+        head += f" (a group has fewer than {report.params.min_n} accounts: read with care)"
     if c.test.significant(alpha):
         word = "higher" if c.difference > 0 else "lower"
         return (
