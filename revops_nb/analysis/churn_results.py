@@ -95,7 +95,6 @@ def calibration_table(model: ChurnModel, bins: int = 10, min_n: int = 30) -> pd.
 # ---------------------------------------------------------------- drivers
 
 
-@limited_threads
 def permutation_drivers(model: ChurnModel, repeats: int = 5, seed: int = 0) -> pd.DataFrame:
     """Drop in test ROC AUC when each feature is shuffled (chosen model), mean and range over repeats."""
     test = model.test_frame
@@ -186,6 +185,7 @@ def _term_feature(term: str, table: ModelTable) -> str:
     return term.split("=", 1)[0] if "=" in term and term.split("=", 1)[0] in table.categorical else term
 
 
+@limited_threads
 def drivers(model: ChurnModel, repeats: int = 5, seed: int = 0) -> pd.DataFrame:
     """One row per feature: permutation importance plus its strongest logistic term, most important first."""
     perm = permutation_drivers(model, repeats, seed)
