@@ -139,3 +139,15 @@ def test_scale_must_be_meaningful():
     with pytest.raises(ValueError, match="at least 50"):
         sample.generate(scale=10)
     assert np.isfinite(sample.table("market")["addressable_arr"]).all()
+
+
+def test_sample_text_is_already_clean_so_the_loader_may_trust_it(company):
+    from revops_nb.data.coercion import clean_text
+
+    for name, frame in company.items():
+        for col in frame.columns:
+            if pd.api.types.is_string_dtype(frame[col]):
+                cleaned = clean_text(frame[col])
+                pd.testing.assert_series_equal(
+                    cleaned, frame[col].astype("str"), check_names=False, obj=f"{name}.{col}"
+                )

@@ -146,7 +146,22 @@ def snake_case(name: object) -> str:
 
 
 def clean_text(series: pd.Series) -> pd.Series:
-    """Strip surrounding whitespace and collapse inner runs; blanks become missing."""
-    blank = _blank(series)
-    text = series.astype("str").str.strip().str.replace(r"\s+", " ", regex=True)
-    return text.where(~blank, np.nan)
+    """Strip surrounding whitespace and collapse inner runs; blanks become missing.
+
+    Works on the distinct values only (CRM columns repeat a few labels many times).
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    distinct = pd.Series(uniques, dtype="object")
+    blank = _blank(distinct)
+    text = distinct.astype("str").str.strip().str.replace(r"\s+", " ", regex=True).where(~blank, np.nan)
+    values = np.asarray(text.to_numpy(dtype=object))
+    out = np.where(codes >= 0, values[np.clip(codes, 0, None)] if len(values) else None, None)
+    return pd.Series(out, index=series.index, dtype="str")
+
+
+def map_distinct(series: pd.Series, fn) -> pd.Series:
+    """Apply ``fn`` to each distinct non-missing value once and broadcast the result."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = np.array([fn(u) for u in uniques], dtype=object)
+    out = np.where(codes >= 0, mapped[np.clip(codes, 0, None)] if len(mapped) else None, None)
+    return pd.Series(out, index=series.index, dtype="object")

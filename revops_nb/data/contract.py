@@ -163,11 +163,17 @@ def row_schema(table: str, score_min: float = 0, score_max: float = 10) -> pa.Da
             float, _rule(lambda s: (s >= score_min) & (s <= score_max), reason), nullable=False
         )
     elif table == "subscriptions":
-        columns["arr"] = pa.Column(float, _rule(lambda s: s >= 0, "negative arr"), nullable=True, required=False)
-        columns["mrr"] = pa.Column(float, _rule(lambda s: s >= 0, "negative mrr"), nullable=True, required=False)
+        columns["arr"] = pa.Column(
+            float, _rule(lambda s: s >= 0, "negative arr"), nullable=True, required=False
+        )
+        columns["mrr"] = pa.Column(
+            float, _rule(lambda s: s >= 0, "negative mrr"), nullable=True, required=False
+        )
         checks.append(_ordered("start_date", "end_date", "end date before start date"))
     elif table == "customers":
-        columns["arr"] = pa.Column(float, _rule(lambda s: s >= 0, "negative arr"), nullable=True, required=False)
+        columns["arr"] = pa.Column(
+            float, _rule(lambda s: s >= 0, "negative arr"), nullable=True, required=False
+        )
     elif table == "fx_rates":
         columns["rate_to_reporting"] = pa.Column(
             float, _rule(lambda s: s > 0, "rate_to_reporting not positive"), nullable=False

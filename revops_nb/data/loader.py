@@ -59,7 +59,8 @@ def load_sample_table(name: str, config: DataConfig) -> TableLoad:
     """A table of the embedded sample, passed through the same contract as real data."""
     frame = sample.table(name, scale=config.sample_scale, seed=config.sample_seed)
     src = TableSource(name=name)
-    return _conform(frame, src, f"sample table {name!r}", f"embedded sample (scale {config.sample_scale})")
+    where = f"sample table {name!r}"
+    return _conform(frame, src, where, f"embedded sample (scale {config.sample_scale})", clean=False)
 
 
 def load_table(source: TableSource, config: DataConfig) -> TableLoad:
@@ -94,7 +95,10 @@ def _rename(raw: pd.DataFrame, source: TableSource, where: str) -> pd.DataFrame:
     return frame
 
 
-def _conform(frame: pd.DataFrame, source: TableSource, where: str, described: str) -> TableLoad:
+def _conform(
+    frame: pd.DataFrame, source: TableSource, where: str, described: str, clean: bool = True
+) -> TableLoad:
+    """Coerce types, derive outcomes and apply the row rules; ``clean=False`` trusts text as generated."""
     spec = TABLES[source.name]
     if frame.shape[1] == 0:
         raise DataError(f"{where}: has no columns")
@@ -107,7 +111,7 @@ def _conform(frame: pd.DataFrame, source: TableSource, where: str, described: st
     frame = frame.reset_index(drop=True)
     rows_read = len(frame)
     load = TableLoad(source.name, described, frame, rows_read)
-    frame = _coerce(frame, spec.kinds, spec.numeric_extras, source, where, load)
+    frame = _coerce(frame, spec.kinds, spec.numeric_extras, source, where, load, clean)
     if source.name == "opportunities":
         frame = _derive_outcome(frame, source, load)
     frame = _drop_duplicates(frame, spec.key, where, load)
@@ -127,7 +131,9 @@ def _conform(frame: pd.DataFrame, source: TableSource, where: str, described: st
     return load
 
 
-def _coerce(frame, kinds, numeric_extras, source: TableSource, where: str, load: TableLoad) -> pd.DataFrame:
+def _coerce(
+    frame, kinds, numeric_extras, source: TableSource, where: str, load: TableLoad, clean: bool = True
+) -> pd.DataFrame:
     frame = frame.copy()
     for col in frame.columns:
         kind = kinds.get(col)
@@ -149,7 +155,7 @@ def _coerce(frame, kinds, numeric_extras, source: TableSource, where: str, load:
                 load.warnings.append(
                     f"{col}: {result.n_bad} value(s) are not true/false, e.g. {result.example!r}; treated as missing"
                 )
-        elif kind == "text" or frame[col].dtype == object:
+        elif clean and (kind == "text" or frame[col].dtype == object):
             frame[col] = coercion.clean_text(frame[col])
     return frame
 
@@ -168,7 +174,7 @@ def _derive_outcome(frame: pd.DataFrame, source: TableSource, load: TableLoad) -
     """Fill is_won / is_closed from stage via the won and lost stage lists when not given."""
     won = {coercion.normalize_label(s) for s in (source.won_stages or DEFAULT_WON_STAGES)}
     lost = {coercion.normalize_label(s) for s in (source.lost_stages or DEFAULT_LOST_STAGES)}
-    stage = frame["stage"].map(coercion.normalize_label, na_action="ignore")
+    stage = coercion.map_distinct(frame["stage"], coercion.normalize_label)
     by_stage_won = stage.isin(won)
     by_stage_closed = by_stage_won | stage.isin(lost)
     if "is_closed" not in frame:
