@@ -24,7 +24,12 @@ MUTED = "#9aa5b1"
 
 
 def set_theme() -> None:
-    """Apply the one seaborn theme every report uses (readable at laptop width)."""
+    """Apply the one seaborn theme every report uses (readable at laptop width).
+
+    Inside a Jupyter kernel it also selects inline PNG output, so a report gets
+    its images even when the environment sets ``MPLBACKEND=Agg``.
+    """
+    _inline_in_kernel()
     sns.set_theme(style="whitegrid", palette=PALETTE, context="notebook")
     plt.rcParams.update(
         {
@@ -37,6 +42,16 @@ def set_theme() -> None:
             "figure.autolayout": True,
         }
     )
+
+
+def _inline_in_kernel() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with ipykernel
+        return
+    shell = get_ipython()
+    if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
+        shell.run_line_magic("matplotlib", "inline")
 
 
 # ---------------------------------------------------------------- formatting
