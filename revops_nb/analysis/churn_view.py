@@ -95,10 +95,12 @@ def _rate_line(report: ChurnReport) -> str:
 
 def _model_line(report: ChurnReport) -> str:
     m = report.model.chosen_metrics
+    val = ", ".join(f"{name} {auc:.3f}" for name, auc in report.model.validation_auc.items() if name != NAIVE)
     return (
-        f"**Model:** {report.model.chosen} (chosen for its higher ROC AUC on the validation rows) ranks a "
-        f"churner above a customer who stayed with ROC AUC {_auc(m)} on {fmt_int(m['n'])} test rows "
-        f"({fmt_int(m['churners'])} churned); PR AUC {_auc(m, 'pr_auc')}, Brier score {_auc(m, 'brier')}."
+        f"**Model:** {report.model.chosen} ranks a churner above a customer who stayed with ROC AUC {_auc(m)} "
+        f"on {fmt_int(m['n'])} test rows ({fmt_int(m['churners'])} churned); PR AUC {_auc(m, 'pr_auc')}, "
+        f"Brier score {_auc(m, 'brier')}. It was picked by the higher ROC AUC on the validation rows ({val}); "
+        "that choice is not a claim that it is better than the other model."
     )
 
 
