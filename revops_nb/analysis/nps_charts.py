@@ -287,16 +287,22 @@ def survival_figure(report: NpsReport) -> Figure | HTML:
             "Retention curves need churn dates from a subscriptions table; only a snapshot is loaded."
         )
     counts = report.linked.accounts["category"].value_counts()
-    curves = {
-        f"{c}s (n={counts.get(c, 0):,})": curve[curve["at_risk"] >= MIN_AT_RISK]
-        for c, curve in report.survival.curves.items()
-    }
-    return charts.km_plot(
-        curves,
-        f"Share of accounts still customers after the response ({_ci(report)})",
-        "Days since survey response",
-        "Accounts still customers (%)",
-    )
+    _fig, ax = plt.subplots()
+    for cat, curve in report.survival.curves.items():
+        shown = curve[curve["at_risk"] >= MIN_AT_RISK]
+        if shown.empty:
+            continue
+        color = CATEGORY_COLORS[cat]
+        label = f"{cat}s (n={counts.get(cat, 0):,})"
+        ax.step(shown["time"], shown["survival"], where="post", color=color, label=label)
+        ax.fill_between(
+            shown["time"], shown["ci_low"], shown["ci_high"], step="post", alpha=0.15, color=color
+        )
+    ax.set_ylim(0, 1.02)
+    charts.pct_axis(ax)
+    ax.legend(loc="lower left")
+    title = f"Share of accounts still customers after the response ({_ci(report)})"
+    return charts.finish(ax, title, "Days since survey response", "Accounts still customers (%)")
 
 
 def survival_text(report: NpsReport) -> Markdown:
