@@ -62,12 +62,14 @@ def _update(file_name: str, section: str, key: str, value: Any) -> None:
     path.write_text(json.dumps(current, indent=2, sort_keys=True))
 
 
-def record(name: str, value: Any) -> Any:
-    """Record a headline figure for run.json's ``key_figures``; returns the value."""
+def record(name: str, value: Any) -> None:
+    """Record a headline figure for run.json's ``key_figures``.
+
+    Returns None so that a trailing ``record(...)`` never prints into a report.
+    """
     if not _NAME.match(name):
         raise ValueError(f"key figure name {name!r} must be snake_case")
     _update(KEY_FIGURES_FILE, "key_figures", name, _plain(value))
-    return value
 
 
 def recorded() -> dict[str, Any]:
@@ -75,17 +77,19 @@ def recorded() -> dict[str, Any]:
     return dict(_memory["key_figures"])
 
 
-def save_table(frame: pd.DataFrame, name: str) -> Path | None:
-    """Write a main table to ``tables/<name>.csv`` of the current run (no-op interactively)."""
+def save_table(frame: pd.DataFrame, name: str) -> None:
+    """Write a main table to ``tables/<name>.csv`` of the current run (no-op interactively).
+
+    Returns None so that a trailing ``save_table(...)`` never prints a path into a report.
+    """
     if not _NAME.match(name):
         raise ValueError(f"table name {name!r} must be snake_case")
     folder = run_dir()
     if folder is None:
-        return None
+        return
     path = folder / "tables" / f"{name}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False)
-    return path
 
 
 def note_data(table: str, summary: dict[str, Any]) -> None:

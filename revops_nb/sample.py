@@ -145,10 +145,10 @@ def _generate_cached(scale: int, seed: int) -> dict[str, pd.DataFrame]:
     accounts, health = _accounts(rng, scale)
     opps = _opportunities(rng, accounts)
     accounts = _fix_account_created(accounts, opps)
-    subs, start, end = _subscriptions(rng, accounts, opps, health)
-    nps = _nps(rng, subs, start, end, health)
-    usage = _usage(rng, subs, start, end, health)
-    customers = _customers(rng, accounts, subs, usage, nps, health)
+    subs, sub_health, start, end = _subscriptions(rng, accounts, opps, health)
+    nps = _nps(rng, subs, start, end, sub_health)
+    usage = _usage(rng, subs, start, end, sub_health)
+    customers = _customers(rng, accounts, subs, usage, nps, sub_health)
     market = _market(rng, accounts)
     fx = pd.DataFrame({"currency": list(FX_TO_USD), "rate_to_reporting": list(FX_TO_USD.values())})
     tables = {
@@ -324,7 +324,8 @@ def _subscriptions(
     accounts: pd.DataFrame,
     opps: pd.DataFrame,
     health: np.ndarray,
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    """One subscription per customer; returns it with each row's health, start and end (or AS_OF)."""
     won = opps[opps["is_won"]]
     first = won.sort_values("close_date", kind="stable").drop_duplicates("account_id")
     acc_pos = pd.Index(accounts["account_id"]).get_indexer(first["account_id"])
@@ -347,12 +348,10 @@ def _subscriptions(
             "currency": first["currency"].to_numpy(),
         }
     )
-    subs.attrs["health"] = h
-    return subs, start, np.where(churned, end, np.datetime64(AS_OF.date(), "D"))
+    return subs, h, start, np.where(churned, end, np.datetime64(AS_OF.date(), "D"))
 
 
-def _nps(rng, subs: pd.DataFrame, start: np.ndarray, end: np.ndarray, _health) -> pd.DataFrame:
-    h = subs.attrs["health"]
+def _nps(rng, subs: pd.DataFrame, start: np.ndarray, end: np.ndarray, h: np.ndarray) -> pd.DataFrame:
     active_days = (end - start).astype(int)
     per = rng.poisson(np.clip(active_days / 365.0, 0.2, None) * 1.2)
     idx = np.repeat(np.arange(len(subs)), per)
@@ -370,8 +369,7 @@ def _nps(rng, subs: pd.DataFrame, start: np.ndarray, end: np.ndarray, _health) -
     return nps.sort_values(["response_date", "response_id"], kind="stable").reset_index(drop=True)
 
 
-def _usage(rng, subs: pd.DataFrame, start: np.ndarray, end: np.ndarray, _health) -> pd.DataFrame:
-    h = subs.attrs["health"]
+def _usage(rng, subs: pd.DataFrame, start: np.ndarray, end: np.ndarray, h: np.ndarray) -> pd.DataFrame:
     start_m = start.astype("datetime64[M]")
     end_m = end.astype("datetime64[M]")
     months = (end_m - start_m).astype(int) + 1
@@ -398,8 +396,7 @@ def _usage(rng, subs: pd.DataFrame, start: np.ndarray, end: np.ndarray, _health)
     )
 
 
-def _customers(rng, accounts, subs, usage, nps, _health) -> pd.DataFrame:
-    h = subs.attrs["health"]
+def _customers(rng, accounts, subs, usage, nps, h: np.ndarray) -> pd.DataFrame:
     acc = accounts.set_index("account_id")
     ids = subs["account_id"]
     last_date = subs["end_date"].fillna(AS_OF)

@@ -8,6 +8,7 @@ never touches the previous good run.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import secrets
@@ -135,6 +136,8 @@ def _execute(request: RunRequest, tmp: Path, output: Path) -> str | None:
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+    # papermill cannot parse `X | None` annotations and says so at WARNING; values are injected correctly
+    logging.getLogger("papermill").setLevel(logging.ERROR)
     env_backup = {k: os.environ.get(k) for k in (RUN_DIR_ENV, DATA_ENV, "MPLBACKEND")}
     os.environ[RUN_DIR_ENV] = str(tmp.resolve())
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
