@@ -23,7 +23,8 @@ def _run(tmp_path: Path, data_file: Path, **parameters) -> tuple[dict, Path]:
     env = {"REVOPS_NB_DATA": str(data_file), "REVOPS_NB_RUN_DIR": str(run_dir)}
     old = {k: os.environ.get(k) for k in [*env, "MPLBACKEND"]}
     os.environ.update(env)
-    os.environ.pop("MPLBACKEND", None)  # conftest sets Agg; the kernel must use its inline backend to show charts
+    # conftest sets Agg; the kernel must use its inline backend to show charts
+    os.environ.pop("MPLBACKEND", None)
     try:
         pm.execute_notebook(
             str(NOTEBOOK),
