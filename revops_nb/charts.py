@@ -238,7 +238,7 @@ def rate_bars(
         ax.errorbar(data[rate], data[value], xerr=np.clip(err, 0, None), fmt="none", ecolor="#333", capsize=3)
     if reference is not None:
         ax.axvline(reference, color="#c0392b", linestyle="--", linewidth=1, label="overall")
-        ax.legend(loc="lower right")
+        ax.legend(loc="best")
     ax.invert_yaxis()
     pct_axis(ax, "x")
     return finish(ax, title, xlabel, ylabel)

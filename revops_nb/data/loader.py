@@ -230,7 +230,11 @@ def harmonize_labels(frames: dict[str, pd.DataFrame], columns: tuple[str, ...]) 
             continue
         counts = values.value_counts()
         keys = counts.index.map(coercion.normalize_label)
-        spelling = pd.Series(counts.index, index=keys).groupby(level=0).first()
+        # prefer a mixed-case spelling ("Core") over ALL CAPS or all lower case, then the most frequent
+        mixed = [not (str(v).isupper() or str(v).islower()) for v in counts.index]
+        ranked = pd.DataFrame({"key": keys, "value": counts.index, "mixed": mixed, "n": counts.to_numpy()})
+        ranked = ranked.sort_values(["mixed", "n"], ascending=[False, False], kind="stable")
+        spelling = ranked.groupby("key", sort=False)["value"].first()
         canonical = dict(zip(counts.index, spelling.reindex(keys).to_numpy(), strict=True))
         if all(k == v for k, v in canonical.items()):
             continue
