@@ -8,6 +8,7 @@ text that comes from the data is HTML-escaped before it reaches the report.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
@@ -112,12 +113,21 @@ def escape(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()!#|~{}+\-.>])")
+
+
+def escape_markdown(value: object) -> str:
+    """HTML-escape, then backslash-escape Markdown syntax, so data text can form no link or image."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", escape(value))
+
+
 def say(template: str, **values: object) -> Markdown:
     """Markdown from a template whose ``{placeholders}`` are filled with escaped values.
 
-    Use for every sentence that contains data-derived text (names, reasons).
+    Use for every sentence that contains data-derived text (names, reasons): string
+    values can neither inject HTML nor Markdown links and images.
     """
-    safe = {k: escape(v) if isinstance(v, str) else v for k, v in values.items()}
+    safe = {k: escape_markdown(v) if isinstance(v, str) else v for k, v in values.items()}
     return Markdown(template.format(**safe))
 
 

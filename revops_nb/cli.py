@@ -165,7 +165,8 @@ def _check(data_file: Path | None) -> int:
         excluded = sum(load.excluded.values())
         print(
             f"  {result.name}: ok - {load.rows_loaded:,} rows loaded of {load.rows_read:,} read"
-            f" from {config.tables[result.name].path or load.source}" + (f", {excluded:,} excluded" if excluded else "")
+            f" from {config.tables[result.name].path or load.source}"
+            + (f", {excluded:,} excluded" if excluded else "")
         )
         for reason, count in load.excluded.items():
             print(f"    excluded {count:,} row(s): {reason}")

@@ -7,6 +7,7 @@ can be property-tested in one place.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -48,9 +49,12 @@ def rate_table(
     Columns: value, n, successes, rate, ci_low, ci_high, flagged. Rows with
     ``flagged`` (n < min_n) are listed but sorted after the ranked ones.
     With ``weight`` the rate is weighted (e.g. by amount) and the interval is
-    omitted, since Wilson applies to counts only.
+    omitted, since Wilson applies to counts only. Rows whose outcome is missing
+    are not counted (neither in n nor as failures).
     """
     data = frame[[by, outcome] + ([weight] if weight else [])].copy()
+    data = data[data[outcome].notna()]
+    data[outcome] = data[outcome].astype(bool)
     data[by] = data[by].astype("object").where(data[by].notna(), "(blank)")
     grouped = data.groupby(by, sort=False, observed=True)
     out = pd.DataFrame(
@@ -93,17 +97,23 @@ def nps_score(
 ) -> NpsResult:
     """NPS = %promoters - %detractors; the interval uses the trinomial variance.
 
-    Var(NPS) = (p_p + p_d - (p_p - p_d)^2) / n, on the 0..1 scale, times 100.
+    Var(NPS) = (p_p + p_d - (p_p - p_d)^2) / n on the 0..1 scale (times 100), with the
+    proportions in the variance taken as (count + 1) / (n + 3) so the interval never
+    collapses to zero width at the extremes.
     Works for any scale given its category cut-offs (e.g. 1-5 CSAT with 2 and 5).
     """
     values = pd.Series(scores, dtype="float64").dropna().to_numpy()
     n = len(values)
     if n == 0:
         return NpsResult(np.nan, np.nan, np.nan, 0, np.nan, np.nan, np.nan)
-    p_pro = float(np.mean(values >= promoter_min))
-    p_det = float(np.mean(values <= detractor_max))
+    n_pro = int(np.sum(values >= promoter_min))
+    n_det = int(np.sum(values <= detractor_max))
+    p_pro, p_det = n_pro / n, n_det / n
     point = p_pro - p_det
-    var = max(p_pro + p_det - point**2, 0.0) / n
+    # variance from proportions with one pseudo-count per category, so that all-promoter
+    # or tiny samples do not get a zero-width interval (plain Wald collapses there)
+    a_pro, a_det = (n_pro + 1) / (n + 3), (n_det + 1) / (n + 3)
+    var = max(a_pro + a_det - (a_pro - a_det) ** 2, 0.0) / n
     half = _z(confidence) * np.sqrt(var)
     return NpsResult(
         100 * point,
@@ -111,7 +121,7 @@ def nps_score(
         100 * float(min(point + half, 1.0)),
         n,
         p_pro,
-        1 - p_pro - p_det,
+        max(1 - p_pro - p_det, 0.0),
         p_det,
     )
 
@@ -160,24 +170,42 @@ def bootstrap_interval(
     confidence: float = 0.95,
     n_resamples: int = 1000,
     seed: int = 0,
-    paired: bool = True,
+    strata: Sequence | np.ndarray | None = None,
+    min_valid: float = 0.9,
 ) -> tuple[float, float]:
-    """Percentile bootstrap interval of ``statistic`` (SciPy), reproducible for a seed.
+    """Percentile bootstrap interval of ``statistic``, reproducible for a seed.
 
-    ``data`` is a tuple of equal-length arrays when ``paired`` (e.g. y_true, y_score).
+    ``data`` is one array or a tuple of equal-length arrays resampled together
+    (e.g. ``(y_true, y_score)``). ``strata`` resamples within each group (e.g.
+    the class label, so every resample of an AUC has both classes). Resamples
+    where the statistic is undefined are dropped; if fewer than ``min_valid`` of
+    them remain the interval is (nan, nan) rather than a misleading one.
     """
-    samples = data if isinstance(data, tuple) else (np.asarray(data),)
-    res = sps.bootstrap(
-        samples,
-        statistic,
-        paired=paired,
-        vectorized=False,
-        confidence_level=confidence,
-        n_resamples=n_resamples,
-        method="percentile",
-        rng=np.random.default_rng(seed),
+    arrays = tuple(np.asarray(a) for a in data) if isinstance(data, tuple) else (np.asarray(data),)
+    n = len(arrays[0])
+    if n == 0 or any(len(a) != n for a in arrays):
+        raise ValueError("bootstrap data must be non-empty arrays of equal length")
+    rng = np.random.default_rng(seed)
+    groups = (
+        [np.arange(n)]
+        if strata is None
+        else [np.flatnonzero(np.asarray(strata) == g) for g in pd.unique(np.asarray(strata))]
     )
-    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+    values = np.empty(n_resamples)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # undefined resamples are counted, not warned about one by one
+        for i in range(n_resamples):
+            idx = np.concatenate([rng.choice(g, size=len(g), replace=True) for g in groups])
+            try:
+                values[i] = float(statistic(*(a[idx] for a in arrays)))
+            except (ValueError, ZeroDivisionError, FloatingPointError):
+                values[i] = np.nan
+    valid = values[np.isfinite(values)]
+    if len(valid) < min_valid * n_resamples:
+        return float("nan"), float("nan")
+    alpha = 1 - confidence
+    low, high = np.quantile(valid, [alpha / 2, 1 - alpha / 2])
+    return float(low), float(high)
 
 
 def kaplan_meier(durations, events, confidence: float = 0.95) -> pd.DataFrame:

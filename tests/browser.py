@@ -11,6 +11,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-dev-shm-usage",
     "--disable-quic",
     "--no-first-run",
 ]

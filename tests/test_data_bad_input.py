@@ -133,7 +133,7 @@ def test_sql_syntax_error(tmp_path, capsys):
 def test_sql_returning_no_rows(tmp_path, capsys):
     opps_csv(tmp_path, GOOD_OPPS)
     body = "sample: false\ntables:\n  opportunities:\n    sql: SELECT * FROM read_csv('opps.csv') WHERE amount > 1e12\n"
-    expect(capsys, data_yaml(tmp_path, body), 2, "'opportunities'", "no data rows")
+    expect(capsys, data_yaml(tmp_path, body), 2, "'opportunities'", "the query returned no rows")
 
 
 def test_unknown_preset(tmp_path, capsys):

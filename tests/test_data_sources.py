@@ -236,3 +236,74 @@ def test_snake_case_headers():
         "deal_stage",
         "arr_usd",
     ]
+
+
+# ---------------------------------------------------------------- review findings, kept fixed
+
+
+def test_european_decimal_commas_are_read_not_corrupted():
+    values = to_number(pd.Series(["1.234,56", "1,5", "EUR 2.000,00", "1 234,56"])).values
+    assert values.tolist() == [1234.56, 1.5, 2000.0, 1234.56]
+    us = to_number(pd.Series(["$1,234.50", "1,500", "12 500"])).values
+    assert us.tolist() == [1234.5, 1500.0, 12500.0]
+    forced = to_number(pd.Series(["1,500"]), decimal=",").values
+    assert forced.tolist() == [1.5]
+
+
+def test_far_future_end_dates_mean_open_ended(tmp_path, capsys):
+    from revops_nb.cli import main
+
+    (tmp_path / "subs.csv").write_text(
+        "account_id,start_date,end_date\nA1,2024-01-01,9999-12-31\nA2,2024-01-01,\n"
+    )
+    cfg = write_data_yaml(tmp_path, {"subscriptions": {"path": "subs.csv"}}, sample=False)
+    subs = data.load(["subscriptions"], cfg)["subscriptions"]
+    assert subs["end_date"].isna().all()
+    assert main(["check", "--data", str(cfg)]) == 0
+    assert "1 date(s) after 2262, e.g. '9999-12-31' read as 'no date'" in capsys.readouterr().out
+
+
+def test_numeric_ids_with_blanks_still_join(tmp_path):
+    pd.DataFrame({"account_id": [123, 456]}).to_excel(tmp_path / "accounts.xlsx", index=False)
+    opps = pd.DataFrame(
+        {
+            "opportunity_id": [1, 2, 3],
+            "account_id": [123, None, 456],
+            "stage": ["Closed Won"] * 3,
+            "created_date": ["2024-01-01"] * 3,
+        }
+    )
+    opps.to_excel(tmp_path / "opps.xlsx", index=False)
+    cfg = write_data_yaml(
+        tmp_path,
+        {"accounts": {"path": "accounts.xlsx"}, "opportunities": {"path": "opps.xlsx"}},
+        sample=False,
+    )
+    ds = data.load(["accounts", "opportunities"], cfg)
+    assert ds["opportunities"]["account_id"].tolist()[0] == "123"
+    assert ds["opportunities"]["opportunity_id"].tolist() == ["1", "2", "3"]
+    assert not ds.loads["opportunities"].warnings
+
+
+def test_sqlite_file_named_db_is_read_as_sqlite(tmp_path):
+    with sqlite3.connect(tmp_path / "crm.db") as con:
+        con.execute("CREATE TABLE fx (currency TEXT, rate_to_reporting REAL)")
+        con.execute("INSERT INTO fx VALUES ('USD', 1.0), ('EUR', 1.1)")
+    cfg = write_data_yaml(tmp_path, {"fx_rates": {"table": "fx"}}, connection="crm.db", sample=False)
+    assert data.load(["fx_rates"], cfg)["fx_rates"]["rate_to_reporting"].tolist() == [1.0, 1.1]
+
+
+def test_date_errors_show_the_value_that_failed():
+    with pytest.raises(DataError, match=r"1 value\(s\) that are not dates .* e\.g\. 'garbage'"):
+        to_date(pd.Series(["01/15/2024"] * 9 + ["garbage"]), "close_date", "t")
+
+
+def test_literal_dollar_brace_and_sample_scale_checks(tmp_path):
+    cfg = tmp_path / "data.yaml"
+    cfg.write_text(
+        "tables:\n  fx_rates:\n    sql: SELECT 'x$${y}' AS currency, 1.0 AS rate_to_reporting\nsample: false\n"
+    )
+    assert data.load(["fx_rates"], cfg)["fx_rates"]["currency"].tolist() == ["x${y}"]
+    cfg.write_text("sample_scale: 0\n")
+    with pytest.raises(ConfigError, match="at least 50"):
+        data.load(["accounts"], cfg)

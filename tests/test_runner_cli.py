@@ -202,3 +202,69 @@ def test_list_shows_reports_and_parameters():
     assert result.code == 0, result.text
     assert "tiny: Tiny test report" in result.out
     assert "rows: int = 5  # rows shown" in result.out
+
+
+def test_data_file_from_environment_reaches_the_kernel(tmp_path, xss_data):
+    import os
+
+    env = dict(os.environ, REVOPS_NB_DATA=str(xss_data))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "revops_nb.cli",
+            "run",
+            "--notebooks",
+            str(TINY_NOTEBOOKS),
+            "--out",
+            str(tmp_path),
+            "--params-dir",
+            str(tmp_path / "none"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (run,) = runs_of(tmp_path)
+    assert run["data_file"] == str(xss_data.resolve())
+    assert run["data"]["accounts"]["source"] == "accounts.csv"
+
+
+def test_secrets_in_error_messages_are_redacted_everywhere(tmp_path):
+    leak_nb = nbformat.read(TINY_NOTEBOOKS / "tiny.ipynb", as_version=4)
+    leak_nb.cells.append(
+        nbformat.v4.new_code_cell(
+            'raise RuntimeError(f"cannot reach postgresql://u:{secret_token}@db/crm with {secret_token}")'
+        )
+    )
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    nbformat.write(leak_nb, folder / "leak.ipynb")
+    out = tmp_path / "out"
+    result = cli("run", "--notebooks", folder, "--out", out, "-p", f"secret_token={SECRET}")
+    assert result.code == 1 and SECRET not in result.text
+    (run,) = runs_of(out, "leak")
+    assert "***" in run["error"]
+    for path in [*out.rglob("*.html"), *out.rglob("*.ipynb"), *out.rglob("*.json")]:
+        assert SECRET not in path.read_text(), path
+
+
+def test_flat_params_file_applies_only_keys_a_report_declares(tmp_path):
+    params = tmp_path / "flat.yaml"
+    params.write_text("rows: 2\n")
+    result = run_tiny(tmp_path / "out", "--params", str(params))
+    assert result.code == 0, result.text
+    params.write_text("rows: 2\nnot_a_param: 1\n")
+    assert_clean_error(run_tiny(tmp_path / "out2", "--params", str(params)), 2, "not_a_param")
+
+
+def test_command_line_values_keep_their_declared_types():
+    from revops_nb.report.notebook_params import read_param_specs
+    from revops_nb.report.params import merge_params
+
+    specs = read_param_specs(TINY_NOTEBOOKS / "tiny.ipynb")
+    merged = merge_params("tiny", specs, None, [], ["threshold=1e-3", "names=[NO,SE]", "label=yes"])
+    assert merged == {"threshold": 0.001, "names": ["NO", "SE"], "label": "yes"}

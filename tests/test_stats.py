@@ -63,8 +63,11 @@ def test_nps_is_bounded_and_inside_its_interval(scores):
 def test_nps_reference_values_and_other_scales():
     res = stats.nps_score([10, 10, 9, 8, 7, 6, 0, 3, 9, 10])
     assert res.nps == pytest.approx(20.0)
-    var = (0.5 + 0.3 - 0.2**2) / 10
+    a_pro, a_det = 6 / 13, 4 / 13  # (count + 1) / (n + 3)
+    var = (a_pro + a_det - (a_pro - a_det) ** 2) / 10
     assert res.ci_high - res.nps == pytest.approx(100 * 1.959964 * np.sqrt(var), rel=1e-4)
+    extreme = stats.nps_score([10, 10, 10])
+    assert extreme.nps == 100 and extreme.ci_low < 100 and extreme.passives == 0
     csat = stats.nps_score([5, 5, 4, 1, 2, 3], detractor_max=2, promoter_min=5)
     assert csat.nps == pytest.approx(0.0)
 
@@ -106,6 +109,23 @@ def test_independence_test():
     res = stats.independence_test(np.array([[90, 10], [60, 40]]))
     assert res.test == "chi-square test" and res.p_value < 1e-4
     assert np.isnan(stats.independence_test(np.array([[5, 5]])).p_value)
+
+
+def test_bootstrap_drops_undefined_resamples_and_can_stratify():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(4)
+    y = np.array([1, 1] + [0] * 58)
+    score = rng.random(60) + y * 0.5
+    assert np.isnan(stats.bootstrap_interval((y, score), roc_auc_score, n_resamples=200)[0])
+    low, high = stats.bootstrap_interval((y, score), roc_auc_score, n_resamples=200, strata=y)
+    assert 0 <= low <= roc_auc_score(y, score) <= high <= 1
+
+
+def test_rate_table_ignores_missing_outcomes():
+    frame = pd.DataFrame({"g": ["a", "a", "a"], "won": pd.array([True, None, False], dtype="boolean")})
+    row = stats.rate_table(frame, "g", "won").iloc[0]
+    assert row["n"] == 2 and row["rate"] == 0.5
 
 
 def test_bootstrap_interval_is_reproducible_and_contains_the_estimate():

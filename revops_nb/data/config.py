@@ -35,10 +35,11 @@ TABLE_KEYS = {
     "delimiter": str,
     "sheet": (str, int),
     "encoding": str,
+    "decimal": str,
     "score_min": (int, float),
     "score_max": (int, float),
 }
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")  # write $${ for a literal ${
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class TableSource:
     delimiter: str | None = None
     sheet: str | int | None = None
     encoding: str = "utf-8"
+    decimal: str | None = None
     score_min: float = 0
     score_max: float = 10
 
@@ -98,7 +100,7 @@ def expand_env(value: Any, where: str) -> Any:
                 raise ConfigError(f"{where}: environment variable {var} is not set (used as ${{{var}}})")
             return os.environ[var]
 
-        return _VAR.sub(substitute, value)
+        return _VAR.sub(substitute, value.replace("$${", "\x00{")).replace("\x00{", "${")
     if isinstance(value, list):
         return [expand_env(v, where) for v in value]
     if isinstance(value, dict):
@@ -166,6 +168,8 @@ def parse_data_config(raw: Any, file: Path) -> DataConfig:
     for key in ("sample_scale", "sample_seed"):
         if key in raw and (not isinstance(raw[key], int) or isinstance(raw[key], bool)):
             raise ConfigError(f"{file}: {key!r} must be an integer, got {raw[key]!r}")
+    if raw.get("sample_scale", 2000) < 50:
+        raise ConfigError(f"{file}: 'sample_scale' must be at least 50 accounts, got {raw['sample_scale']}")
     return DataConfig(
         file=file,
         base_dir=base_dir,

@@ -17,7 +17,7 @@ from revops_nb.data.config import DEFAULT_LOST_STAGES, DEFAULT_WON_STAGES, DataC
 from revops_nb.data.contract import TABLES, row_schema, rule_violations
 from revops_nb.data.presets import preset_columns
 from revops_nb.data.sources import read_source
-from revops_nb.errors import DataError
+from revops_nb.errors import DataError, RevopsError
 
 
 @dataclass
@@ -66,9 +66,17 @@ def load_sample_table(name: str, config: DataConfig) -> TableLoad:
 def load_table(source: TableSource, config: DataConfig) -> TableLoad:
     """Read and conform one configured table; raises :class:`DataError` when unusable."""
     where = f"table {source.name!r} ({source.describe()})"
-    raw = read_source(source, config)
-    frame = _rename(raw, source, where)
-    return _conform(frame, source, where, source.describe())
+    try:
+        raw = read_source(source, config)
+        if raw.empty and raw.shape[1] and source.path is None:
+            raise DataError(f"{where}: the query returned no rows")
+        frame = _rename(raw, source, where)
+        return _conform(frame, source, where, source.describe())
+    except RevopsError:
+        raise
+    except Exception as exc:  # unexpected data still gets one sentence naming the table
+        detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise DataError(f"{where}: could not be loaded ({type(exc).__name__}: {detail})") from None
 
 
 def _rename(raw: pd.DataFrame, source: TableSource, where: str) -> pd.DataFrame:
@@ -140,9 +148,12 @@ def _coerce(
         if kind is None and numeric_extras:
             kind = "number" if _looks_numeric(frame[col]) else "text"
         if kind == "date":
-            frame[col] = coercion.to_date(frame[col], col, where, source.date_format).values
+            result = coercion.to_date(frame[col], col, where, source.date_format)
+            frame[col] = result.values
+            if result.note:
+                load.warnings.append(f"{col}: {result.note}")
         elif kind == "number":
-            result = coercion.to_number(frame[col])
+            result = coercion.to_number(frame[col], source.decimal)
             frame[col] = result.values
             if result.n_bad:
                 load.warnings.append(
@@ -156,7 +167,7 @@ def _coerce(
                     f"{col}: {result.n_bad} value(s) are not true/false, e.g. {result.example!r}; treated as missing"
                 )
         elif clean and (kind == "text" or frame[col].dtype == object):
-            frame[col] = coercion.clean_text(frame[col])
+            frame[col] = coercion.clean_text(coercion.whole_numbers_as_text(frame[col]))
     return frame
 
 

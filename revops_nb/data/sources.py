@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -25,6 +26,10 @@ def read_source(source: TableSource, config: DataConfig) -> pd.DataFrame:
     """Return the raw rows of ``source`` exactly as stored (no renaming or coercion)."""
     if source.path is not None:
         return read_file(source)
+    if config.connection is not None and _is_duckdb_path(config.connection):
+        sqlite_url = _sqlite_file_url(config.connection, config.base_dir)
+        if sqlite_url:
+            return _read_sqlalchemy(source, replace(config, connection=sqlite_url))
     if config.connection is None or _is_duckdb_path(config.connection):
         return _read_duckdb(source, config)
     return _read_sqlalchemy(source, config)
@@ -122,6 +127,18 @@ def _read_json(path: Path, suffix: str, where: str) -> pd.DataFrame:
 
 def _is_duckdb_path(connection: str) -> bool:
     return "://" not in connection and connection.lower().endswith((".duckdb", ".db", ".ddb"))
+
+
+def _sqlite_file_url(connection: str, base_dir: Path) -> str | None:
+    """A ``.db`` path that is really SQLite (by its header) as a SQLAlchemy URL, else None."""
+    path = Path(connection) if Path(connection).is_absolute() else base_dir / connection
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(16) == b"SQLite format 3\x00":
+                return f"sqlite:///{path}"
+    except OSError:
+        return None
+    return None
 
 
 def _read_duckdb(source: TableSource, config: DataConfig) -> pd.DataFrame:

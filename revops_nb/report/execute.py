@@ -25,7 +25,7 @@ import nbformat
 from revops_nb.data.config import DATA_ENV
 from revops_nb.record import DATA_FILE, KEY_FIGURES_FILE, RUN_DIR_ENV
 from revops_nb.report.html import publishable, render_html
-from revops_nb.report.params import mask_secrets
+from revops_nb.report.params import mask_secrets, redact, secret_values
 
 LIBRARIES = (
     "pandas",
@@ -87,25 +87,34 @@ def run_report(request: RunRequest) -> RunResult:
     executed_path = tmp / "report.ipynb"
     error = _execute(request, tmp, executed_path)
     timings = {"execute_s": round(time.perf_counter() - t0, 3)}
-    status = "ok" if error is None else "failed"
+    hidden = secret_values(request.params)
+    error = redact(error, hidden) if error else None
     key_figures = _read_json(tmp / KEY_FIGURES_FILE)
     data_loaded = _read_json(tmp / DATA_FILE)
-    nb = _read_executed(executed_path, request.notebook)
-    published = publishable(nb)
+    t_html = time.perf_counter()
+    try:
+        nb = _read_executed(executed_path, request.notebook)
+        header = {
+            "title": request.title,
+            "run_date": started.strftime("%Y-%m-%d %H:%M UTC"),
+            "status": "ok" if error is None else "failed",
+            "duration": f"{time.perf_counter() - t0:.1f} s",
+            "data": _describe_data(data_loaded),
+            "error": error,
+        }
+        html = render_html(publishable(nb), header)
+        log_text = nbformat.writes(published_log(nb))
+    except Exception as exc:  # a rendering failure must still leave a report
+        error = redact(f"the report could not be rendered: {_short(str(exc))}", hidden)
+        html = fallback_html(request.title, error)
+        log_text = executed_path.read_text(encoding="utf-8") if executed_path.exists() else ""
+    (tmp / "report.html").write_text(redact(html, hidden), encoding="utf-8")
+    if log_text:
+        executed_path.write_text(redact(log_text, hidden), encoding="utf-8")
+    timings["render_s"] = round(time.perf_counter() - t_html, 3)
+    status = "ok" if error is None else "failed"
     finished = datetime.now(UTC)
     duration = time.perf_counter() - t0
-    header = {
-        "title": request.title,
-        "run_date": started.strftime("%Y-%m-%d %H:%M UTC"),
-        "status": status,
-        "duration": f"{duration:.1f} s",
-        "data": _describe_data(data_loaded),
-        "error": error,
-    }
-    t_html = time.perf_counter()
-    (tmp / "report.html").write_text(render_html(published, header), encoding="utf-8")
-    nbformat.write(published_log(nb), executed_path)
-    timings["render_s"] = round(time.perf_counter() - t_html, 3)
     run_json = {
         "report": request.report,
         "title": request.title,
@@ -178,6 +187,19 @@ def _execute(request: RunRequest, tmp: Path, output: Path) -> str | None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def fallback_html(title: str, error: str) -> str:
+    """A minimal, self-contained page for a run whose notebook could not be rendered."""
+    import html as html_lib
+
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html_lib.escape(title)}</title></head><body style='font-family:sans-serif;max-width:900px;"
+        f"margin:2em auto'><h1>{html_lib.escape(title)}</h1><p style='color:#9b1c1c'><strong>This report "
+        f"failed.</strong> {html_lib.escape(error)}</p><p>See report.ipynb and run.json in this folder.</p>"
+        "</body></html>"
+    )
 
 
 def _short(text: str, limit: int = 300) -> str:

@@ -16,6 +16,10 @@ from nbconvert import HTMLExporter
 
 TEMPLATES = Path(__file__).parent / "templates"
 EXTERNAL_URL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+UNSAFE_ATTR = re.compile(
+    r"""\b(?P<attr>src|href|action|formaction|srcset|poster)\s*=\s*(?P<q>["']?)\s*(?:(?:https?:)?//|javascript:|vbscript:)""",
+    re.IGNORECASE,
+)
 
 
 def publishable(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -68,15 +72,19 @@ def table_of_contents(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
         for line in cell.source.splitlines():
             match = re.match(r"^##\s+(.+?)\s*#*$", line)
             if match:
-                text = match.group(1).strip()
-                toc.append((_anchor(text), text))
+                text = _plain_heading(match.group(1).strip())
+                toc.append((text.replace(" ", "-"), text))
     return toc
 
 
-def _anchor(text: str) -> str:
-    """nbconvert's heading id: markdown stripped, spaces to hyphens."""
-    plain = re.sub(r"[*_`]", "", text)
-    return plain.replace(" ", "-")
+def _plain_heading(markdown: str) -> str:
+    """Heading text as nbconvert renders it (emphasis removed, entities decoded): its id uses this."""
+    import html as html_lib
+
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    rendered = markdown2html_mistune(markdown)
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", rendered)).strip()
 
 
 def render_html(nb: nbformat.NotebookNode, header: dict[str, Any]) -> str:
@@ -92,7 +100,12 @@ def render_html(nb: nbformat.NotebookNode, header: dict[str, Any]) -> str:
     )
     resources = {"revops": {**header, "toc": table_of_contents(nb)}, "metadata": {"name": header["title"]}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return body
+    return neutralize_urls(body)
+
+
+def neutralize_urls(html: str) -> str:
+    """Defuse any attribute that would reach the network or run script (belt and braces)."""
+    return UNSAFE_ATTR.sub(lambda m: f"data-blocked-{m.group('attr').lower()}={m.group('q')}blocked:", html)
 
 
 def external_references(html: str) -> list[str]:

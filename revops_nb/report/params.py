@@ -16,8 +16,15 @@ import yaml
 from revops_nb.errors import ParamsError
 from revops_nb.report.notebook_params import ParamSpec, check_value
 
-SECRET_KEY = re.compile(r"(password|passwd|secret|token|api[_-]?key|credential)", re.IGNORECASE)
-URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]+:)(?P<pw>[^@\s]+)(?P<at>@)")
+SECRET_KEY = re.compile(
+    r"(password|passwd|pwd|pass\b|secret|token|key|auth|credential|dsn|sig)", re.IGNORECASE
+)
+# scheme://user:PASSWORD@host -- the password may itself contain '@' (greedy up to the last one)
+URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/\s]*:)(?P<pw>[^/\s]*)(?P<at>@[^@/\s]*)")
+QUERY_SECRET = re.compile(
+    r"(?P<key>[?&](?:password|pwd|secret|token|sig|signature|api_key|apikey|key|access_token)=)(?P<val>[^&\s'\"]+)",
+    re.IGNORECASE,
+)
 
 
 def read_params_file(path: Path, report: str | None = None) -> dict[str, Any]:
@@ -79,6 +86,8 @@ def merge_params(
             if not isinstance(section, dict):
                 raise ParamsError(f"{path}: section {report!r} must be a mapping of parameter: value")
             content = section
+        else:
+            content = {k: v for k, v in content.items() if k in specs}  # flat: keys of other reports
         sources.append((str(path), content))
     cli: dict[str, Any] = {}
     for item in cli_items:
@@ -90,9 +99,7 @@ def merge_params(
             key = name
         elif key not in specs:
             continue
-        if specs.get(key) is not None and specs[key].base_type == "str" and not isinstance(value, str):
-            value = None if value is None and specs[key].optional else item.split("=", 1)[1]
-        cli[key] = value
+        cli[key] = typed_cli_value(specs[key], value, item.split("=", 1)[1]) if key in specs else value
     if cli:
         sources.append(("-p", cli))
     merged: dict[str, Any] = {}
@@ -107,19 +114,65 @@ def merge_params(
     return merged
 
 
+def typed_cli_value(spec: ParamSpec, parsed: Any, raw: str) -> Any:
+    """Undo YAML 1.1 surprises on the command line: strings stay strings, '1e-3' is a float."""
+    text = raw.strip()
+    if spec.optional and text.lower() in ("null", "none", "~"):
+        return None
+    base = spec.base_type
+    if base == "str":
+        return raw
+    if base == "float":
+        try:
+            return float(text)
+        except ValueError:
+            return parsed
+    if base == "list[str]":
+        inner = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+        items = [part.strip().strip("'\"") for part in inner.split(",")] if inner.strip() else []
+        return items
+    if base == "list[float]" and isinstance(parsed, list):
+        try:
+            return [float(str(v)) for v in parsed]
+        except ValueError:
+            return parsed
+    return parsed
+
+
 def mask_secrets(params: dict[str, Any]) -> dict[str, Any]:
-    """Copy of ``params`` with secret-looking keys and URL passwords replaced by '***'."""
-    masked = {}
+    """Copy of ``params`` with secret-looking keys, URL passwords and query tokens replaced by '***'."""
+    return {
+        key: ("***" if SECRET_KEY.search(key) and value not in (None, "") else _mask_value(value))
+        for key, value in params.items()
+    }
+
+
+def _mask_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_url_password(value)
+    if isinstance(value, list):
+        return [_mask_value(v) for v in value]
+    return value
+
+
+def secret_values(params: dict[str, Any]) -> list[str]:
+    """The values of secret-looking parameters, longest first, to redact from every output."""
+    found = []
     for key, value in params.items():
-        if SECRET_KEY.search(key):
-            masked[key] = "***"
-        elif isinstance(value, str):
-            masked[key] = mask_url_password(value)
-        else:
-            masked[key] = value
-    return masked
+        if SECRET_KEY.search(key) and value not in (None, ""):
+            items = value if isinstance(value, list) else [value]
+            found += [str(v) for v in items if len(str(v)) >= 3]
+    return sorted(set(found), key=len, reverse=True)
 
 
 def mask_url_password(text: str) -> str:
-    """'postgresql://u:pw@h/db' -> 'postgresql://u:***@h/db'."""
-    return URL_PASSWORD.sub(lambda m: f"{m.group('scheme')}***{m.group('at')}", text)
+    """'postgresql://u:pw@h/db' -> 'postgresql://u:***@h/db'; '?token=abc' -> '?token=***'."""
+    text = URL_PASSWORD.sub(lambda m: f"{m.group('scheme')}***{m.group('at')}", text)
+    return QUERY_SECRET.sub(lambda m: f"{m.group('key')}***", text)
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """Replace every secret value and URL password in ``text`` by '***'."""
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return mask_url_password(text)

@@ -48,7 +48,8 @@ def plan(options: RunOptions, log: TextIO) -> list[RunRequest]:
     data_file = options.data_file
     if data_file is None and (options.params_dir / "data.yaml").is_file():
         data_file = options.params_dir / "data.yaml"
-    config = read_data_config(data_file) if data_file is not None else read_data_config(None)
+    config = read_data_config(data_file)
+    data_file = config.file  # also the one found via $REVOPS_NB_DATA or a parent folder: kernels must use it
     selected = options.reports or list(available)
     runnable: list[Report] = []
     for name in selected:
@@ -63,14 +64,7 @@ def plan(options: RunOptions, log: TextIO) -> list[RunRequest]:
         runnable.append(report)
     names = frozenset(available) | frozenset(ORDER)
     specs = {r.name: read_param_specs(r.notebook) for r in runnable}
-    for item in options.cli_params:
-        key = parse_cli_param(item)[0]
-        target, dot, pname = key.partition(".")
-        if dot and target in names:
-            if target in specs and pname not in specs[target]:
-                raise ParamsError(f"-p {item!r}: report {target!r} has no parameter {pname!r}")
-        elif not any(key in s for s in specs.values()):
-            raise ParamsError(f"-p {item!r}: no selected report has a parameter {key!r}")
+    check_keys_known(options, specs, names)
     requests = []
     for report in runnable:
         params = merge_params(
@@ -97,6 +91,31 @@ def plan(options: RunOptions, log: TextIO) -> list[RunRequest]:
     if failures:
         raise DataError(failures[0].error or "data check failed")
     return requests
+
+
+def check_keys_known(options: RunOptions, specs: dict, names: frozenset[str]) -> None:
+    """Every plain ``-p`` key and flat ``--params`` key must belong to at least one selected report."""
+    from revops_nb.report.params import read_params_file
+
+    for item in options.cli_params:
+        key = parse_cli_param(item)[0]
+        target, dot, pname = key.partition(".")
+        if dot and target in names:
+            if target in specs and pname not in specs[target]:
+                raise ParamsError(f"-p {item!r}: report {target!r} has no parameter {pname!r}")
+        elif not any(key in s for s in specs.values()):
+            raise ParamsError(f"-p {item!r}: no selected report has a parameter {key!r}")
+    for path in options.params_files:
+        content = read_params_file(path)
+        if content and set(content) <= names:
+            for report, section in content.items():
+                for key in section or {}:
+                    if report in specs and key not in specs[report]:
+                        raise ParamsError(f"{path}: unknown parameter {key!r} for report {report!r}")
+            continue
+        for key in content:
+            if not any(key in s for s in specs.values()):
+                raise ParamsError(f"{path}: unknown parameter {key!r}; no selected report has it")
 
 
 def execute(requests: list[RunRequest], jobs: int, out_dir: Path, log: TextIO) -> list[RunResult]:
