@@ -59,7 +59,7 @@ def _update(file_name: str, section: str, key: str, value: Any) -> None:
     path = folder / file_name
     current = json.loads(path.read_text()) if path.exists() else {}
     current[key] = value
-    path.write_text(json.dumps(current, indent=2, sort_keys=True))
+    path.write_text(json.dumps(current, indent=2))  # keep the order figures were recorded in
 
 
 def record(name: str, value: Any) -> None:

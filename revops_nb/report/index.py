@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-MAX_FIGURES = 6
+MAX_FIGURES = 8
 MAX_HISTORY = 12
 
 
@@ -57,6 +57,32 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+PERCENT_WORDS = ("rate", "growth", "penetration", "retention", "share")
+MONEY_WORDS = ("arr", "amount", "bookings", "velocity", "revenue")
+
+
+def _fmt_named(name: str, value: Any) -> str:
+    """Format a key figure by what its name says it is (rates as %, money compact)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        words = name.split("_")
+        if any(w in words for w in PERCENT_WORDS) and "ci" not in words and abs(value) <= 10:
+            return f"{100 * value:.1f}%"
+        if any(w in words for w in MONEY_WORDS) and abs(value) >= 1000:
+            for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+                if abs(value) >= limit:
+                    return f"{value / limit:,.2f}{suffix}"
+    return _fmt(value)
+
+
+def _fmt_change_named(name: str, change: Any) -> str:
+    if change is None:
+        return ""
+    if change == 0:
+        return "no change"
+    text = _fmt_named(name, abs(change))
+    return ("+" if change > 0 else "−") + text
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return "–"
@@ -71,18 +97,13 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _fmt_change(change: Any) -> str:
-    if change is None:
-        return ""
-    if change == 0:
-        return "no change"
-    sign = "+" if change > 0 else "−"
-    return f"{sign}{_fmt(abs(change))}"
-
-
 def render_index(out_dir: Path) -> str:
     """The index page as one self-contained HTML string (no scripts, no external URLs)."""
     runs = load_runs(out_dir)
+    order = ("market_analysis", "win_loss", "nps_retention", "churn_model")
+    runs = dict(
+        sorted(runs.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else len(order), kv[0]))
+    )
     e = html.escape
     sections = []
     for report, items in runs.items():
@@ -90,8 +111,8 @@ def render_index(out_dir: Path) -> str:
         status = latest.get("status", "unknown")
         figures = figure_changes(items)[:MAX_FIGURES]
         fig_rows = "".join(
-            f"<tr><td>{e(name.replace('_', ' '))}</td><td>{e(_fmt(value))}</td>"
-            f"<td class='chg'>{e(_fmt_change(change))}</td></tr>"
+            f"<tr><td>{e(name.replace('_', ' '))}</td><td>{e(_fmt_named(name, value))}</td>"
+            f"<td class='chg'>{e(_fmt_change_named(name, change))}</td></tr>"
             for name, value, change in figures
         )
         history = "".join(
