@@ -12,8 +12,10 @@ import logging
 import os
 import platform
 import secrets
+import sys
 import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -85,7 +87,9 @@ def run_report(request: RunRequest) -> RunResult:
     tmp = report_dir / f".tmp-{run_id}"
     tmp.mkdir()
     executed_path = tmp / "report.ipynb"
-    error = _execute(request, tmp, executed_path)
+    with _kernel_stderr_to(tmp / "kernel.log", enabled=not request.progress):
+        error = _execute(request, tmp, executed_path)
+    _tidy_kernel_log(tmp / "kernel.log", secret_values(request.params))
     timings = {"execute_s": round(time.perf_counter() - t0, 3)}
     hidden = secret_values(request.params)
     error = redact(error, hidden) if error else None
@@ -138,6 +142,42 @@ def run_report(request: RunRequest) -> RunResult:
     final = report_dir / run_id
     os.replace(tmp, final)
     return RunResult(request.report, run_id, status, str(final), round(duration, 3), error, key_figures)
+
+
+@contextmanager
+def _kernel_stderr_to(path: Path, enabled: bool):
+    """Send this worker's (and so the kernel's) stderr to the run's kernel.log, not the scheduler's log."""
+    if not enabled:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "wb") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+NOISE = ("Kernel is running over TCP without encryption",)
+
+
+def _tidy_kernel_log(path: Path, hidden: list[str]) -> None:
+    """Keep kernel.log only when it says something beyond known start-up noise; redact secrets."""
+    if not path.exists():
+        return
+    lines = [
+        ln
+        for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()
+        if ln.strip() and not any(n in ln for n in NOISE)
+    ]
+    if lines:
+        path.write_text(redact("\n".join(lines) + "\n", hidden), encoding="utf-8")
+    else:
+        path.unlink()
 
 
 def _execute(request: RunRequest, tmp: Path, output: Path) -> str | None:
