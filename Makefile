@@ -39,8 +39,8 @@ format: $(STAMP)  ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(STAMP)  ## Run the benchmarks and print their tables
-	$(BIN)/python benchmarks/bench_sample.py
+bench: $(STAMP)  ## Run every benchmark in benchmarks/ and print its table
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 sample: $(STAMP)  ## Write the sample tables and a data.yaml to sample_data/
 	$(BIN)/revops-nb sample --out sample_data

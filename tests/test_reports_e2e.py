@@ -15,27 +15,69 @@ pytestmark = pytest.mark.slow
 
 EXPECTED = {
     "market_analysis": {
-        "figures": {"bookings_total", "bookings_growth_yoy", "arr_total", "customers_total",
-                    "top_growth_region", "top_growth_region_growth", "penetration_accounts"},
+        "figures": {
+            "bookings_total",
+            "bookings_growth_yoy",
+            "arr_total",
+            "customers_total",
+            "top_growth_region",
+            "top_growth_region_growth",
+            "penetration_accounts",
+        },
         "tables": {"bookings_by_period", "growth_by_region", "penetration"},
     },
     "win_loss": {
-        "figures": {"win_rate", "win_rate_ci_low", "win_rate_ci_high", "n_closed", "n_won", "n_open",
-                    "won_amount", "win_rate_amount_weighted", "median_cycle_days_won",
-                    "median_cycle_days_lost", "pipeline_velocity_per_day"},
+        "figures": {
+            "win_rate",
+            "win_rate_ci_low",
+            "win_rate_ci_high",
+            "n_closed",
+            "n_won",
+            "n_open",
+            "won_amount",
+            "win_rate_amount_weighted",
+            "median_cycle_days_won",
+            "median_cycle_days_lost",
+            "pipeline_velocity_per_day",
+        },
         "tables": {"loss_reasons", "win_drivers", "win_rate_by_region", "win_rate_by_competitor"},
     },
     "nps_retention": {
-        "figures": {"nps", "nps_ci_low", "nps_ci_high", "n_responses", "n_linked",
-                    *(f"retention_{c}{s}" for c in ("promoters", "passives", "detractors")
-                      for s in ("", "_ci_low", "_ci_high")),
-                    "spearman_score_retention", "spearman_p", "logrank_p", "odds_ratio_per_point",
-                    "arr_at_risk_detractors", "verdict"},
+        "figures": {
+            "nps",
+            "nps_ci_low",
+            "nps_ci_high",
+            "n_responses",
+            "n_linked",
+            *(
+                f"retention_{c}{s}"
+                for c in ("promoters", "passives", "detractors")
+                for s in ("", "_ci_low", "_ci_high")
+            ),
+            "spearman_score_retention",
+            "spearman_p",
+            "logrank_p",
+            "odds_ratio_per_point",
+            "arr_at_risk_detractors",
+            "verdict",
+        },
         "tables": {"retention_by_category", "nps_by_segment", "nps_by_quarter"},
     },
     "churn_model": {
-        "figures": {"mode", "churn_rate", "n_train", "n_test", "roc_auc", "roc_auc_ci_low", "roc_auc_ci_high",
-                    "pr_auc", "brier", "top_decile_lift", "arr_at_risk", "model"},
+        "figures": {
+            "mode",
+            "churn_rate",
+            "n_train",
+            "n_test",
+            "roc_auc",
+            "roc_auc_ci_low",
+            "roc_auc_ci_high",
+            "pr_auc",
+            "brier",
+            "top_decile_lift",
+            "arr_at_risk",
+            "model",
+        },
         "tables": {"churn_scores", "lift_by_decile", "calibration", "drivers"},
     },
 }
