@@ -45,12 +45,13 @@ __all__ = [
     "Trend",
     "WinLossReport",
     "analyze",
-    "compare_to_rest",
+    "compare_to_baseline",
     "cycle_length",
     "head_to_head",
     "loss_analysis",
     "make_settings",
     "overall_win_rate",
+    "pairwise_comparisons",
     "pipeline_velocity",
     "prepare_deals",
     "quarterly_trend",
@@ -67,6 +68,7 @@ LOSS_OTHER = "Other reason"
 LOSS_UNKNOWN = "No reason given"
 NO_DECISION_WORDS = ("no decision", "nodecision", "status quo", "do nothing", "no budget decision")
 BOOTSTRAP_RESAMPLES = 1000
+DELTA_MIN_OUTCOMES = 5  # fewer won or lost deals than this: amount-weighted CI by Wilson on n_eff
 
 
 # ---------------------------------------------------------------- overall
@@ -87,6 +89,7 @@ class OverallWinRate:
     win_rate_amount: float
     amount_ci_low: float
     amount_ci_high: float
+    amount_ci_method: str = "delta"
 
 
 def overall_win_rate(deals: Deals, settings: Settings) -> OverallWinRate:
@@ -110,20 +113,38 @@ def overall_win_rate(deals: Deals, settings: Settings) -> OverallWinRate:
         win_rate_amount=w_rate,
         amount_ci_low=w_low,
         amount_ci_high=w_high,
+        amount_ci_method=amount_interval_method(closed.loc[has, "is_won"]),
     )
 
 
 def amount_weighted_rate(amount: pd.Series, won: pd.Series, confidence: float) -> tuple[float, float, float]:
-    """Won amount / closed amount with a delta-method (ratio estimator) interval, clipped to 0–1."""
+    """Won amount / closed amount with an interval, clipped to 0–1 (see :func:`amount_interval_method`).
+
+    Delta-method (ratio estimator) interval normally; when fewer than
+    ``DELTA_MIN_OUTCOMES`` deals were won or lost that interval collapses (zero
+    width when every deal has one outcome), so a Wilson interval on the
+    effective sample size (sum w)^2 / sum w^2 is used instead.
+    """
     w = np.asarray(amount, dtype=float)
     y = np.asarray(won, dtype=float)
     n, total = len(w), float(w.sum())
     if n < 2 or total <= 0:
         return float("nan"), float("nan"), float("nan")
     rate = float((w * y).sum() / total)
+    if amount_interval_method(y) == "wilson":
+        n_eff = total**2 / float(np.sum(w**2))
+        low, high = stats.wilson_interval(rate * n_eff, n_eff, confidence)
+        return rate, float(low), float(high)
     se = np.sqrt(n / (n - 1) * np.sum((w * (y - rate)) ** 2)) / total
     z = float(sps.norm.ppf(0.5 + confidence / 2))
     return rate, float(max(rate - z * se, 0.0)), float(min(rate + z * se, 1.0))
+
+
+def amount_interval_method(won) -> str:
+    """'delta' or 'wilson' (effective sample size): which interval :func:`amount_weighted_rate` uses."""
+    y = np.asarray(won, dtype=float)
+    k = float(y.sum())
+    return "wilson" if min(k, len(y) - k) < DELTA_MIN_OUTCOMES else "delta"
 
 
 # ---------------------------------------------------------------- by dimension
@@ -133,9 +154,10 @@ def amount_weighted_rate(amount: pd.Series, won: pd.Series, confidence: float) -
 class DimensionResult:
     """Win rate per value of one dimension, and the tests behind any claimed difference.
 
-    ``table`` has the columns of ``win_rate_by_<dimension>.csv``; ``comparison``
-    tests each ranked value against all other closed deals (Holm-adjusted);
-    ``test`` asks whether win rate depends on the dimension at all.
+    ``table`` has the columns of ``win_rate_by_<dimension>.csv``; ``test`` asks
+    whether win rate depends on the dimension at all; ``comparison`` tests every
+    pair of ranked values (Holm-adjusted across pairs, see
+    :func:`pairwise_comparisons`). A pair is claimed only when both hold.
     """
 
     dimension: str
@@ -163,42 +185,99 @@ def rate_frame(
     return pd.concat([ranked, small], ignore_index=True)[RATE_COLUMNS]
 
 
-def compare_to_rest(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
-    """Each ranked (not flagged, not blank) value vs all other closed deals; Holm-adjusted p-values."""
-    total_n, total_won = int(table["n"].sum()), int(table["won"].sum())
+PAIR_COLUMNS = [
+    "higher",
+    "higher_n",
+    "higher_rate",
+    "higher_ci_low",
+    "higher_ci_high",
+    "lower",
+    "lower_n",
+    "lower_rate",
+    "lower_ci_low",
+    "lower_ci_high",
+    "p_raw",
+    "p_value",
+    "test",
+    "significant",
+]
+
+
+def _holm(p_values: pd.Series, alpha: float) -> tuple[pd.Series, pd.Series]:
+    """Holm-adjusted p-values and rejections over the finite p-values (NaN stays NaN, not significant)."""
+    adjusted = pd.Series(np.nan, index=p_values.index, dtype=float)
+    reject = pd.Series(False, index=p_values.index, dtype=bool)
+    finite = p_values.notna()
+    if finite.any():
+        rej, adj, _, _ = multipletests(p_values[finite].astype(float), alpha=alpha, method="holm")
+        adjusted[finite] = adj
+        reject[finite] = rej
+    return adjusted, reject
+
+
+def pairwise_comparisons(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Every pair of ranked (not flagged, not blank) values tested head to head; Holm across all pairs.
+
+    Each row names the value with the higher rate first. Unlike a test of each
+    value against "all the others", one extreme group cannot make the others
+    look different: a pair is claimed only when those two groups differ.
+    """
+    tested = table[~table["flagged"] & ~table["value"].isin(UNTESTED_LABELS)].reset_index(drop=True)
+    rows = []
+    for i in range(len(tested)):
+        for j in range(i + 1, len(tested)):
+            a, b = tested.iloc[i], tested.iloc[j]
+            if b["win_rate"] > a["win_rate"]:
+                a, b = b, a
+            result = stats.two_proportion_test(int(a["won"]), int(a["n"]), int(b["won"]), int(b["n"]))
+            rows.append(
+                (
+                    a["value"],
+                    int(a["n"]),
+                    a["win_rate"],
+                    a["ci_low"],
+                    a["ci_high"],
+                    b["value"],
+                    int(b["n"]),
+                    b["win_rate"],
+                    b["ci_low"],
+                    b["ci_high"],
+                    result.p_value,
+                    np.nan,
+                    result.test,
+                    False,
+                )
+            )
+    out = pd.DataFrame(rows, columns=PAIR_COLUMNS)
+    if out.empty:
+        return out
+    out["p_value"], out["significant"] = _holm(out["p_raw"], alpha)
+    return out.sort_values(["significant", "p_value"], ascending=[False, True], ignore_index=True)
+
+
+def compare_to_baseline(table: pd.DataFrame, baseline: str, alpha: float) -> pd.DataFrame:
+    """Each ranked value other than ``baseline`` tested against the baseline group; Holm across values.
+
+    Columns: value, baseline_rate, p_value (Holm), test, significant, direction.
+    All p-values are NaN when the baseline is missing or under the minimum n.
+    """
+    cols = ["value", "baseline_rate", "p_value", "test", "significant", "direction"]
     tested = table[~table["flagged"] & ~table["value"].isin(UNTESTED_LABELS)]
-    cols = ["value", "n", "win_rate", "ci_low", "ci_high", "rest_n", "rest_rate", "p_value", "test"]
-    cols += ["significant", "direction"]
-    if len(table) < 2:
+    base = tested[tested["value"] == baseline]
+    others = tested[tested["value"] != baseline]
+    if others.empty:
         return pd.DataFrame(columns=cols)
     rows = []
-    for row in tested.itertuples(index=False):
-        rest_n, rest_won = total_n - row.n, total_won - row.won
-        result = stats.two_proportion_test(row.won, row.n, rest_won, rest_n)
-        rest_rate = rest_won / rest_n if rest_n else float("nan")
-        rows.append(
-            (
-                row.value,
-                row.n,
-                row.win_rate,
-                row.ci_low,
-                row.ci_high,
-                rest_n,
-                rest_rate,
-                result.p_value,
-                result.test,
-            )
-        )
-    out = pd.DataFrame(rows, columns=cols[:9])
-    if out.empty:
-        return pd.DataFrame(columns=cols)
-    finite = out["p_value"].notna()
-    out["significant"] = False
-    if finite.any():
-        reject, adjusted, _, _ = multipletests(out.loc[finite, "p_value"], alpha=alpha, method="holm")
-        out.loc[finite, "p_value"] = adjusted
-        out.loc[finite, "significant"] = reject
-    out["direction"] = np.where(out["win_rate"] < out["rest_rate"], "lower", "higher")
+    for row in others.itertuples(index=False):
+        if base.empty:
+            rows.append((row.value, np.nan, np.nan, "none", False, ""))
+            continue
+        b = base.iloc[0]
+        result = stats.two_proportion_test(int(row.won), int(row.n), int(b["won"]), int(b["n"]))
+        direction = "lower" if row.win_rate < b["win_rate"] else "higher"
+        rows.append((row.value, float(b["win_rate"]), result.p_value, result.test, False, direction))
+    out = pd.DataFrame(rows, columns=cols)
+    out["p_value"], out["significant"] = _holm(out["p_value"], alpha)
     return out
 
 
@@ -206,13 +285,15 @@ def win_rate_by(deals: Deals, dimension: str, settings: Settings) -> DimensionRe
     """Win rate by ``dimension`` with n, interval, small groups flagged, and tests of difference."""
     if dimension in deals.absent or dimension not in deals.frame:
         empty = pd.DataFrame(columns=RATE_COLUMNS)
-        return DimensionResult(dimension, empty, compare_to_rest(empty, settings.alpha), _no_test(), True)
+        return DimensionResult(
+            dimension, empty, pairwise_comparisons(empty, settings.alpha), _no_test(), True
+        )
     closed = deals.closed
     table = rate_frame(closed, dimension, settings.min_n, settings.confidence, dimension == DEAL_SIZE_BAND)
     ranked = table[~table["flagged"] & ~table["value"].isin(UNTESTED_LABELS)]
     counts = np.column_stack([ranked["won"], ranked["n"] - ranked["won"]])
     test = stats.independence_test(counts) if len(ranked) >= 2 else _no_test()
-    return DimensionResult(dimension, table, compare_to_rest(table, settings.alpha), test)
+    return DimensionResult(dimension, table, pairwise_comparisons(table, settings.alpha), test)
 
 
 def _no_test() -> TestResult:
@@ -282,24 +363,27 @@ def _shares(counts: pd.Series, total: int, confidence: float) -> pd.DataFrame:
 
 
 def head_to_head(deals: Deals, settings: Settings) -> pd.DataFrame:
-    """Win rate against each competitor vs all other closed deals, with losses to competitors.
+    """Win rate against each competitor vs deals with no competitor, with losses to competitors.
 
     Columns: competitor, n, won, win_rate, ci_low, ci_high, flagged, lost,
-    lost_to_competitor, rest_rate, p_value (Holm), significant, direction.
+    lost_to_competitor, baseline_rate (win rate with no competitor), p_value
+    (Holm across competitors), significant, direction. The baseline row and
+    flagged rows carry no test.
     """
     if "competitor" in deals.absent:
         return pd.DataFrame()
     closed = deals.closed
     table = rate_frame(closed, "competitor", settings.min_n, settings.confidence)
-    comparison = compare_to_rest(table, settings.alpha)
+    comparison = compare_to_baseline(table, NO_COMPETITOR, settings.alpha)
     lost = closed[~closed["is_won"]]
     reason = lost["loss_reason"] if "loss_reason" in lost else pd.Series(np.nan, index=lost.index)
     kind = loss_category(reason, lost["competitor"])
     lost_to = kind.eq(LOSS_COMPETITOR).groupby(lost["competitor"]).sum()
     table["lost"] = table["n"] - table["won"]
     table["lost_to_competitor"] = table["value"].map(lost_to).fillna(0).astype(int)
-    keep = ["value", "rest_rate", "p_value", "significant", "direction"]
+    keep = ["value", "baseline_rate", "p_value", "significant", "direction"]
     out = table.merge(comparison[keep], on="value", how="left")
+    out["significant"] = out["significant"].fillna(False).astype(bool)
     return out.rename(columns={"value": "competitor"})
 
 
@@ -313,6 +397,7 @@ class Cycle:
     table: pd.DataFrame
     test: TestResult
     days: pd.DataFrame = field(repr=False)
+    longer: str | None = None  # "Won" or "Lost": whose cycles tend to be longer (sign of U - n1*n2/2)
 
 
 def median_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
@@ -341,11 +426,20 @@ def cycle_length(deals: Deals, settings: Settings) -> Cycle:
     table = pd.DataFrame(rows, columns=["outcome", "n", "median_days", "ci_low", "ci_high", "mean_days"])
     won = days.loc[days["outcome"] == "Won", "cycle_days"]
     lost = days.loc[days["outcome"] == "Lost", "cycle_days"]
-    test = _no_test()
+    test, longer = _no_test(), None
     if len(won) and len(lost):
         res = sps.mannwhitneyu(won, lost, alternative="two-sided")
         test = TestResult(float(res.statistic), float(res.pvalue), "Mann–Whitney U test")
-    return Cycle(table, test, days)
+        longer = cycle_direction(float(res.statistic), len(won), len(lost))
+    return Cycle(table, test, days, longer)
+
+
+def cycle_direction(u_won: float, n_won: int, n_lost: int) -> str | None:
+    """'Won' or 'Lost' from the Mann–Whitney U of the won sample: above n1*n2/2, won deals run longer."""
+    centre = n_won * n_lost / 2
+    if u_won == centre:
+        return None
+    return "Won" if u_won > centre else "Lost"
 
 
 # ---------------------------------------------------------------- time to close
@@ -494,27 +588,49 @@ def _velocity_interval(won, amount, cycle, n_open: int, confidence: float, seed:
 
 @dataclass(frozen=True)
 class Trend:
-    """Win rate by close quarter and the test of the latest quarter against the one before."""
+    """Win rate by close quarter and the test of the last complete quarter against the one before.
+
+    ``latest`` and ``previous`` are the two most recent complete quarters (the
+    tested pair); ``partial`` is a quarter still under way at the report date
+    (or cut by the period), shown descriptively and never tested.
+    """
 
     table: pd.DataFrame
     latest: str | None
     previous: str | None
     test: TestResult
-    latest_partial: bool
+    partial: str | None = None
+
+    @property
+    def latest_partial(self) -> bool:
+        """True when the most recent quarter in the table is incomplete (and so not tested)."""
+        return self.partial is not None
 
 
 def quarterly_trend(deals: Deals, settings: Settings) -> Trend:
-    """Win rate per close quarter (n, Wilson CI, small quarters flagged) and latest-vs-previous test."""
+    """Win rate per close quarter (n, Wilson CI, small quarters flagged) and last-complete-vs-previous test."""
     closed = deals.closed[deals.closed["quarter"].notna()]
     table = rate_frame(closed, "quarter", settings.min_n, settings.confidence)
     table = table.rename(columns={"value": "quarter"}).sort_values("quarter").reset_index(drop=True)
-    if len(table) < 2:
-        latest = table["quarter"].iloc[-1] if len(table) else None
-        return Trend(table, latest, None, _no_test(), False)
-    last, prev = table.iloc[-1], table.iloc[-2]
+    table["complete"] = [_quarter_complete(q, deals.as_of, settings.period_start) for q in table["quarter"]]
+    partial = None
+    if len(table) and not table["complete"].iloc[-1]:
+        partial = str(table["quarter"].iloc[-1])
+    complete = table[table["complete"]]
+    if len(complete) < 2:
+        latest = str(complete["quarter"].iloc[-1]) if len(complete) else None
+        return Trend(table, latest, None, _no_test(), partial)
+    last, prev = complete.iloc[-1], complete.iloc[-2]
     test = stats.two_proportion_test(int(last["won"]), int(last["n"]), int(prev["won"]), int(prev["n"]))
-    quarter_end = pd.Period(last["quarter"], freq="Q").end_time.normalize()
-    return Trend(table, str(last["quarter"]), str(prev["quarter"]), test, bool(deals.as_of < quarter_end))
+    return Trend(table, str(last["quarter"]), str(prev["quarter"]), test, partial)
+
+
+def _quarter_complete(quarter: str, as_of: pd.Timestamp, period_start: pd.Timestamp | None) -> bool:
+    """Whether the whole quarter lies within the data: ended by ``as_of`` and began on or after the start."""
+    q = pd.Period(quarter, freq="Q")
+    ended = as_of.normalize() >= q.end_time.normalize()
+    begun = period_start is None or period_start <= q.start_time
+    return bool(ended and begun)
 
 
 # ---------------------------------------------------------------- everything

@@ -92,31 +92,48 @@ def _overall_line(report: WinLossReport) -> str:
     return text + "."
 
 
+def _untested_text(report: WinLossReport) -> str:
+    return f"not tested: fewer than two groups with at least {report.settings.min_n} closed deals"
+
+
 def _dimension_lines(report: WinLossReport) -> list[str]:
-    lines, quiet = [], []
+    lines, quiet, untested = [], [], []
     for name, result in report.dimensions.items():
         if result.absent or name == "competitor":
             continue
-        found = result.test.significant(report.settings.alpha) and result.comparison["significant"].any()
-        if not found:
+        if not np.isfinite(result.test.p_value):
+            untested.append(label(name).lower())
+            continue
+        pairs = _claimed_pairs(report, name)
+        if pairs.empty:
             quiet.append(label(name).lower())
             continue
-        for row in result.comparison[result.comparison["significant"]].itertuples(index=False):
-            lines.append(_vs_rest_sentence(report, label(name), row))
+        said = "; ".join(_pair_sentence(report, row) for row in pairs.itertuples(index=False))
+        lines.append(f"**{escape(label(name))}:** {said}.")
     if quiet:
         lines.append(
-            f"No difference in win rate by {', '.join(quiet)} is supported by a test "
-            f"(chi-square test at the {_ci(report)[:-3]} level)."
+            f"No difference in win rate by {', '.join(quiet)} is supported by a test at the "
+            f"{_ci(report)[:-3]} level (test across all groups, then Holm-adjusted pairwise tests)."
         )
+    if untested:
+        lines.append(f"Win rate by {', '.join(untested)}: {_untested_text(report)}.")
     return lines
 
 
-def _vs_rest_sentence(report: WinLossReport, dim: str, row) -> str:
-    who = "Deals with no competitor" if row.value == NO_COMPETITOR else f"{dim} {row.value}"
+def _claimed_pairs(report: WinLossReport, name: str) -> pd.DataFrame:
+    """Pairs stated in words: the test across groups holds and the pair holds after Holm."""
+    result = report.dimensions[name]
+    if not result.test.significant(report.settings.alpha) or result.comparison.empty:
+        return result.comparison.iloc[0:0]
+    return result.comparison[result.comparison["significant"]]
+
+
+def _pair_sentence(report: WinLossReport, row) -> str:
     return (
-        f"**{escape(who)}:** win rate {_rate(report, row.win_rate, row.ci_low, row.ci_high, row.n)} is "
-        f"{row.direction} than the {fmt_pct(row.rest_rate)} of all other closed deals "
-        f"({escape(row.test)}, Holm-adjusted {fmt_p(row.p_value)})."
+        f"{escape(str(row.higher))} {_rate(report, row.higher_rate, row.higher_ci_low, row.higher_ci_high, row.higher_n)} "
+        f"is higher than {escape(str(row.lower))} "
+        f"{_rate(report, row.lower_rate, row.lower_ci_low, row.lower_ci_high, row.lower_n)} "
+        f"({escape(row.test)}, Holm-adjusted {fmt_p(row.p_value)})"
     )
 
 
@@ -124,13 +141,25 @@ def _competitor_lines(report: WinLossReport) -> list[str]:
     comp = report.competitors
     if comp.empty:
         return []
+    rivals = comp[(comp["competitor"] != NO_COMPETITOR) & ~comp["flagged"]]
+    if len(rivals) and comp["baseline_rate"].isna().all():
+        return [
+            f"**Competitors:** not tested: fewer than {report.settings.min_n} closed deals with no competitor "
+            "to compare against."
+        ]
     hits = comp[(comp["significant"] == True) & (comp["competitor"] != NO_COMPETITOR)]  # noqa: E712
     lines = []
     for row in hits.itertuples(index=False):
         lines.append(
             f"**Against {escape(row.competitor)}** we win {_rate(report, row.win_rate, row.ci_low, row.ci_high, row.n)}, "
-            f"{row.direction} than the {fmt_pct(row.rest_rate)} of all other closed deals "
+            f"{row.direction} than the {fmt_pct(row.baseline_rate)} we win on deals with no competitor "
             f"(Holm-adjusted {fmt_p(row.p_value)})."
+        )
+    if len(rivals) and hits.empty:
+        base = fmt_pct(comp["baseline_rate"].dropna().iloc[0])
+        lines.append(
+            f"**Competitors:** no competitor's win rate differs beyond chance from the {base} we win on "
+            "deals with no competitor (Holm-adjusted)."
         )
     return lines
 
@@ -162,48 +191,70 @@ def _cycle_lines(report: WinLossReport) -> list[str]:
         f"{fmt_interval(lost['ci_low'], lost['ci_high'], 'int')}) for lost vs {fmt_num(won['median_days'], 0)} "
         f"({fmt_interval(won['ci_low'], won['ci_high'], 'int')}) for won deals"
     )
-    if not test.significant(report.settings.alpha):
+    if not np.isfinite(test.p_value):
+        return [f"**Cycle:** {base}; not tested: the period has no won or no lost deal with a cycle length."]
+    longer = report.cycle.longer
+    if not test.significant(report.settings.alpha) or longer is None:
         return [f"**Cycle:** {base}; the difference is not supported by a test ({fmt_p(test.p_value)})."]
-    longer = "Lost" if lost["median_days"] > won["median_days"] else "Won"
-    return [f"**Cycle:** {longer} deals take longer to close: {base} ({test.test}, {fmt_p(test.p_value)})."]
+    return [
+        f"**Cycle:** {longer} deals tend to take longer to close: {base} ({test.test}, {fmt_p(test.p_value)})."
+    ]
 
 
 def _trend_lines(report: WinLossReport) -> list[str]:
     trend = report.trend
-    if trend.previous is None:
-        return []
     table = trend.table.set_index("quarter")
+    partial = ""
+    if trend.partial is not None:
+        row = table.loc[trend.partial]
+        partial = (
+            f" {trend.partial} is not complete (shown, not tested): "
+            f"{_rate(report, row['win_rate'], row['ci_low'], row['ci_high'], row['n'])} so far."
+        )
+    if trend.previous is None:
+        return (
+            [f"**Trend:** fewer than two complete quarters, so no test of change.{partial}"]
+            if partial
+            else []
+        )
     last, prev = table.loc[trend.latest], table.loc[trend.previous]
-    partial = " (to date)" if trend.latest_partial else ""
-    latest = f"{trend.latest}{partial}: {_rate(report, last['win_rate'], last['ci_low'], last['ci_high'], last['n'])}"
+    latest = f"{trend.latest}: {_rate(report, last['win_rate'], last['ci_low'], last['ci_high'], last['n'])}"
     before = (
         f"{trend.previous}: {_rate(report, prev['win_rate'], prev['ci_low'], prev['ci_high'], prev['n'])}"
     )
     if trend.test.significant(report.settings.alpha):
         way = "higher" if last["win_rate"] > prev["win_rate"] else "lower"
         return [
-            f"**Trend:** win rate in {latest} is {way} than in {before} ({trend.test.test}, {fmt_p(trend.test.p_value)})."
+            f"**Trend:** win rate in the last complete quarter, {latest}, is {way} than in {before} "
+            f"({trend.test.test}, {fmt_p(trend.test.p_value)}).{partial}"
         ]
     return [
-        f"**Trend:** win rate in {latest} is not clearly different from {before} ({fmt_p(trend.test.p_value)})."
+        f"**Trend:** win rate in the last complete quarter, {latest}, is not clearly different from {before} "
+        f"({fmt_p(trend.test.p_value)}).{partial}"
     ]
 
 
 def _driver_lines(report: WinLossReport) -> list[str]:
     d = report.drivers
+    lines = [f"**Win drivers:** {escape(note)}." for note in d.separated]
     if d.message or d.table.empty:
-        return []
+        return lines
     hits = d.table[d.table["significant"]]
     parts = [
-        f"{escape(r.term)} {fmt_num(r.odds_ratio)}× ({fmt_interval(r.ci_low, r.ci_high, 'num')})"
+        f"{escape(r.term)} {fmt_num(r.odds_ratio)}× ({fmt_interval(r.ci_low, r.ci_high, 'num')}, "
+        f"Holm-adjusted {fmt_p(r.p_holm)})"
         for r in hits.itertuples(index=False)
     ]
     if not parts:
-        return ["**Win drivers:** no odds ratio differs from 1 beyond chance (every interval includes 1)."]
+        return [
+            *lines,
+            f"**Win drivers:** no odds ratio differs from 1 beyond chance after Holm adjustment across the "
+            f"{len(d.table)} terms of the model.",
+        ]
     return [
-        f"**Win drivers** (odds ratios of winning, {_ci(report)}, holding the other drivers fixed): "
-        + "; ".join(parts)
-        + "."
+        *lines,
+        f"**Win drivers** (odds ratios of winning, {_ci(report)}, holding the other drivers fixed; "
+        f"Holm-adjusted across {len(d.table)} terms): " + "; ".join(parts) + ".",
     ]
 
 
@@ -241,8 +292,14 @@ def overall(report: WinLossReport) -> HTML:
         frame,
         formats,
         currency=report.deals.currency,
-        caption=f"{_ci(report)}: Wilson (count), delta method (amount)",
+        caption=f"{_ci(report)}: Wilson (count), {_amount_method(report)} (amount)",
     )
+
+
+def _amount_method(report: WinLossReport) -> str:
+    if report.overall.amount_ci_method == "wilson":
+        return "Wilson on the effective sample size (too few won or lost deals for the delta method)"
+    return "delta method"
 
 
 def dimension(report: WinLossReport, name: str) -> list[Displayable]:
@@ -276,15 +333,24 @@ def _dimension_sentence(report: WinLossReport, name: str) -> Markdown:
         if flagged
         else ""
     )
-    if not (result.test.significant(report.settings.alpha) and result.comparison["significant"].any()):
+    dim = escape(label(name).lower())
+    if not np.isfinite(result.test.p_value):
+        return Markdown(f"Win rate by {dim}: {_untested_text(report)}.{note}")
+    pairs = _claimed_pairs(report, name)
+    if pairs.empty:
         return Markdown(
-            f"Win rate does not differ by {escape(label(name).lower())} beyond chance "
+            f"Win rate does not differ by {dim} beyond chance "
+            f"({escape(result.test.test)} across groups {fmt_p(result.test.p_value)}; "
+            f"no pair differs after Holm adjustment).{note}"
+            if result.test.significant(report.settings.alpha)
+            else f"Win rate does not differ by {dim} beyond chance "
             f"({escape(result.test.test)}, {fmt_p(result.test.p_value)}).{note}"
         )
-    rows = result.comparison[result.comparison["significant"]]
-    said = " ".join(_vs_rest_sentence(report, label(name), r) for r in rows.itertuples(index=False))
+    said = "; ".join(_pair_sentence(report, r) for r in pairs.itertuples(index=False))
     return Markdown(
-        f"Win rate depends on {escape(label(name).lower())} ({fmt_p(result.test.p_value)}). {said}{note}"
+        f"Win rate depends on {dim} ({escape(result.test.test)}, {fmt_p(result.test.p_value)}). "
+        f"Pairs that differ after Holm adjustment across all pairs: {said}. "
+        f"Pairs not listed are not clearly different.{note}"
     )
 
 
@@ -324,7 +390,7 @@ def pareto_chart(report: WinLossReport) -> plt.Figure:
 
 
 def competitors(report: WinLossReport) -> list[Displayable]:
-    """Head-to-head win rates against each competitor, tested against all other deals."""
+    """Head-to-head win rates against each competitor, tested against deals with no competitor."""
     comp = report.competitors
     if comp.empty:
         return [charts.notice("The data has no competitor values, so there is no head-to-head view.")]
@@ -337,11 +403,20 @@ def competitors(report: WinLossReport) -> list[Displayable]:
         reference=report.overall.win_rate,
     )
     shown = comp.drop(columns=["direction"]).assign(significant=comp["significant"] == True)  # noqa: E712
-    formats = {**RATE_FORMATS, "lost": "int", "lost_to_competitor": "int", "rest_rate": "pct", "p_value": "p"}
+    formats = {
+        **RATE_FORMATS,
+        "lost": "int",
+        "lost_to_competitor": "int",
+        "baseline_rate": "pct",
+        "p_value": "p",
+    }
     return [
         chart,
         charts.table(
-            shown, formats, caption="p value: each competitor vs all other closed deals, Holm-adjusted"
+            shown,
+            formats,
+            caption="baseline_rate: win rate on deals with no competitor; p value: each competitor vs "
+            "deals with no competitor, Holm-adjusted across competitors",
         ),
     ]
 
@@ -451,7 +526,8 @@ def trend(report: WinLossReport) -> list[Displayable]:
 def drivers(report: WinLossReport) -> list[Displayable]:
     """Odds ratios of winning (forest plot and table), or why the model could not be fitted."""
     d = report.drivers
-    out: list[Displayable] = [charts.notice(f"Left out of the model: {note}.") for note in d.skipped]
+    notes = [*d.skipped, *d.separated]
+    out: list[Displayable] = [charts.notice(f"Left out of the model: {note}.") for note in notes]
     if d.message:
         return [*out, charts.notice(f"Win drivers are not shown: {d.message}.")]
     table = d.table
@@ -478,8 +554,10 @@ def drivers(report: WinLossReport) -> list[Displayable]:
     fig = charts.finish(
         ax, "Win drivers (logistic regression)", f"Odds ratio of winning (log scale, {_ci(report)})", "Driver"
     )
-    formats = {"odds_ratio": "num", "ci_low": "num", "ci_high": "num", "p_value": "p"}
+    formats = {"odds_ratio": "num", "ci_low": "num", "ci_high": "num", "p_value": "p", "p_holm": "p"}
     caption = (
         f"{fmt_int(d.n_used)} closed deals in the model; {fmt_int(d.n_dropped)} left out for a missing value"
+        + (f", {fmt_int(d.n_separated)} for a level with a single outcome" if d.n_separated else "")
+        + f"; significant: Holm-adjusted p below {fmt_num(report.settings.alpha, 2)} across {len(table)} terms"
     )
     return [*out, fig, charts.table(table, formats, caption=caption)]
