@@ -116,14 +116,49 @@ def test_link_from_subscriptions_ties_each_response_to_churn_within_horizon():
     assert by_id.loc["r2", "duration_days"] == 100 and by_id.loc["r2", "event"] == 1
 
 
-def test_responses_whose_horizon_is_not_over_are_excluded_and_counted():
+def test_responses_whose_horizon_is_not_over_are_pending_whether_churned_or_not():
+    """Finding 1: an early churner is not 'known' before the survivors of the same age are."""
     responses, subs = _toy()
     params = nps.check_params(horizon_days=365, as_of="2024-06-30", segment_dimension="account_id")
     linked = nps.link_outcomes(nps.prepare_responses(responses, params), params, subscriptions=subs)
     pending = [k for k in linked.excluded if k.startswith("outcome not yet known")]
-    # r2 is known (b churned within the horizon); r1, r3, r5 are too recent to know
-    assert len(pending) == 1 and linked.excluded[pending[0]] == 3
-    assert linked.responses.set_index("response_id").loc["r2", "linked"]
+    # r1, r3, r5 (survivors) and r2 (b churned 100 days later) are all younger than the horizon
+    assert len(pending) == 1 and linked.excluded[pending[0]] == 4
+    assert not linked.responses.set_index("response_id").loc["r2", "linked"]
+    assert linked.accounts.empty
+    # the retention curves still follow a, b, c from their first response: b's churn is an event,
+    # a and c are censored at as_of (182 days), not dropped
+    followed = linked.followed.set_index("account_id")
+    assert sorted(followed.index) == ["a", "b", "c"]
+    assert followed.loc["b", "event"] == 1 and followed.loc["b", "duration_days"] == 100
+    assert followed.loc["a", "event"] == 0 and followed.loc["a", "duration_days"] == 181
+
+
+def test_horizon_analyses_do_not_admit_early_churners_only():
+    """Finding 1: with all recent churners admitted, retention was biased down (old code: 50%)."""
+    n = 40
+    old = [f"o{i}" for i in range(n)]  # answered 2 years ago, 10% churned within the year
+    new = [f"n{i}" for i in range(n)]  # answered 2 months ago; half churned since
+    responses = pd.DataFrame(
+        {
+            "account_id": old + new,
+            "response_date": [D("2022-06-01")] * n + [D("2024-05-01")] * n,
+            "score": [10] * (2 * n),
+        }
+    )
+    end = [D("2022-09-01") if i < 4 else pd.NaT for i in range(n)]
+    end += [D("2024-06-01") if i < n // 2 else pd.NaT for i in range(n)]
+    subs = pd.DataFrame(
+        {"account_id": old + new, "start_date": D("2021-01-01"), "end_date": end, "arr": 100.0}
+    )
+    params = nps.check_params(as_of="2024-07-01", segment_dimension="account_id")
+    linked = nps.link_outcomes(nps.prepare_responses(responses, params), params, subscriptions=subs)
+    table = nps.retention_by_category(linked.accounts, params).set_index("category")
+    assert table.loc["promoter", "accounts"] == n
+    assert table.loc["promoter", "logo_retention"] == pytest.approx(0.9)
+    assert len(linked.followed) == 2 * n  # every account is followed in the retention curves
+    survival = nps.survival_by_category(linked.followed, params)
+    assert survival.at_horizon.set_index("category").loc["promoter", "accounts"] == 2 * n
 
 
 def test_link_from_customers_snapshot_uses_the_churn_flag():
@@ -240,7 +275,9 @@ def test_sample_verdict_is_predicts_and_figures_agree_with_tables(report):
 
 def test_reversed_relationship_gives_opposite(sample_tables):
     flipped = sample_tables["nps_responses"].assign(score=lambda f: 10 - f["score"])
-    verdict = nps.quick_verdict(flipped, nps.check_params(), sample_tables["subscriptions"])
+    verdict = nps.quick_verdict(
+        flipped, nps.check_params(), sample_tables["subscriptions"], fx_rates=sample_tables["fx_rates"]
+    )
     assert verdict.label == "opposite"
 
 
@@ -251,7 +288,11 @@ def test_shuffled_scores_rarely_give_a_verdict(sample_tables):
     for seed in range(20):
         rng = np.random.default_rng(seed)
         shuffled = responses.assign(score=rng.permutation(responses["score"].to_numpy()))
-        labels.append(nps.quick_verdict(shuffled, params, sample_tables["subscriptions"]).label)
+        labels.append(
+            nps.quick_verdict(
+                shuffled, params, sample_tables["subscriptions"], fx_rates=sample_tables["fx_rates"]
+            ).label
+        )
     false_positives = sum(label != "no evidence" for label in labels)
     # at alpha 0.05, P(4 or more of 20 false positives) is under 2%
     assert false_positives <= 3, labels
@@ -260,7 +301,9 @@ def test_shuffled_scores_rarely_give_a_verdict(sample_tables):
 def test_small_samples_get_no_evidence_with_the_reason(sample_tables):
     params = nps.check_params()
     few = sample_tables["nps_responses"].head(40)
-    verdict = nps.quick_verdict(few, params, sample_tables["subscriptions"])
+    verdict = nps.quick_verdict(
+        few, params, sample_tables["subscriptions"], fx_rates=sample_tables["fx_rates"]
+    )
     assert verdict.label == "no evidence" and "too little data" in verdict.reason
 
 
@@ -284,7 +327,11 @@ def test_summary_claims_a_difference_only_when_the_test_holds(sample_tables):
     responses = sample_tables["nps_responses"]
     shuffled = responses.assign(score=rng.permutation(responses["score"].to_numpy()))
     rep = nps_summary.analyse(
-        nps.check_params(), shuffled, sample_tables["subscriptions"], accounts=sample_tables["accounts"]
+        nps.check_params(),
+        shuffled,
+        sample_tables["subscriptions"],
+        accounts=sample_tables["accounts"],
+        fx_rates=sample_tables["fx_rates"],
     )
     text = " ".join(nps_summary.summary_lines(rep))
     assert rep.verdict.label == "no evidence"
@@ -329,7 +376,11 @@ def test_charts_have_titles_and_labelled_axes(report):
 def test_segment_names_from_the_data_are_escaped(sample_tables):
     accounts = sample_tables["accounts"].assign(segment="<script>x</script>")
     rep = nps_summary.analyse(
-        nps.check_params(), sample_tables["nps_responses"], sample_tables["subscriptions"], accounts=accounts
+        nps.check_params(),
+        sample_tables["nps_responses"],
+        sample_tables["subscriptions"],
+        accounts=accounts,
+        fx_rates=sample_tables["fx_rates"],
     )
     html = nps_charts.nps_table(rep.by_segment).data
     assert "<script>" not in html and "&lt;script&gt;" in html

@@ -25,7 +25,12 @@ from revops_nb.errors import DataError, ParamsError
 
 CATEGORIES = ("promoter", "passive", "detractor")
 ALL_SEGMENTS = "(all)"  # segment of every response when no accounts table gives one
+DEFAULT_SEGMENT = "segment"  # the default segment_dimension: when absent, NPS is shown unsegmented
 MIN_EVENTS = 5  # fewer churned (or retained) accounts than this: no test is attempted
+SEPARATION = (
+    "the odds ratio cannot be estimated (separation: the score or a control splits churned from "
+    "retained accounts (almost) perfectly, so the fit does not converge to finite values)"
+)
 
 
 # ---------------------------------------------------------------- parameters
@@ -46,6 +51,7 @@ class NpsParams:
     segment_dimension: str = "segment"
     confidence: float = 0.95
     min_n: int = 30
+    reporting_currency: str = "USD"
 
     @property
     def alpha(self) -> float:
@@ -65,6 +71,7 @@ def check_params(
     segment_dimension: str = "segment",
     confidence: float = 0.95,
     min_n: int = 30,
+    reporting_currency: str = "USD",
 ) -> NpsParams:
     """Validate the notebook parameters; raise :class:`ParamsError` naming the one at fault."""
     if not score_min < score_max:
@@ -87,6 +94,10 @@ def check_params(
         raise ParamsError(f"min_n must be a whole number of at least 1, got {min_n!r}")
     if not isinstance(segment_dimension, str) or not segment_dimension.strip():
         raise ParamsError(f"segment_dimension must name a column, got {segment_dimension!r}")
+    if not isinstance(reporting_currency, str) or not reporting_currency.strip().isalpha():
+        raise ParamsError(
+            f"reporting_currency must be a currency code such as USD, got {reporting_currency!r}"
+        )
     start, end = _date_param("period_start", period_start), _date_param("period_end", period_end)
     if start is not None and end is not None and end < start:
         raise ParamsError(f"period_end ({period_end}) is before period_start ({period_start})")
@@ -102,6 +113,7 @@ def check_params(
         segment_dimension.strip(),
         float(confidence),
         int(min_n),
+        reporting_currency.strip().upper(),
     )
 
 
@@ -136,6 +148,7 @@ class Responses:
     frame: pd.DataFrame
     excluded: dict[str, int] = field(default_factory=dict)
     has_dates: bool = True
+    segment_note: str = ""  # why NPS is not broken down by segment, when it is not
 
 
 def prepare_responses(
@@ -167,9 +180,9 @@ def prepare_responses(
             f"{params.score_min:g}-{params.score_max:g} and the period ({_fmt_excluded(excluded)})"
         )
     frame = frame.assign(category=categorize(frame["score"], params))
-    frame = _attach_segment(frame, params.segment_dimension, accounts)
+    frame, note = _attach_segment(frame, params.segment_dimension, accounts)
     frame = frame.sort_values(["response_date", "response_id"], kind="stable").reset_index(drop=True)
-    return Responses(frame, excluded, has_dates)
+    return Responses(frame, excluded, has_dates, note)
 
 
 def _in_period(
@@ -189,20 +202,31 @@ def _in_period(
     return frame[keep], excluded
 
 
-def _attach_segment(frame: pd.DataFrame, dimension: str, accounts: pd.DataFrame | None) -> pd.DataFrame:
-    """Segment of each response from ``accounts``; '(all)' when no account table is loaded."""
+def _attach_segment(
+    frame: pd.DataFrame, dimension: str, accounts: pd.DataFrame | None
+) -> tuple[pd.DataFrame, str]:
+    """Segment of each response from ``accounts``, and a note when NPS cannot be segmented.
+
+    Without an account table, or when the *default* dimension is not one of its
+    columns, every response gets the segment '(all)' and the note says why; a
+    dimension the user chose that is not a column is a :class:`ParamsError`.
+    """
     if dimension in frame:
         seg = frame[dimension]
     elif accounts is None:
-        return frame.assign(segment=ALL_SEGMENTS)
+        note = f"no accounts table is loaded, so NPS cannot be broken down by {dimension}"
+        return frame.assign(segment=ALL_SEGMENTS), note
     elif dimension in accounts:
         lookup = accounts.drop_duplicates("account_id").set_index("account_id")[dimension]
         seg = frame["account_id"].map(lookup)
+    elif dimension == DEFAULT_SEGMENT:
+        note = f"the account data has no {dimension!r} column, so NPS is shown for all accounts together"
+        return frame.assign(segment=ALL_SEGMENTS), note
     else:
         cols = ", ".join(map(str, accounts.columns))
         raise ParamsError(f"segment_dimension {dimension!r} is not a column of the accounts table ({cols})")
     seg = seg.astype("object").where(seg.notna(), "(blank)").astype(str)
-    return frame.assign(segment=seg.to_numpy())
+    return frame.assign(segment=seg.to_numpy()), ""
 
 
 def _count(excluded: dict[str, int], reason: str, mask: pd.Series) -> None:
@@ -222,10 +246,14 @@ def _fmt_excluded(excluded: dict[str, int]) -> str:
 class Linked:
     """Responses tied to the outcome that followed them.
 
-    ``responses`` holds every in-scope response with ``linked`` (outcome known),
-    ``churned`` (within the horizon, or the snapshot flag), ``arr`` and, in
-    subscriptions mode, ``duration_days``/``event`` for survival curves.
-    ``accounts`` is one row per account: its first linked response.
+    ``responses`` holds every in-scope response with ``linked`` (outcome known:
+    the whole horizon has passed by ``as_of``), ``churned`` (within the horizon,
+    or the snapshot flag), ``arr`` and, in subscriptions mode,
+    ``duration_days``/``event`` for survival curves. ``accounts`` is one row per
+    account: its first linked response (the horizon analyses). ``followed`` is
+    one row per account through its first *eligible* response, whether or not
+    the horizon is over, for Kaplan–Meier curves, where a short follow-up is
+    censored rather than dropped.
     """
 
     responses: pd.DataFrame
@@ -234,6 +262,7 @@ class Linked:
     mode: str
     as_of: pd.Timestamp | None
     excluded: dict[str, int] = field(default_factory=dict)
+    followed: pd.DataFrame | None = None
 
     @property
     def n_linked(self) -> int:
@@ -261,12 +290,18 @@ def link_outcomes(
 
 
 def account_history(
-    subscriptions: pd.DataFrame, fx_rates: pd.DataFrame | None, as_of: pd.Timestamp | None
+    subscriptions: pd.DataFrame,
+    fx_rates: pd.DataFrame | None,
+    as_of: pd.Timestamp | None,
+    reporting_currency: str = "USD",
 ) -> tuple[pd.DataFrame, pd.Timestamp]:
-    """One row per customer account: start, churn date (NaT while active), current ARR (USD)."""
+    """One row per customer account: start, churn date (NaT while active), current ARR.
+
+    ARR is in ``reporting_currency``; a currency without a rate is a :class:`DataError`.
+    """
     subs = subscriptions.copy()
     subs.attrs = {}  # the sample carries arrays in attrs, which pandas cannot compare on concat
-    subs["arr_usd"] = _arr_usd(subs, fx_rates)
+    subs["arr_usd"] = _arr_usd(subs, fx_rates, reporting_currency)
     if as_of is None:
         as_of = max(subs["start_date"].max(), subs["end_date"].max())
     ended = subs["end_date"].notna() & (subs["end_date"] <= as_of)
@@ -285,17 +320,24 @@ def account_history(
     return out.drop(columns=["last_end"]).reset_index(), as_of
 
 
-def _arr_usd(subs: pd.DataFrame, fx_rates: pd.DataFrame | None) -> pd.Series:
+def _arr_usd(subs: pd.DataFrame, fx_rates: pd.DataFrame | None, reporting_currency: str = "USD") -> pd.Series:
+    """ARR per subscription in the reporting currency (the reporting currency itself is rate 1).
+
+    Reuses the market report's conversion: a currency with no rate in ``fx_rates``
+    (or any foreign currency without an fx table) raises a :class:`DataError`
+    naming it, instead of silently counting as zero ARR.
+    """
+    from revops_nb.analysis.market_data import conversion_rates, to_reporting
+
     if "arr" in subs and subs["arr"].notna().any():
         arr = subs["arr"].astype(float)
     elif "mrr" in subs:
         arr = 12.0 * subs["mrr"].astype(float)
     else:
         return pd.Series(np.nan, index=subs.index)
-    if fx_rates is None or "currency" not in subs:
-        return arr
-    rates = fx_rates.drop_duplicates("currency").set_index("currency")["rate_to_reporting"]
-    return arr * subs["currency"].map(rates).astype(float)
+    currencies = subs["currency"] if "currency" in subs else None
+    rates = conversion_rates(fx_rates, reporting_currency)
+    return to_reporting(arr, currencies, rates, reporting_currency, "subscriptions")
 
 
 def _link_subscriptions(
@@ -307,16 +349,18 @@ def _link_subscriptions(
         as_of = (
             max(as_of, subscriptions["end_date"].max()) if subscriptions["end_date"].notna().any() else as_of
         )
-    history, as_of = account_history(subscriptions, fx_rates, as_of)
+    history, as_of = account_history(subscriptions, fx_rates, as_of, params.reporting_currency)
     frame = responses.frame.merge(history, on="account_id", how="left", validate="many_to_one")
-    frame["arr"] = _arr_at_response(frame, subscriptions, fx_rates)
+    frame["arr"] = _arr_at_response(frame, subscriptions, fx_rates, params.reporting_currency)
     r = frame["response_date"]
     horizon = pd.Timedelta(days=params.horizon_days)
     no_customer = frame["start_date"].isna()
     undated = r.isna() & ~no_customer
     after_churn = frame["churn_date"].notna() & (frame["churn_date"] <= r)
     churned = frame["churn_date"].notna() & (frame["churn_date"] > r) & (frame["churn_date"] <= r + horizon)
-    known = churned | (r + horizon <= as_of)
+    # Known only once the whole horizon has passed, for churners and survivors alike: counting
+    # early churners while recent survivors wait would bias retention down.
+    known = r + horizon <= as_of
     pending = ~no_customer & ~undated & ~after_churn & ~known
     excluded: dict[str, int] = {}
     _count(excluded, "account has no subscription", no_customer)
@@ -329,17 +373,20 @@ def _link_subscriptions(
     )
     frame["linked"] = ~(no_customer | undated | after_churn | pending)
     frame["churned"] = churned & frame["linked"]
+    frame["eligible"] = ~(no_customer | undated | after_churn) & (r <= as_of)
     end = frame["churn_date"].fillna(as_of)
-    frame["duration_days"] = (end - r).dt.days.astype(float)
+    frame["duration_days"] = (end - r).dt.days.astype(float).where(frame["eligible"])
     frame["event"] = frame["churn_date"].notna().astype(int)
     customers = history.rename(columns={"arr_now": "arr"})
     return _finish_link(frame, customers, "subscriptions", as_of, excluded)
 
 
-def _arr_at_response(frame: pd.DataFrame, subscriptions: pd.DataFrame, fx_rates) -> np.ndarray:
-    """ARR (USD) of the account's subscriptions active on the response date; else its latest one."""
+def _arr_at_response(
+    frame: pd.DataFrame, subscriptions: pd.DataFrame, fx_rates, reporting_currency: str = "USD"
+) -> np.ndarray:
+    """ARR (reporting currency) of the account's subscriptions active on the response date; else its latest."""
     subs = subscriptions[["account_id", "start_date", "end_date"]].assign(
-        arr_usd=_arr_usd(subscriptions, fx_rates)
+        arr_usd=_arr_usd(subscriptions, fx_rates, reporting_currency)
     )
     pairs = frame[["response_id", "account_id", "response_date"]].merge(subs, on="account_id", how="inner")
     active = (pairs["start_date"] <= pairs["response_date"]) & (
@@ -369,6 +416,7 @@ def _link_customers(responses: Responses, customers: pd.DataFrame) -> Linked:
     frame["arr"] = frame["arr"].astype(float)
     frame["duration_days"] = np.nan
     frame["event"] = frame["churned"].astype(int)
+    frame["eligible"] = frame["linked"]
     customers_out = snap[["account_id", "churned", "arr"]].assign(
         churned=snap["churned"].fillna(False).astype(bool)
     )
@@ -379,7 +427,9 @@ def _finish_link(frame, customers, mode: str, as_of, excluded: dict[str, int]) -
     frame["retained"] = ~frame["churned"]
     linked = frame[frame["linked"]]
     accounts = linked.drop_duplicates("account_id", keep="first").reset_index(drop=True)
-    return Linked(frame, accounts, customers, mode, as_of, excluded)
+    eligible = frame[frame["eligible"]]
+    followed = eligible.drop_duplicates("account_id", keep="first").reset_index(drop=True)
+    return Linked(frame, accounts, customers, mode, as_of, excluded, followed)
 
 
 # ---------------------------------------------------------------- NPS
@@ -572,32 +622,45 @@ class OddsRatio:
 
 
 def churn_regression(accounts: pd.DataFrame, params: NpsParams) -> OddsRatio:
-    """Logistic regression of churn on score, controlling for segment and log ARR where available."""
+    """Logistic regression of churn on score, controlling for segment and log ARR where available.
+
+    No odds ratio is given (only a note) when scores do not vary, when there are
+    too few churned or retained accounts, when the design is rank-deficient, or
+    when the fit warns, does not converge or has an infinite interval, which is
+    what perfect or quasi-complete separation produces.
+    """
+    import warnings
+
     import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
     design, controls = _design(accounts)
     y = accounts["churned"].astype(float).to_numpy()
     n, events = len(y), int(y.sum())
+
+    def no_fit(note: str) -> OddsRatio:
+        return OddsRatio(np.nan, np.nan, np.nan, np.nan, n, controls, note)
+
     if min(events, n - events) < MIN_EVENTS:
-        return OddsRatio(
-            np.nan,
-            np.nan,
-            np.nan,
-            np.nan,
-            n,
-            controls,
-            f"too few churned or retained accounts ({events} of {n} churned)",
-        )
+        return no_fit(f"too few churned or retained accounts ({events} of {n} churned)")
+    if accounts["score"].nunique() < 2:
+        return no_fit("every linked account has the same score, so its effect cannot be estimated")
+    if np.linalg.matrix_rank(design.to_numpy(dtype=float)) < design.shape[1]:
+        return no_fit("score is collinear with the controls (rank-deficient design)")
     try:
-        fit = sm.GLM(y, design, family=sm.families.Binomial()).fit()
-    except (PerfectSeparationError, np.linalg.LinAlgError, ValueError) as exc:
-        return OddsRatio(np.nan, np.nan, np.nan, np.nan, n, controls, f"model did not fit ({exc})")
-    low, high = fit.conf_int(alpha=params.alpha).loc["score"]
-    beta = fit.params["score"]
-    return OddsRatio(
-        float(np.exp(beta)), float(np.exp(low)), float(np.exp(high)), float(fit.pvalues["score"]), n, controls
-    )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fit = sm.GLM(y, design, family=sm.families.Binomial()).fit()
+            low, high = fit.conf_int(alpha=params.alpha).loc["score"]
+            beta, p_value = fit.params["score"], fit.pvalues["score"]
+    except Exception as exc:  # noqa: BLE001 - statsmodels warns (as errors here) or raises on separation
+        return no_fit(f"{SEPARATION} ({type(exc).__name__}: {exc})")
+    odds = np.exp([beta, low, high])
+    converged = bool(getattr(fit, "converged", True))
+    if not converged or not np.all(np.isfinite(odds)) or not np.isfinite(p_value):
+        return no_fit(SEPARATION)
+    if odds[1] < 1e-6 or odds[2] > 1e6:  # an interval this wide only comes from (quasi-)separation
+        return no_fit(SEPARATION)
+    return OddsRatio(float(odds[0]), float(odds[1]), float(odds[2]), float(p_value), n, controls)
 
 
 def _design(accounts: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
@@ -669,8 +732,10 @@ class ArrAtRisk:
 def arr_at_risk(linked: Linked, retention: pd.DataFrame) -> ArrAtRisk:
     """ARR at risk among detractors: active accounts whose latest score is a detractor.
 
-    Expected loss applies the detractors' churn rate within the horizon (and its
-    Wilson bounds) to that ARR.
+    Expected loss applies the detractors' ARR churn within the horizon
+    (1 - ARR retention, with its bootstrap interval) to that ARR: it is an amount
+    of ARR, so the ARR-weighted rate applies, not the logo rate. NaN when no
+    detractor outcome is known yet.
     """
     customers = linked.customers
     active = customers[~customers["churned"].astype(bool)]
@@ -680,7 +745,8 @@ def arr_at_risk(linked: Linked, retention: pd.DataFrame) -> ArrAtRisk:
     arr = float(det["arr"].sum())
     total = float(active["arr"].sum())
     row = retention.set_index("category").loc["detractor"]
-    churn, churn_low, churn_high = 1 - row["logo_retention"], 1 - row["ci_high"], 1 - row["ci_low"]
+    churn = 1 - float(row["arr_retention"])
+    churn_low, churn_high = 1 - float(row["arr_ci_high"]), 1 - float(row["arr_ci_low"])
     return ArrAtRisk(
         len(det),
         arr,
@@ -691,10 +757,52 @@ def arr_at_risk(linked: Linked, retention: pd.DataFrame) -> ArrAtRisk:
     )
 
 
+@dataclass(frozen=True)
+class Window:
+    """Who the respondents comparison covers.
+
+    Customers active on the landmark date ``start`` (= ``end`` - horizon) are
+    compared; a respondent answered a survey in scope on or before ``start``;
+    'still active' is measured on ``end`` (= ``as_of``). Survey status is fixed
+    before the outcome window opens, so neither group includes customers who had
+    already left, and early churners are not pushed into the non-respondents.
+    """
+
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    dropped: int  # customers left out because they were not active on ``start``
+
+
+def respondents_window(linked: Linked, params: NpsParams) -> Window:
+    """The landmark ``as_of - horizon_days`` to ``as_of``; no dates in snapshot mode."""
+    if linked.mode != "subscriptions" or linked.as_of is None:
+        return Window(None, None, 0)
+    start = linked.as_of - pd.Timedelta(days=params.horizon_days)
+    active = _active_on(linked.customers, start)
+    return Window(start, linked.as_of, int((~active).sum()))
+
+
+def _active_on(customers: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
+    churn = customers["churn_date"]
+    return (customers["start_date"] <= day) & (churn.isna() | (churn > day))
+
+
 def respondents_vs_non(linked: Linked, params: NpsParams) -> tuple[pd.DataFrame, stats.TestResult]:
-    """Share of customers still active, respondents vs. non-respondents, with Wilson CIs and a test."""
+    """Share of customers still active, respondents vs. non-respondents, with Wilson CIs and a test.
+
+    With subscription history both groups are the customers active on the landmark
+    date ``as_of - horizon_days``, split by whether they answered on or before it,
+    and 'still active' is measured at ``as_of`` (see :class:`Window`), so customers
+    who churned before any survey could be answered are not non-respondents. A
+    snapshot has no dates: every customer is compared.
+    """
     customers = linked.customers
-    responded = customers["account_id"].isin(linked.responses["account_id"])
+    answered = linked.responses
+    window = respondents_window(linked, params)
+    if window.start is not None:
+        customers = customers[_active_on(customers, window.start)]
+        answered = answered[answered["response_date"] <= window.start]
+    responded = customers["account_id"].isin(answered["account_id"])
     frame = pd.DataFrame(
         {
             "group": np.where(responded, "respondents", "non-respondents"),
@@ -737,6 +845,11 @@ def verdict(correlation: stats.TestResult, accounts: pd.DataFrame, params: NpsPa
     """
     n = len(accounts)
     churned = int(accounts["churned"].sum())
+    if n == 0:
+        return Verdict(
+            "no evidence",
+            "no response's retention outcome is known yet (no linked account), so nothing can be tested",
+        )
     if n < params.min_n or min(churned, n - churned) < MIN_EVENTS:
         return Verdict(
             "no evidence",
@@ -756,8 +869,9 @@ def quick_verdict(
     subscriptions: pd.DataFrame | None = None,
     customers: pd.DataFrame | None = None,
     accounts: pd.DataFrame | None = None,
+    fx_rates: pd.DataFrame | None = None,
 ) -> Verdict:
     """Prepare, link and judge in one call (for tests and benchmarks)."""
     prepared = prepare_responses(responses, params, accounts)
-    linked = link_outcomes(prepared, params, subscriptions, customers)
+    linked = link_outcomes(prepared, params, subscriptions, customers, fx_rates)
     return verdict(score_correlation(linked.accounts), linked.accounts, params)

@@ -39,6 +39,15 @@ def _ci(report: NpsReport) -> str:
     return f"{100 * report.params.confidence:g}% CI"
 
 
+def not_known(report: NpsReport) -> HTML:
+    """The notice shown in an outcome section when no response's outcome is known yet."""
+    reasons = "; ".join(f"{n:,} {reason}" for reason, n in report.linked.excluded.items()) or "none linked"
+    return charts.notice(
+        f"Not yet known: no survey response has a known retention outcome ({reasons}). "
+        "Try a shorter horizon_days or a later as_of once more time has passed."
+    )
+
+
 # ---------------------------------------------------------------- linking
 
 
@@ -64,6 +73,9 @@ def linking_table(report: NpsReport) -> HTML:
         {"responses": f"excluded: {reason}", "count": n} for reason, n in report.responses.excluded.items()
     ]
     rows.append({"responses": "accounts in the outcome analyses", "count": len(report.linked.accounts)})
+    rows.append(
+        {"responses": "accounts followed in the retention curves", "count": len(report.linked.followed)}
+    )
     caption = f"Outcome: retained = {outcome_words(report)} (from {report.linked.mode})"
     return charts.table(pd.DataFrame(rows), {"count": "int"}, caption=caption)
 
@@ -118,8 +130,8 @@ def _nps_points(ax, labels: pd.Series, frame: pd.DataFrame, horizontal: bool) ->
 def segment_text(report: NpsReport) -> Markdown:
     """Whether the promoter/detractor mix differs across segments, tested."""
     dim = report.params.segment_dimension
-    if report.by_segment[dim].astype(str).eq(nps.ALL_SEGMENTS).all():
-        return charts.say("No accounts table is loaded, so NPS cannot be broken down by {dim}.", dim=dim)
+    if report.responses.segment_note:
+        return charts.say("Note: {note}.", note=report.responses.segment_note)
     flagged = int(report.by_segment["flagged"].sum())
     text = tested_sentence(
         report.segment_test,
@@ -188,12 +200,19 @@ def retention_table(report: NpsReport) -> HTML:
         "arr_ci_high": "pct",
         "flagged": "bool",
     }
-    caption = f"Retained = {outcome_words(report)}; logo CI Wilson, ARR CI bootstrap ({_ci(report)})"
-    return charts.table(report.retention, formats, caption=caption)
+    if not report.outcomes_known:
+        return not_known(report)
+    caption = (
+        f"Retained = {outcome_words(report)}; logo CI Wilson, ARR CI bootstrap ({_ci(report)}); "
+        f"ARR in {report.currency}"
+    )
+    return charts.table(report.retention, formats, currency=report.currency, caption=caption)
 
 
-def retention_figure(report: NpsReport) -> Figure:
+def retention_figure(report: NpsReport) -> Figure | HTML:
     """Logo retention by category with Wilson whiskers."""
+    if not report.outcomes_known:
+        return not_known(report)
     frame = report.retention.rename(columns={"category": "value", "logo_retention": "rate"})
     frame = frame.assign(
         value=[f"{c}s (n={n:,})" for c, n in zip(frame["value"], frame["accounts"], strict=True)]
@@ -208,6 +227,8 @@ def retention_figure(report: NpsReport) -> Figure:
 
 def retention_text(report: NpsReport) -> Markdown:
     """The chi-square test across categories and the promoter–detractor contrast, in words."""
+    if not report.outcomes_known:
+        return Markdown("")
     first = tested_sentence(
         report.retention_test,
         report.params.alpha,
@@ -230,8 +251,10 @@ def retention_text(report: NpsReport) -> Markdown:
     return Markdown(f"{first} {second}")
 
 
-def score_retention_figure(report: NpsReport) -> Figure:
+def score_retention_figure(report: NpsReport) -> Figure | HTML:
     """Retention at each score value with Wilson whiskers; small groups grey."""
+    if not report.outcomes_known:
+        return not_known(report)
     acc = report.linked.accounts.assign(score_label=report.linked.accounts["score"].map(fmt_score))
     table = stats.rate_table(acc, "score_label", "retained", report.params.min_n, report.params.confidence)
     order = {fmt_score(v): v for v in acc["score"].unique()}
@@ -252,6 +275,8 @@ def score_retention_figure(report: NpsReport) -> Figure:
 def association_text(report: NpsReport) -> Markdown:
     """Spearman correlation and the adjusted odds ratio, in words."""
     c, r, alpha = report.correlation, report.regression, report.params.alpha
+    if not report.outcomes_known:
+        return Markdown("")
     if np.isfinite(c.p_value):
         strength = "a significant" if c.significant(alpha) else "no significant"
         first = (
@@ -283,10 +308,12 @@ def association_text(report: NpsReport) -> Markdown:
 def survival_figure(report: NpsReport) -> Figure | HTML:
     """Kaplan–Meier retention curves by category, or a notice without event dates."""
     if report.survival is None:
+        if report.linked.mode == "subscriptions":
+            return not_known(report)
         return charts.notice(
             "Retention curves need churn dates from a subscriptions table; only a snapshot is loaded."
         )
-    counts = report.linked.accounts["category"].value_counts()
+    counts = report.linked.followed["category"].value_counts()
     _fig, ax = plt.subplots()
     for cat, curve in report.survival.curves.items():
         shown = curve[curve["at_risk"] >= MIN_AT_RISK]
@@ -323,24 +350,24 @@ def survival_text(report: NpsReport) -> Markdown:
 
 
 def at_risk_table(report: NpsReport) -> HTML:
-    """ARR at risk among detractors and the expected loss with its interval."""
-    a = report.at_risk
+    """ARR at risk among detractors and the expected loss (1 − detractors' ARR retention) with its interval."""
+    a, cur = report.at_risk, report.currency
     frame = pd.DataFrame(
         [
             {
                 "measure": "active accounts whose latest response is a detractor score",
                 "value": charts.fmt_int(a.accounts),
             },
-            {"measure": "their current ARR", "value": charts.fmt_money(a.arr)},
+            {"measure": "their current ARR", "value": charts.fmt_money(a.arr, cur)},
             {"measure": "share of all active ARR", "value": charts.fmt_pct(a.share_of_arr)},
             {
-                "measure": f"expected to churn at the detractors' rate ({_ci(report)})",
-                "value": f"{charts.fmt_money(a.expected_loss)} "
-                f"({charts.fmt_money(a.expected_loss_low)}–{charts.fmt_money(a.expected_loss_high)})",
+                "measure": f"expected to churn at the detractors' past ARR churn, 1 − ARR retention ({_ci(report)})",
+                "value": f"{charts.fmt_money(a.expected_loss, cur)} "
+                f"({charts.fmt_money(a.expected_loss_low, cur)}–{charts.fmt_money(a.expected_loss_high, cur)})",
             },
         ]
     )
-    return charts.table(frame, {"value": "text"}, caption="ARR in reporting currency (USD)")
+    return charts.table(frame, {"value": "text"}, caption=f"ARR in reporting currency ({cur})")
 
 
 def respondents_table(report: NpsReport) -> HTML:
@@ -356,18 +383,27 @@ def respondents_table(report: NpsReport) -> HTML:
 
 
 def respondents_text(report: NpsReport) -> Markdown:
-    """The respondents vs non-respondents test, with the survivorship caveat."""
+    """The respondents vs non-respondents test, the population compared and the remaining caveat."""
     text = tested_sentence(
         report.respondents_test,
         report.params.alpha,
         "The share still active differs between customers who answered a survey and those who did not",
         "The share still active does not differ significantly between respondents and non-respondents",
     )
-    caveat = (
-        " Read this with care: a customer can only answer while active, so long-lived customers are more "
-        "likely to be respondents; the gap is partly survivorship, not an effect of being surveyed."
-    )
-    return Markdown(text + caveat)
+    w = report.respondents_window
+    if w.start is not None:
+        scope = (
+            f" Both groups are the customers active on {w.start:%Y-%m-%d} ({report.params.horizon_days:,} days "
+            f"before {w.end:%Y-%m-%d}); a respondent answered a survey in scope on or before that day, and "
+            f"'still active' is measured on {w.end:%Y-%m-%d}. {w.dropped:,} customers not active on that day "
+            "are left out. Answering is not random, so a gap is an association, not an effect of being surveyed."
+        )
+    else:
+        scope = (
+            " The customers snapshot has no dates, so every customer is compared, including those who left "
+            "before any survey: read the gap as partly survivorship, not an effect of being surveyed."
+        )
+    return Markdown(text + scope)
 
 
 def verdict_text(report: NpsReport) -> Markdown:

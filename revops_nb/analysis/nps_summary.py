@@ -15,7 +15,6 @@ import pandas as pd
 from revops_nb import stats
 from revops_nb.analysis import nps
 from revops_nb.charts import fmt_interval, fmt_money, fmt_num, fmt_p, fmt_pct
-from revops_nb.errors import DataError
 
 
 @dataclass
@@ -40,7 +39,17 @@ class NpsReport:
     at_risk: nps.ArrAtRisk
     respondents: pd.DataFrame
     respondents_test: stats.TestResult
+    respondents_window: nps.Window
     verdict: nps.Verdict
+
+    @property
+    def outcomes_known(self) -> bool:
+        """False when no response's outcome is known yet: the outcome sections say so instead."""
+        return not self.linked.accounts.empty
+
+    @property
+    def currency(self) -> str:
+        return self.params.reporting_currency
 
 
 def analyse(
@@ -51,16 +60,16 @@ def analyse(
     accounts: pd.DataFrame | None = None,
     fx_rates: pd.DataFrame | None = None,
 ) -> NpsReport:
-    """Run the whole analysis on the loaded tables (absent tables as None)."""
+    """Run the whole analysis on the loaded tables (absent tables as None).
+
+    When no response's outcome is known yet (every response within the horizon of
+    ``as_of``, or none linkable), the NPS sections are still computed; the
+    outcome results are empty (NaN, no test) and the verdict is 'no evidence'.
+    """
     segments_from = accounts if accounts is not None else customers
     responses = nps.prepare_responses(nps_responses, params, segments_from)
     linked = nps.link_outcomes(responses, params, subscriptions, customers, fx_rates)
     frame, acc = responses.frame, linked.accounts
-    if acc.empty:
-        raise DataError(
-            "no survey response could be linked to a retention outcome "
-            f"({nps._fmt_excluded(linked.excluded)}); try a shorter horizon_days or an earlier as_of"
-        )
     retention = nps.retention_by_category(acc, params)
     respondents, respondents_test = nps.respondents_vs_non(linked, params)
     correlation = nps.score_correlation(acc)
@@ -75,14 +84,15 @@ def analyse(
         quarter_test=_quarter_test(frame, params),
         distribution=nps.score_distribution(frame, params),
         retention=retention,
-        retention_test=nps.retention_test(acc),
+        retention_test=nps.retention_test(acc) if len(acc) else stats.TestResult(np.nan, np.nan, "none"),
         contrast=nps.promoter_detractor_contrast(retention, params),
         correlation=correlation,
         regression=nps.churn_regression(acc, params),
-        survival=nps.survival_by_category(acc, params),
+        survival=nps.survival_by_category(linked.followed, params) if len(linked.followed) else None,
         at_risk=nps.arr_at_risk(linked, retention),
         respondents=respondents,
         respondents_test=respondents_test,
+        respondents_window=nps.respondents_window(linked, params),
         verdict=nps.verdict(correlation, acc, params),
     )
 
@@ -107,6 +117,7 @@ def key_figures(report: NpsReport) -> dict[str, float | int | str | None]:
         "n_responses": report.overall.n,
         "n_linked": report.linked.n_linked,
         "n_accounts_linked": len(report.linked.accounts),
+        "n_accounts_followed": len(report.linked.followed),
     }
     by_cat = report.retention.set_index("category")
     for cat in nps.CATEGORIES:
@@ -121,6 +132,8 @@ def key_figures(report: NpsReport) -> dict[str, float | int | str | None]:
             "logrank_p": report.survival.test.p_value if report.survival else None,
             "odds_ratio_per_point": report.regression.odds_ratio,
             "arr_at_risk_detractors": report.at_risk.arr,
+            "arr_at_risk_expected_loss": report.at_risk.expected_loss,
+            "reporting_currency": report.currency,
             "verdict": report.verdict.label,
         }
     )
@@ -167,10 +180,20 @@ def verdict_line(report: NpsReport) -> str:
 
 def summary_lines(report: NpsReport) -> list[str]:
     """The summary's sentences, each with n and an interval, claims only where a test holds."""
-    lines = [verdict_line(report), _nps_line(report), _contrast_line(report), _regression_line(report)]
+    lines = [verdict_line(report), _nps_line(report)]
+    if report.outcomes_known:
+        lines += [_contrast_line(report), _regression_line(report)]
+    else:
+        lines.append(NOT_KNOWN)
     lines.append(_at_risk_line(report))
     lines.append(_linking_line(report))
     return [line for line in lines if line]
+
+
+NOT_KNOWN = (
+    "Retention outcomes are **not yet known**: no response has been followed for the whole horizon, "
+    "so retention by category, the tests and the regression are not shown."
+)
 
 
 def _ci(report: NpsReport) -> str:
@@ -221,18 +244,26 @@ def _regression_line(report: NpsReport) -> str:
     )
     if r.p_value < report.params.alpha:
         return text + "."
-    return text + ", which is not significantly different from 1 (no effect)."
+    return text + ", which is not significantly different from 1 (no detectable effect)."
 
 
 def _at_risk_line(report: NpsReport) -> str:
-    a = report.at_risk
+    a, cur = report.at_risk, report.currency
     if a.accounts == 0:
         return "No active account's latest response is a detractor score, so no ARR is flagged at risk."
+    head = (
+        f"**{fmt_money(a.arr, cur)}** of current ARR ({fmt_pct(a.share_of_arr)} of active ARR, {a.accounts:,} "
+        f"accounts) sits with customers whose latest response is a detractor score"
+    )
+    if not np.isfinite(a.expected_loss):
+        return head + "; the detractors' past ARR churn is not known yet, so no expected loss is estimated."
+    interval = ""
+    if np.isfinite(a.expected_loss_low) and np.isfinite(a.expected_loss_high):
+        low, high = fmt_money(a.expected_loss_low, cur), fmt_money(a.expected_loss_high, cur)
+        interval = f" ({_ci(report)} {low}–{high})"
     return (
-        f"**{fmt_money(a.arr)}** of current ARR ({fmt_pct(a.share_of_arr)} of active ARR, {a.accounts:,} accounts) "
-        f"sits with customers whose latest response is a detractor score; at the detractors' churn rate about "
-        f"{fmt_money(a.expected_loss)} of it would be lost{_within(report)} ({_ci(report)} {fmt_money(a.expected_loss_low)}–"
-        f"{fmt_money(a.expected_loss_high)})."
+        f"{head}; at the share of ARR detractors lost in the past (1 − their ARR retention) about "
+        f"{fmt_money(a.expected_loss, cur)} of it would be lost{_within(report)}{interval}."
     )
 
 
@@ -245,7 +276,7 @@ def _within(report: NpsReport) -> str:
 def _linking_line(report: NpsReport) -> str:
     excluded = report.linked.excluded
     text = (
-        f"{report.linked.n_linked:,} of {report.overall.n:,} responses were linked to an outcome "
+        f"{report.linked.n_linked:,} of {report.overall.n:,} responses were linked to a known outcome "
         f"({len(report.linked.accounts):,} accounts, each counted once through its first linked response)"
     )
     if excluded:
