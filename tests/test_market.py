@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import matplotlib
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from revops_nb import data, sample
+from revops_nb import data, sample, stats
 from revops_nb.analysis import market, market_charts, market_views
 from revops_nb.analysis import market_data as md
 from revops_nb.analysis import market_growth as mg
@@ -51,10 +52,23 @@ def test_planted_fastest_growing_region_is_found(result):
     assert result.top.deals_growth > result.top.runner_up_deals_growth
 
 
+SAMPLE_START = "2023-07-01"  # first whole quarter after the ramp-up (2023-01-01 + 108 days)
+
+
+def _independent_start(opps: pd.DataFrame) -> pd.Timestamp:
+    won = opps[opps["is_won"]]
+    days = np.ceil((won["close_date"] - won["created_date"]).dt.days.quantile(0.9))
+    filled = opps["created_date"].min() + pd.Timedelta(days=days)
+    return pd.Period(filled - pd.Timedelta(days=1), "Q").end_time.normalize() + pd.Timedelta(days=1)
+
+
 def _independent_totals() -> dict[str, float]:
     t = sample.generate()
     opps, subs = t["opportunities"], t["subscriptions"]
-    won = opps[opps["is_won"] & (opps["close_date"] <= "2026-09-30")].copy()
+    start = _independent_start(opps)
+    assert start == pd.Timestamp(SAMPLE_START)
+    in_window = (opps["close_date"] >= start) & (opps["close_date"] <= "2026-09-30")
+    won = opps[opps["is_won"] & in_window].copy()
     won["usd"] = won["amount"] * won["currency"].map(sample.FX_TO_USD)
     last = won[won["close_date"] >= "2025-10-01"]["usd"].sum()
     before = won[(won["close_date"] >= "2024-10-01") & (won["close_date"] < "2025-10-01")]["usd"].sum()
@@ -92,7 +106,7 @@ def test_key_figures_equal_the_tables(result):
 def test_bookings_by_period_has_the_contract_columns(result):
     table = result.bookings_by_period
     assert list(table.columns) == ["period", "region", "segment", "bookings", "deals"]
-    assert table["period"].iloc[0] == "2023Q1" and table["period"].iloc[-1] == "2026Q3"
+    assert table["period"].iloc[0] == "2023Q3" and table["period"].iloc[-1] == "2026Q3"
     growth = result.growth_by_region
     regions = growth[growth["region"] != mg.TOTAL]
     assert regions["bookings_current"].sum() == pytest.approx(growth.iloc[-1]["bookings_current"])
@@ -121,7 +135,8 @@ def test_only_opportunities_runs_without_optional_tables(tables):
     assert res.penetration is None and "penetration_accounts" not in figures
     assert figures["arr_total"] is None
     won = opps[opps["is_won"] & (opps["close_date"] <= "2026-09-30")]
-    assert figures["bookings_total"] == pytest.approx(won["amount"].sum())
+    booked = won[won["close_date"] >= SAMPLE_START]
+    assert figures["bookings_total"] == pytest.approx(booked["amount"].sum())
     assert figures["customers_total"] == won["account_id"].nunique()
     assert "market table" in market_views.penetration_sentence(res)
 
@@ -140,15 +155,16 @@ def test_region_is_filled_from_accounts_when_the_opportunity_lacks_it(tables):
 
 
 def test_several_currencies_convert_into_the_reporting_currency(fixture_tables):
-    res = market.analyse(market.market_params(grain="year", min_n=1), **fixture_tables)
+    res = market.analyse(market.market_params(grain="year", min_n=1, ramp_up_quantile=None), **fixture_tables)
     by_year = res.period_series.set_index("period")["bookings"]
     assert by_year.to_dict() == pytest.approx({"2024": 11225.0, "2025": 14090.0})
     assert market.key_figures(res)["bookings_growth_yoy"] == pytest.approx(14090 / 11225 - 1)
 
 
 def test_reporting_currency_rebases_the_rates(fixture_tables):
-    usd = market.analyse(market.market_params(grain="year", min_n=1), **fixture_tables)
-    eur = market.analyse(market.market_params(grain="year", min_n=1, currency="eur"), **fixture_tables)
+    params = {"grain": "year", "min_n": 1, "ramp_up_quantile": None}
+    usd = market.analyse(market.market_params(**params), **fixture_tables)
+    eur = market.analyse(market.market_params(**params, currency="eur"), **fixture_tables)
     # the blank-currency deal (1500) is taken to be in the reporting currency either way
     assert eur.bookings_total == pytest.approx((usd.bookings_total - 1500) / 1.1 + 1500)
 
@@ -186,6 +202,7 @@ def test_conversion_rates_reject_a_non_positive_rate():
         ({"confidence": 1.5}, "confidence must be between"),
         ({"dimensions": []}, "dimensions must name at least one column"),
         ({"regions": ["NA", "NA"]}, "regions lists 'NA' twice"),
+        ({"ramp_up_quantile": 1.5}, "ramp_up_quantile must be between 0 and 1"),
     ],
 )
 def test_bad_parameters_raise_a_clear_params_error(kwargs, message):
@@ -214,11 +231,89 @@ def test_window_without_a_whole_period_is_a_params_error():
         md.analysis_window(params, pd.Series(pd.to_datetime(["2024-01-01"])), pd.Timestamp("2025-01-01"))
 
 
-@pytest.mark.parametrize(("grain", "last_day"), [("month", "2026-09-30"), ("year", "2025-12-31")])
-def test_other_grains_give_the_same_total(result, tables, grain, last_day):
+def _flat_pipeline(seed: int = 11, n: int = 20_000) -> pd.DataFrame:
+    """A no-growth process: deals created uniformly from 2023-01-01, ~90-day cycles, 30% won."""
+    rng = np.random.default_rng(seed)
+    start, end = pd.Timestamp("2023-01-01"), pd.Timestamp("2026-09-30")
+    created = start + pd.to_timedelta(rng.integers(0, (end - start).days + 1, n), unit="D")
+    close = created + pd.to_timedelta(np.ceil(rng.gamma(2.0, 45.0, n)), unit="D")
+    closed = close <= end
+    return pd.DataFrame(
+        {
+            "account_id": [f"A{i}" for i in range(n)],
+            "amount": rng.lognormal(9, 0.8, n),
+            "created_date": created,
+            "close_date": pd.Series(close).where(closed),
+            "is_closed": closed,
+            "is_won": closed & (rng.random(n) < 0.3),
+            "region": rng.choice(["NA", "EMEA", "APAC", "LATAM"], n),
+            "segment": rng.choice(["SMB", "Enterprise"], n),
+        }
+    )
+
+
+def test_a_flat_pipeline_shows_no_growth_once_the_ramp_up_is_left_out():
+    opps = _flat_pipeline()
+    res = market.analyse(market.market_params(), opps)
+    row = res.total_row
+    assert res.window.periods[0] == pd.Period("2023Q3", "Q")  # ~90th pct of cycles is ~175 days
+    assert row["cagr_ci_low"] < 0 < row["cagr_ci_high"] and abs(row["cagr"]) < 0.05
+    deals = res.period_series["deals"]
+    assert abs(deals.iloc[0] / deals.median() - 1) < 0.15  # the first period is a full one
+    assert abs(res.period_series["pop_growth"].iloc[1]) < 0.25
+    # the old window (from the first booking) reported false, significant growth on the same data
+    old = market.analyse(market.market_params(ramp_up_quantile=None), opps)
+    assert old.total_row["cagr_ci_low"] > 0 and old.period_series["pop_growth"].iloc[1] > 1
+
+
+def test_ramp_up_periods_are_left_out_with_a_note_naming_them(result, tables):
+    assert [str(p) for p in result.window.periods[:1]] == ["2023Q3"]
+    note = result.notes[0]
+    assert note.startswith("2023Q1–2023Q2 are left out as the ramp-up")
+    assert "2023-01-01" in note and "108 days" in note and "2023-04-19" in note
+    assert "2023Q1–2023Q2 are left out" in "\n".join(market_views.notes_text(result))
+    assert result.window.describe().endswith("(data up to 2026-09-30; 2023Q1–2023Q2 left out as the ramp-up)")
+    assert md.label(result.window.first_year) == "2023Q3–2024Q2"
+    assert "(2023Q3–2024Q2: " in market_views.cagr_sentence(result)
+    row = result.total_row
+    assert row["cagr_years"] == pytest.approx(2.25)
+    first, last = result.bookings_by_period, result.total_row["bookings_current"]
+    first_year = first[first["period"].isin(["2023Q3", "2023Q4", "2024Q1", "2024Q2"])]["bookings"].sum()
+    assert row["cagr"] == pytest.approx((last / first_year) ** (1 / 2.25) - 1)
+    assert row["cagr"] < 0.35  # was +40.3% (28.0–53.7%) from the ramp-up quarters
+    kept = market.analyse(market.market_params(ramp_up_quantile=None), **tables)
+    assert str(kept.window.periods[0]) == "2023Q1" and not any("ramp-up" in n for n in kept.notes)
+
+
+def test_period_start_inside_the_ramp_up_moves_to_its_end():
+    won = pd.Series(pd.to_datetime(["2023-01-20"]))
+    ramp = md.RampUp(pd.Timestamp("2023-01-01"), 108, 0.9)
+    params = market.market_params(period_start="2023-01-01")
+    window = md.analysis_window(params, won, pd.Timestamp("2025-03-01"), ramp)
+    assert str(window.periods[0]) == "2023Q3" and "2023Q1–2023Q2 are left out" in window.notes[0]
+    later = md.analysis_window(
+        market.market_params(period_start="2024-01-01"), won, pd.Timestamp("2025-03-01"), ramp
+    )
+    assert str(later.periods[0]) == "2024Q1" and not any("ramp-up" in n for n in later.notes)
+
+
+def test_data_shorter_than_the_ramp_up_is_a_clear_error():
+    won = pd.Series(pd.to_datetime(["2023-01-20"]))
+    ramp = md.RampUp(pd.Timestamp("2023-01-01"), 300, 0.9)
+    with pytest.raises(DataError, match="ramp_up_quantile to None"):
+        md.analysis_window(market.market_params(grain="year"), won, pd.Timestamp("2023-12-31"), ramp)
+
+
+@pytest.mark.parametrize(
+    ("grain", "first_day", "last_day"),
+    [("month", "2023-05-01", "2026-09-30"), ("year", "2024-01-01", "2025-12-31")],
+)
+def test_other_grains_give_the_same_total(tables, grain, first_day, last_day):
     res = market.analyse(market.market_params(grain=grain), **tables)
+    # each grain starts at its first whole period after the ramp-up (2023-04-19);
     # a year grain leaves out 2026, which the data covers only in part
-    expected = result.bookings.loc[result.bookings["close_date"] <= last_day, "amount"].sum()
+    full = market.analyse(market.market_params(ramp_up_quantile=None), **tables).bookings
+    expected = full.loc[full["close_date"].between(first_day, last_day), "amount"].sum()
     assert res.bookings_total == pytest.approx(expected)
     assert res.top is not None and res.top.region == "APAC"
 
@@ -295,7 +390,7 @@ def test_win_rates_and_deal_sizes_have_intervals(result, tables):
     w = result.win_rates
     assert (w["ci_low"] <= w["rate"]).all() and (w["rate"] <= w["ci_high"]).all()
     opps = tables["opportunities"]
-    closed = opps[opps["is_closed"] & (opps["close_date"] <= "2026-09-30")]
+    closed = opps[opps["is_closed"] & opps["close_date"].between(SAMPLE_START, "2026-09-30")]
     assert w["n"].sum() == len(closed) and w["won"].sum() == closed["is_won"].sum()
     s = result.deal_sizes
     assert (s["ci_low"] < s["average"]).all() and (s["average"] < s["ci_high"]).all()
@@ -330,6 +425,34 @@ def test_summary_claims_only_what_the_tests_back(result):
     assert result.top.test.p_value > 0.05  # bookings growth lead is not significant on the sample
     assert "is not statistically significant" in text and "deals grew significantly faster" in text
     assert "do not differ detectably" in market_views.win_rate_sentence(result)
+
+
+def test_tests_use_alpha_from_the_confidence_level(result):
+    p03 = stats.TestResult(2.2, 0.03, "test")
+    marginal = dataclasses.replace(
+        result,
+        win_test=p03,
+        size_test=p03,
+        top=dataclasses.replace(result.top, test=p03, deals_test=p03, deals_growth=2.0),
+    )
+    at_95 = "\n".join([*market_views.summary_lines(marginal), market_views.deal_size_sentence(marginal)])
+    assert "Win rates differ between regions" in at_95 and "Won deal sizes differ" in at_95
+    assert "That is more than the next region" in at_95
+    strict = dataclasses.replace(marginal, params=dataclasses.replace(result.params, confidence=0.99))
+    assert strict.params.alpha == pytest.approx(0.01)
+    at_99 = "\n".join([*market_views.summary_lines(strict), market_views.deal_size_sentence(strict)])
+    assert (
+        "Win rates do not differ detectably" in at_99 and "Won deal sizes do not differ detectably" in at_99
+    )
+    assert "is not statistically significant" in at_99 and "grew significantly faster" not in at_99
+
+
+def test_penetration_states_the_currency_of_the_addressable_arr(result, tables):
+    text = market_views.penetration_sentence(result)
+    assert "assumed to be in the reporting currency (USD)" in text and "no currency column" in text
+    eur = market.analyse(market.market_params(currency="EUR"), **tables)
+    assert "reporting currency (EUR)" in market_views.penetration_sentence(eur)
+    assert "taken as EUR" in market_views.penetration_view(eur).data
 
 
 def test_every_chart_has_a_title_and_labelled_axes(result):

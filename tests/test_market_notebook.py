@@ -65,6 +65,7 @@ def test_notebook_on_the_sample_records_key_figures_and_tables(tmp_path, monkeyp
     growth = pd.read_csv(tables / "growth_by_region.csv").set_index("region")
     assert growth.loc["All regions", "growth"] == pytest.approx(figures["bookings_growth_yoy"])
     assert growth.loc["APAC", "growth"] == pytest.approx(figures["top_growth_region_growth"])
+    assert growth.loc["All regions", "cagr_years"] == pytest.approx(2.25)  # from 2023Q3, after the ramp-up
     penetration = pd.read_csv(tables / "penetration.csv")
     assert penetration.iloc[-1]["penetration_accounts"] == pytest.approx(figures["penetration_accounts"])
     out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
@@ -72,6 +73,15 @@ def test_notebook_on_the_sample_records_key_figures_and_tables(tmp_path, monkeyp
         o for c in out.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})
     ]
     assert len(images) == 8
+    text = "\n".join(
+        str(o.get("data", {}).get(kind, ""))
+        for c in out.cells
+        for o in c.get("outputs", [])
+        for kind in ("text/html", "text/markdown")
+    )
+    assert "2023Q1–2023Q2 are left out as the ramp-up" in text
+    assert "2023Q3 to 2026Q3 (data up to 2026-09-30; 2023Q1–2023Q2 left out as the ramp-up)" in text
+    assert "assumed to be in the reporting currency (USD)" in text
 
 
 @pytest.mark.slow
@@ -82,7 +92,12 @@ def test_notebook_with_only_opportunities_and_several_currencies(tmp_path, monke
     frame.loc[frame["currency"].notna(), "currency"] = "EUR"
     frame.to_csv(opps_only, index=False)
     data_file.write_text(f"sample: false\ntables:\n  opportunities:\n    path: {opps_only}\n")
-    run_dir = _run(tmp_path, monkeypatch, data_file, {"grain": "year", "min_n": 1, "currency": "EUR"})
+    run_dir = _run(
+        tmp_path,
+        monkeypatch,
+        data_file,
+        {"grain": "year", "min_n": 1, "currency": "EUR", "ramp_up_quantile": None},
+    )
     figures = json.loads((run_dir / "key_figures.json").read_text())
     assert figures["arr_total"] is None and "penetration_accounts" not in figures
     assert figures["bookings_total"] == pytest.approx(
@@ -92,7 +107,12 @@ def test_notebook_with_only_opportunities_and_several_currencies(tmp_path, monke
 
     fixture_run = tmp_path / "fixture"
     fixture_run.mkdir()
-    run_dir = _run(fixture_run, monkeypatch, FIXTURES / "data.yaml", {"grain": "year", "min_n": 1})
+    run_dir = _run(
+        fixture_run,
+        monkeypatch,
+        FIXTURES / "data.yaml",
+        {"grain": "year", "min_n": 1, "ramp_up_quantile": None},
+    )
     figures = json.loads((run_dir / "key_figures.json").read_text())
     assert figures["bookings_total"] == pytest.approx(11225 + 14090)
     assert figures["bookings_growth_yoy"] == pytest.approx(14090 / 11225 - 1)

@@ -86,7 +86,8 @@ def analyse(
     rates = md.conversion_rates(fx_rates, params.currency)
     deals, notes = md.prepare_deals(opportunities, accounts, rates, params)
     in_regions, chosen = md.select_regions(deals[REGION], params.regions)
-    window = md.analysis_window(params, deals.loc[deals["is_won"], "close_date"], md.data_as_of(deals))
+    ramp = md.ramp_up(deals, params.ramp_up_quantile)
+    window = md.analysis_window(params, deals.loc[deals["is_won"], "close_date"], md.data_as_of(deals), ramp)
     deals = deals[in_regions]
     notes = [*window.notes, *notes]
     bookings = md.bookings_frame(deals, window)

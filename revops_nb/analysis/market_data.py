@@ -33,6 +33,12 @@ class MarketParams:
     min_n: int
     regions: tuple[str, ...]
     confidence: float
+    ramp_up_quantile: float | None = 0.9
+
+    @property
+    def alpha(self) -> float:
+        """Significance level of every test, matching the intervals: 1 - confidence."""
+        return 1.0 - self.confidence
 
     @property
     def freq(self) -> str:
@@ -59,6 +65,7 @@ def market_params(
     min_n: int = 30,
     regions: Sequence[str] = (),
     confidence: float = 0.95,
+    ramp_up_quantile: float | None = 0.9,
 ) -> MarketParams:
     """Check the notebook's parameters; raises :class:`ParamsError` naming the bad one."""
     start = _param_date("period_start", period_start)
@@ -78,8 +85,24 @@ def market_params(
         raise ParamsError(f"min_n must be a whole number of at least 1; got {min_n!r}")
     if not isinstance(confidence, float | int) or not 0.5 <= float(confidence) < 1:
         raise ParamsError(f"confidence must be between 0.5 and 1 (e.g. 0.95); got {confidence!r}")
+    if ramp_up_quantile is not None and (
+        isinstance(ramp_up_quantile, bool)
+        or not isinstance(ramp_up_quantile, float | int)
+        or not 0 <= float(ramp_up_quantile) <= 1
+    ):
+        raise ParamsError(
+            f"ramp_up_quantile must be between 0 and 1 (e.g. 0.9) or None; got {ramp_up_quantile!r}"
+        )
     return MarketParams(
-        start, end, grain_key, dims, code, int(min_n), _param_names("regions", regions), float(confidence)
+        start,
+        end,
+        grain_key,
+        dims,
+        code,
+        int(min_n),
+        _param_names("regions", regions),
+        float(confidence),
+        None if ramp_up_quantile is None else float(ramp_up_quantile),
     )
 
 
@@ -237,6 +260,39 @@ def select_regions(regions: pd.Series, wanted: Sequence[str]) -> tuple[pd.Series
 
 
 @dataclass(frozen=True)
+class RampUp:
+    """When the pipeline has filled: the first deal's creation plus a quantile of won-deal cycle days.
+
+    Deals created before the data begins are missing, so the bookings of the first
+    periods lack them and understate the base of any growth measured from there.
+    """
+
+    first_created: pd.Timestamp
+    days: int
+    quantile: float
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return self.first_created + pd.Timedelta(days=self.days)
+
+
+def ramp_up(deals: pd.DataFrame, quantile: float | None) -> RampUp | None:
+    """The ramp-up of the data: first ``created_date`` + the ``quantile`` of won deals' days to close.
+
+    None when ``quantile`` is None or no won deal has both dates.
+    """
+    if quantile is None or "created_date" not in deals:
+        return None
+    first = deals["created_date"].min()
+    won = deals[deals["is_won"]]
+    days = (won["close_date"] - won["created_date"]).dt.days.dropna()
+    days = days[days >= 0]
+    if pd.isna(first) or days.empty:
+        return None
+    return RampUp(pd.Timestamp(first).normalize(), int(np.ceil(days.quantile(quantile))), quantile)
+
+
+@dataclass(frozen=True)
 class Window:
     """The whole periods analysed, and the comparison windows built from them."""
 
@@ -245,6 +301,7 @@ class Window:
     grain: str
     periods_per_year: int
     notes: tuple[str, ...] = field(default_factory=tuple)
+    ramp_up_skipped: str = ""  # label of the periods left out as the ramp-up ('' = none)
 
     @property
     def start(self) -> pd.Timestamp:
@@ -287,7 +344,8 @@ class Window:
             if len(self.periods) == 1
             else f"{label(self.periods[0])} to {label(self.periods[-1])}"
         )
-        return f"{len(self.periods)} whole {self.grain}s, {span} (data up to {self.as_of:%Y-%m-%d})"
+        skipped = f"; {self.ramp_up_skipped} left out as the ramp-up" if self.ramp_up_skipped else ""
+        return f"{len(self.periods)} whole {self.grain}s, {span} (data up to {self.as_of:%Y-%m-%d}{skipped})"
 
 
 def label(period: pd.Period | pd.PeriodIndex) -> str:
@@ -308,10 +366,14 @@ def data_as_of(opportunities: pd.DataFrame) -> pd.Timestamp:
     return pd.Timestamp(latest).normalize()
 
 
-def analysis_window(params: MarketParams, won_close: pd.Series, as_of: pd.Timestamp) -> Window:
+def analysis_window(
+    params: MarketParams, won_close: pd.Series, as_of: pd.Timestamp, ramp: RampUp | None = None
+) -> Window:
     """Whole periods between the parameters (or the data's first booking and its as-of date).
 
-    A period only partly covered by ``period_start``/``period_end`` or by the data is left out.
+    A period only partly covered by ``period_start``/``period_end`` or by the data is left out,
+    and so is every period that begins before ``ramp`` ends (the pipeline was still filling),
+    with a note naming them.
     """
     freq, notes = params.freq, []
     if params.period_start is not None:
@@ -324,6 +386,15 @@ def analysis_window(params: MarketParams, won_close: pd.Series, as_of: pd.Timest
                 "opportunities: no won deal has a close_date, so there are no bookings to analyse"
             )
         first = pd.Period(won_close.min(), freq)
+    skipped = ""
+    if ramp is not None:
+        filled = pd.Period(ramp.end, freq)
+        if ramp.end > filled.start_time:
+            filled += 1
+        if filled > first:
+            excluded = pd.period_range(first, filled - 1, freq=freq)
+            notes.append(_ramp_note(excluded, ramp))
+            first, skipped = filled, label(excluded)
     latest = pd.Period(as_of, freq)
     if as_of < latest.end_time.normalize():
         notes.append(
@@ -338,13 +409,29 @@ def analysis_window(params: MarketParams, won_close: pd.Series, as_of: pd.Timest
         if wanted > latest:
             notes.append(f"period_end is after the data ends; the analysis stops at {latest}")
         last = min(wanted, latest)
+    if last < first and skipped:
+        raise DataError(
+            f"the data ends on {as_of:%Y-%m-%d}, before a whole {params.grain} after the ramp-up "
+            f"(pipeline filling until {ramp.end:%Y-%m-%d}); use a shorter grain or set "
+            "ramp_up_quantile to None to analyse the ramp-up periods anyway"
+        )
     if last < first:
         raise ParamsError(
             f"no whole {params.grain} lies between {first.start_time:%Y-%m-%d} and "
             f"{last.end_time:%Y-%m-%d}; widen period_start/period_end or use a shorter grain"
         )
     periods = pd.period_range(first, last, freq=freq)
-    return Window(periods, as_of, params.grain, params.periods_per_year, tuple(notes))
+    return Window(periods, as_of, params.grain, params.periods_per_year, tuple(notes), skipped)
+
+
+def _ramp_note(excluded: pd.PeriodIndex, ramp: RampUp) -> str:
+    verb = "is" if len(excluded) == 1 else "are"
+    return (
+        f"{label(excluded)} {verb} left out as the ramp-up: the data starts with a deal created on "
+        f"{ramp.first_created:%Y-%m-%d}, and {ramp.quantile:.0%} of won deals closed within {ramp.days} days "
+        f"of creation, so until {ramp.end:%Y-%m-%d} bookings lack the deals created before the data begins "
+        "and would understate the base of every growth rate (set ramp_up_quantile to None to keep them)"
+    )
 
 
 # ---------------------------------------------------------------- frames

@@ -13,12 +13,10 @@ from IPython.display import HTML
 
 from revops_nb import charts
 from revops_nb.analysis.market import MarketResult
-from revops_nb.analysis.market_data import REGION
+from revops_nb.analysis.market_data import REGION, label
 from revops_nb.analysis.market_growth import TOTAL
 from revops_nb.charts import escape, fmt_int, fmt_interval, fmt_p, fmt_pct
 from revops_nb.stats import wilson_interval
-
-ALPHA = 0.05
 
 
 def _money(result: MarketResult, value: float) -> str:
@@ -27,6 +25,11 @@ def _money(result: MarketResult, value: float) -> str:
 
 def _ci(result: MarketResult) -> str:
     return f"{round(100 * result.params.confidence)}% CI"
+
+
+def _alpha(result: MarketResult) -> float:
+    """Significance level of every test: 1 - confidence, so tests and intervals agree."""
+    return result.params.alpha
 
 
 def _interval(result: MarketResult, low: float, high: float) -> str:
@@ -89,10 +92,12 @@ def cagr_sentence(result: MarketResult) -> str | None:
     row = result.total_row
     if not np.isfinite(row["cagr"]):
         return None
+    window = result.window
     return (
-        f"Compound annual growth (CAGR) from the first 12 months ({_money(result, row['bookings_first_year'])}) "
-        f"to the last ({_money(result, row['bookings_current'])}), {row['cagr_years']:.2f} years apart: "
-        f"{_signed(row['cagr'])} a year ({_interval(result, row['cagr_ci_low'], row['cagr_ci_high'])})."
+        f"Compound annual growth (CAGR) from the first whole 12 months of the window "
+        f"({label(window.first_year)}: {_money(result, row['bookings_first_year'])}) to the last "
+        f"({label(window.current)}: {_money(result, row['bookings_current'])}), {row['cagr_years']:.2f} years "
+        f"apart: {_signed(row['cagr'])} a year ({_interval(result, row['cagr_ci_low'], row['cagr_ci_high'])})."
     )
 
 
@@ -101,6 +106,7 @@ def top_region_sentence(result: MarketResult) -> str | None:
     top = result.top
     if top is None:
         return None
+    alpha = _alpha(result)
     text = (
         f"**{escape(top.region)}** has the fastest bookings growth among regions with at least "
         f"{result.params.min_n} deals: {_signed(top.growth)} ({_interval(result, top.ci_low, top.ci_high)}), "
@@ -109,17 +115,17 @@ def top_region_sentence(result: MarketResult) -> str | None:
     if top.runner_up is None:
         return text + " No other region is large enough to compare with."
     other = escape(top.runner_up)
-    if top.test.significant(ALPHA):
+    if top.test.significant(alpha):
         text += f" That is more than the next region, {other} ({_signed(top.runner_up_growth)}; {_test(top.test)})."
     else:
         text += (
             f" Its lead in bookings growth over the next region, {other} ({_signed(top.runner_up_growth)}), "
             f"is not statistically significant ({_test(top.test)})"
         )
-        text += "," if top.deals_test.significant(ALPHA) else "."
-    if top.deals_test.significant(ALPHA) and top.deals_growth > top.runner_up_deals_growth:
+        text += "," if top.deals_test.significant(alpha) else "."
+    if top.deals_test.significant(alpha) and top.deals_growth > top.runner_up_deals_growth:
         text += (
-            f"{'' if top.test.significant(ALPHA) else ' but'} its number of won deals grew significantly faster "
+            f"{'' if top.test.significant(alpha) else ' but'} its number of won deals grew significantly faster "
             f"than {other}'s ({_signed(top.runner_up_deals_growth)}; {_test(top.deals_test)})."
         )
     return text
@@ -184,7 +190,7 @@ def win_rate_sentence(result: MarketResult) -> str:
     test = result.win_test
     if not np.isfinite(test.p_value):
         return f"Win rate: {overall}; too few regions with {result.params.min_n}+ closed deals to compare."
-    if test.significant(ALPHA):
+    if test.significant(_alpha(result)):
         return f"Win rates differ between regions ({_test(test)}); {overall}."
     return f"Win rates do not differ detectably between regions ({_test(test)}); {overall}."
 
@@ -206,9 +212,20 @@ def penetration_sentence(result: MarketResult) -> str:
     if np.isfinite(row["penetration_arr"]):
         text += (
             f" and hold {fmt_pct(row['penetration_arr'])} of the addressable ARR "
-            f"({_interval(result, row['arr_ci_low'], row['arr_ci_high'])})"
+            f"({_interval(result, row['arr_ci_low'], row['arr_ci_high'])}). "
+            + addressable_currency_note(result)
         )
+        return text
     return text + "."
+
+
+def addressable_currency_note(result: MarketResult) -> str:
+    """The market table has no currency column: its addressable ARR is taken as in the reporting currency."""
+    code = escape(result.params.currency)
+    return (
+        f"Addressable ARR is taken as given in the market table, assumed to be in the reporting currency "
+        f"({code}): the table has no currency column, so it is not converted."
+    )
 
 
 def small_regions_sentence(result: MarketResult) -> str | None:
@@ -245,7 +262,7 @@ def deal_size_sentence(result: MarketResult) -> str:
     test = result.size_test
     if not np.isfinite(test.p_value):
         return f"Too few regions with {result.params.min_n}+ won deals to compare deal sizes."
-    verdict = "differ" if test.significant(ALPHA) else "do not differ detectably"
+    verdict = "differ" if test.significant(_alpha(result)) else "do not differ detectably"
     return f"Won deal sizes {verdict} between regions ({_test(test)}, on the regions with {result.params.min_n}+ deals)."
 
 
@@ -424,7 +441,8 @@ def penetration_view(result: MarketResult) -> HTML:
         "ARR": "money",
     }
     formats |= {"addressable ARR": "money", "ARR penetration": "pct"}
-    return charts.table(frame, formats, currency=result.params.currency, max_rows=60)
+    caption = f"Customers and ARR on {result.window.end:%Y-%m-%d}; addressable ARR as given (taken as {result.params.currency})"
+    return charts.table(frame, formats, currency=result.params.currency, caption=caption, max_rows=60)
 
 
 def heatmap_view(result: MarketResult) -> HTML:
