@@ -192,18 +192,70 @@ def test_rate_frame_flags_small_groups_and_does_not_rank_them():
     assert table.loc[0, "ci_low"] == pytest.approx(low) and table.loc[0, "ci_high"] == pytest.approx(high)
 
 
-def test_compare_to_rest_claims_only_real_differences():
+def test_pairwise_comparisons_claim_only_real_differences():
     deals, s = _deals(_frame({"A": (20, 80), "B": (60, 40), "C": (40, 60)}))
     result = wl.win_rate_by(deals, "region", s)
-    comp = result.comparison.set_index("value")
+    pairs = result.comparison.set_index(["higher", "lower"])
     assert result.test.significant()
-    assert comp.loc["A", "significant"] and comp.loc["A", "direction"] == "lower"
-    assert comp.loc["B", "significant"] and comp.loc["B", "direction"] == "higher"
+    assert pairs.loc[("B", "A"), "significant"] and pairs.loc[("C", "A"), "significant"]
+    assert pairs.loc[("B", "C"), "significant"]
+    assert (pairs["p_value"] >= pairs["p_raw"]).all()  # Holm never lowers a p-value
     equal, s2 = _deals(_frame({"A": (40, 60), "B": (41, 59), "C": (39, 61)}))
     same = wl.win_rate_by(equal, "region", s2)
     assert not same.test.significant() and not same.comparison["significant"].any()
     report = wl.analyze(equal, s2)
     assert "lower than" not in view.summary(report).data and "higher than" not in view.summary(report).data
+
+
+def test_one_weak_group_does_not_make_the_others_look_better():
+    # regression: each group vs "all other deals" made A, B and C look better because Bad sat in the rest
+    deals, s = _deals(_frame({"Bad": (100, 900), "A": (300, 700), "B": (300, 700), "C": (290, 710)}))
+    comp = wl.win_rate_by(deals, "region", s).comparison
+    claimed = comp[comp["significant"]]
+    assert set(claimed["lower"]) == {"Bad"} and set(claimed["higher"]) == {"A", "B", "C"}
+    report = wl.analyze(deals, s)
+    text = view.summary(report).data
+    assert "than the" not in text and "all other closed deals" not in text
+    assert "A 30.0%" in text and "higher than Bad 10.0%" in text
+    pair_said = view._dimension_sentence(report, "region").data
+    assert "higher than C" not in pair_said and "higher than A" not in pair_said
+
+
+def test_competitors_are_tested_against_deals_with_no_competitor():
+    # regression: X looked better than "all other deals" only because Weak dragged the rest down
+    rows = _frame({"No competitor": (300, 700), "X": (310, 690), "Weak": (100, 900)}, column="competitor")
+    deals, s = _deals(rows)
+    h2h = wl.head_to_head(deals, s).set_index("competitor")
+    assert not h2h.loc["X", "significant"] and h2h.loc["Weak", "significant"]
+    assert h2h.loc["Weak", "direction"] == "lower" and h2h.loc["X", "baseline_rate"] == pytest.approx(0.3)
+    assert np.isnan(h2h.loc["No competitor", "p_value"])
+    text = view.summary(wl.analyze(deals, s)).data
+    assert "Against X" not in text
+    assert "**Against Weak** we win 10.0%" in text and "we win on deals with no competitor" in text
+
+
+def test_competitors_without_a_baseline_are_not_tested():
+    rows = _frame({"No competitor": (3, 7), "X": (300, 700), "Weak": (100, 900)}, column="competitor")
+    deals, s = _deals(rows)
+    h2h = wl.head_to_head(deals, s)
+    assert not h2h["significant"].any() and h2h["p_value"].isna().all()
+    text = view.summary(wl.analyze(deals, s)).data
+    assert "Against" not in text and "not tested: fewer than 30 closed deals with no competitor" in text
+
+
+def test_a_dimension_that_was_not_tested_does_not_cite_a_test():
+    # regression: a single region (test "none") was reported as "not supported by a chi-square test"
+    deals, s = _deals(_frame({"NA": (40, 60)}))
+    report = wl.analyze(deals, s)
+    text = view.summary(report).data
+    assert "Win rate by region: not tested: fewer than two groups with at least 30 closed deals" in text
+    assert not [line for line in text.splitlines() if "region" in line and "supported by a test" in line]
+    said = view._dimension_sentence(report, "region").data
+    assert (
+        said.startswith("Win rate by region: not tested") and "chi-square" not in said and "nan" not in said
+    )
+    small, s2 = _deals(_frame({"NA": (5, 5), "EMEA": (6, 4)}))
+    assert "not tested" in view._dimension_sentence(wl.analyze(small, s2), "region").data
 
 
 def test_amount_weighted_rate_and_interval():
@@ -212,6 +264,21 @@ def test_amount_weighted_rate_and_interval():
     )
     assert rate == pytest.approx(0.4)
     assert 0 <= low < rate < high <= 1
+
+
+@pytest.mark.parametrize("outcome", [1, 0])
+def test_amount_weighted_interval_has_width_when_every_deal_has_one_outcome(outcome):
+    # regression: the delta method gave "100.0% (95% CI 100.0%-100.0%)" when every deal was won
+    amounts = pd.Series([1000.0] * 50 + [5000.0] * 10)
+    rate, low, high = wl.amount_weighted_rate(amounts, pd.Series([outcome] * 60), 0.95)
+    n_eff = amounts.sum() ** 2 / (amounts**2).sum()
+    w_low, w_high = proportion_confint(outcome * n_eff, n_eff, method="wilson")
+    assert rate == outcome and (low, high) == pytest.approx((w_low, w_high))
+    assert high - low > 0.05
+    deals, s = _deals([{**r, "amount": 1000.0} for r in _frame({"NA": (40, 0)})])
+    report = wl.analyze(deals, s)
+    assert report.overall.amount_ci_low < 1 and report.overall.amount_ci_method == "wilson"
+    assert "effective sample size" in view.overall(report).data
 
 
 def test_median_interval_is_order_statistics():
@@ -240,10 +307,58 @@ def test_trend_tests_latest_quarter_against_previous():
     rows = _closed(20, 80, close_date="2025-05-15") + _closed(60, 40, close_date="2025-08-15")
     for i, row in enumerate(rows):
         row["opportunity_id"] = f"O{i}"
-    deals, s = _deals(rows)
+    deals, s = _deals(rows, period_end="2025-09-30")
     trend = wl.quarterly_trend(deals, s)
     assert (trend.latest, trend.previous) == ("2025Q3", "2025Q2")
-    assert trend.test.significant() and trend.latest_partial
+    assert trend.test.significant() and not trend.latest_partial
+
+
+def test_trend_does_not_test_a_partial_latest_quarter():
+    # regression: the quarter still under way at the report date was tested against the one before
+    rows = (
+        _closed(40, 60, close_date="2025-02-15")
+        + _closed(41, 59, close_date="2025-05-15")
+        + _closed(80, 20, close_date="2025-08-15")
+    )
+    for i, row in enumerate(rows):
+        row["opportunity_id"] = f"O{i}"
+    deals, s = _deals(rows)  # report date 2025-08-15: Q3 is under way
+    trend = wl.quarterly_trend(deals, s)
+    assert (trend.latest, trend.previous, trend.partial) == ("2025Q2", "2025Q1", "2025Q3")
+    assert not trend.test.significant() and trend.latest_partial
+    assert trend.table.set_index("quarter")["complete"].to_dict() == {
+        "2025Q1": True,
+        "2025Q2": True,
+        "2025Q3": False,
+    }
+    text = view.summary(wl.analyze(deals, s)).data
+    assert "last complete quarter, 2025Q2" in text and "2025Q3 is not complete (shown, not tested)" in text
+    assert "is higher than" not in text
+
+
+def test_cycle_direction_comes_from_the_rank_test_not_the_medians():
+    # regression: equal medians with a significant Mann-Whitney test printed "Won deals take longer"
+    def row(i: int, won: bool, days: int) -> dict:
+        close = pd.Timestamp("2025-01-01") + pd.Timedelta(days=days)
+        return {
+            "opportunity_id": f"O{i}",
+            "created_date": "2025-01-01",
+            "close_date": str(close.date()),
+            "is_closed": True,
+            "is_won": won,
+        }
+
+    won_days = [30] * 51 + [5] * 49
+    lost_days = [30] * 51 + [90] * 49
+    rows = [row(i, True, d) for i, d in enumerate(won_days)]
+    rows += [row(100 + i, False, d) for i, d in enumerate(lost_days)]
+    deals, s = _deals(rows)
+    cycle = wl.cycle_length(deals, s)
+    table = cycle.table.set_index("outcome")
+    assert table.loc["Won", "median_days"] == table.loc["Lost", "median_days"] == 30
+    assert cycle.test.significant() and cycle.longer == "Lost"
+    assert "Lost deals take longer" in view.summary(wl.analyze(deals, s)).data
+    assert wl.cycle_direction(30.0, 10, 4) == "Won" and wl.cycle_direction(20.0, 10, 4) is None
 
 
 def test_drivers_report_why_the_model_cannot_be_fitted():
@@ -253,6 +368,55 @@ def test_drivers_report_why_the_model_cannot_be_fitted():
     rows = [{**r, "decision_makers": 5 if r["is_won"] else 1} for r in _frame({"A": (40, 40)})]
     deals, s = _deals(rows, drivers=["decision_makers"])
     assert "could not be fitted" in (wl.win_drivers(deals, s).message or "")
+
+
+def test_drivers_leave_out_a_level_that_always_wins_and_say_so():
+    # regression: X won 100/100 gave OR 9e11 with CI 0-inf while the summary said no odds ratio differs from 1
+    rng = np.random.default_rng(1)
+    rows = _frame({"No competitor": (60, 140), "Y": (50, 150), "X": (100, 0)}, column="competitor")
+    rows = [{**r, "decision_makers": int(rng.integers(1, 6))} for r in rows]
+    deals, s = _deals(rows, drivers=["competitor", "decision_makers"])
+    d = wl.win_drivers(deals, s)
+    assert d.message is None and d.n_separated == 100 and d.n_used == 400
+    assert len(d.separated) == 1 and "competitor X: all 100 closed deals" in d.separated[0]
+    assert "X (vs No competitor)" not in d.table["term"].tolist()
+    assert np.isfinite(d.table[["odds_ratio", "ci_low", "ci_high"]].to_numpy()).all()
+    report = wl.analyze(deals, s)
+    text = view.summary(report).data
+    assert "left out of the model" in text and "**Against X** we win 100.0%" in text
+    shown = " ".join(x.data for x in view.drivers(report) if hasattr(x, "data"))
+    assert "competitor X: all 100 closed deals" in shown
+
+
+def test_a_fit_that_did_not_converge_is_not_reported():
+    from types import SimpleNamespace
+
+    from revops_nb.analysis.win_loss_drivers import fit_is_usable
+
+    def fit(converged: bool, coef: float, se: float):
+        params = pd.Series([0.1, coef], index=["const", "a"])
+        ci = pd.DataFrame({0: params - 2 * se, 1: params + 2 * se})
+        return SimpleNamespace(
+            mle_retvals={"converged": converged},
+            params=params,
+            bse=pd.Series([0.1, se], index=params.index),
+            conf_int=lambda alpha: ci,
+        )
+
+    assert fit_is_usable(fit(True, 0.5, 0.1), 0.05)
+    assert not fit_is_usable(fit(False, 0.5, 0.1), 0.05)
+    assert not fit_is_usable(fit(True, 27.5, 0.1), 0.05)
+    assert not fit_is_usable(fit(True, 0.5, np.inf), 0.05)
+
+
+def test_driver_significance_is_holm_adjusted_across_terms(sample_report):
+    # regression: Quellio 1.15x (1.00-1.32), p = 0.045 reached the summary among 16 terms
+    table = sample_report.drivers.table.set_index("term")
+    assert (table["p_holm"] >= table["p_value"]).all()
+    quellio = table.loc["Quellio (vs No competitor)"]
+    assert quellio["p_value"] < 0.05 and not quellio["significant"]
+    text = view.summary(sample_report).data
+    assert "Quellio (vs No competitor)" not in text and f"Holm-adjusted across {len(table)} terms" in text
 
 
 def test_absent_dimension_is_reported_not_an_error():
@@ -293,7 +457,7 @@ def test_planted_competitor_effect_is_recovered(sample_report):
     h2h = sample_report.competitors.set_index("competitor")
     vantora = h2h.loc[sample.PLANTED_COMPETITOR]
     assert vantora["significant"] and vantora["direction"] == "lower"
-    assert vantora["ci_high"] < vantora["rest_rate"]
+    assert vantora["ci_high"] < vantora["baseline_rate"]
     drivers = sample_report.drivers.table.set_index("term")
     odds = drivers.loc[f"{sample.PLANTED_COMPETITOR} (vs No competitor)"]
     assert odds["ci_high"] < 1
@@ -343,6 +507,17 @@ def test_summary_states_tested_differences_with_intervals(sample_report):
     assert f"Against {sample.PLANTED_COMPETITOR}** we win" in text and "lower than" in text
     assert "Lost deals take longer" in text and "Decision makers" in text
     assert "95% CI" in text
+
+
+def test_sample_summary_has_no_claims_made_by_one_extreme_group(sample_report):
+    # regression: Brightpath (p = 0.31 vs no competitor) and Inbound vs Partner/Event were claimed
+    text = view.summary(sample_report).data
+    assert "Against Brightpath" not in text and "Against Quellio" not in text
+    assert "all other closed deals" not in text
+    assert "Partner 30.6% (95% CI 27.9%–33.5%, n = 1,025) is higher than Outbound 22.6%" in text
+    pairs = sample_report.dimensions["lead_source"].comparison.set_index(["higher", "lower"])
+    assert not pairs.loc[("Inbound", "Event"), "significant"]
+    assert not pairs.loc[("Partner", "Inbound"), "significant"]
 
 
 # ---------------------------------------------------------------- CRM exports

@@ -196,9 +196,7 @@ def _cycle_lines(report: WinLossReport) -> list[str]:
     longer = report.cycle.longer
     if not test.significant(report.settings.alpha) or longer is None:
         return [f"**Cycle:** {base}; the difference is not supported by a test ({fmt_p(test.p_value)})."]
-    return [
-        f"**Cycle:** {longer} deals tend to take longer to close: {base} ({test.test}, {fmt_p(test.p_value)})."
-    ]
+    return [f"**Cycle:** {longer} deals take longer to close: {base} ({test.test}, {fmt_p(test.p_value)})."]
 
 
 def _trend_lines(report: WinLossReport) -> list[str]:
@@ -261,6 +259,11 @@ def _driver_lines(report: WinLossReport) -> list[str]:
 def _velocity_line(report: WinLossReport) -> str:
     v = report.velocity.iloc[0]
     cur = report.deals.currency
+    if not np.isfinite(v["velocity_per_day"]):
+        return (
+            f"**Pipeline velocity:** not estimated ({fmt_int(v['open_deals'])} open deals; it needs open deals "
+            "and won deals with an amount and a cycle length)."
+        )
     return (
         f"**Pipeline velocity:** {fmt_money(v['velocity_per_day'], cur)} per day ({_ci(report)} "
         f"{fmt_money(v['ci_low'], cur)}–{fmt_money(v['ci_high'], cur)}) from {fmt_int(v['open_deals'])} open deals."
