@@ -384,3 +384,129 @@ def test_segment_names_from_the_data_are_escaped(sample_tables):
     )
     html = nps_charts.nps_table(rep.by_segment).data
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+# ---------------------------------------------------------------- review fixes
+
+
+def _separated(n: int = 40) -> pd.DataFrame:
+    score = (np.arange(n) % 11).astype(float)
+    return pd.DataFrame({"score": score, "segment": "A", "arr": 1.0, "churned": score < 5})
+
+
+def test_perfect_separation_gives_a_note_not_a_no_effect_odds_ratio():
+    """Finding 4: statsmodels only warns on separation; the old code printed OR ~0, p ~1 as 'no effect'."""
+    fit = nps.churn_regression(_separated(), nps.check_params())
+    assert np.isnan(fit.odds_ratio) and np.isnan(fit.p_value) and "separation" in fit.note
+
+
+def test_constant_score_gives_a_note_not_an_odds_ratio():
+    """Finding 4: every score 10 made a rank-deficient design that still printed an odds ratio."""
+    accounts = _separated().assign(score=10.0)
+    fit = nps.churn_regression(accounts, nps.check_params())
+    assert np.isnan(fit.odds_ratio) and "same score" in fit.note
+
+
+def test_summary_says_cannot_be_estimated_under_separation(report):
+    from dataclasses import replace
+
+    separated = replace(report, regression=nps.churn_regression(_separated(), nps.check_params()))
+    line = nps_summary._regression_line(separated)
+    assert "could not be estimated" in line and "separation" in line and "no effect" not in line
+
+
+def _multi_currency() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "account_id": ["a", "b", "c"],
+            "start_date": [D("2023-01-01")] * 3,
+            "end_date": [pd.NaT] * 3,
+            "arr": [100.0, 100.0, 100.0],
+            "currency": ["USD", "EUR", "CHF"],
+        }
+    )
+
+
+def test_a_currency_without_a_rate_is_a_data_error_naming_it():
+    """Finding 6: CHF had no rate and silently became 0 ARR."""
+    fx = pd.DataFrame({"currency": ["USD", "EUR"], "rate_to_reporting": [1.0, 1.1]})
+    with pytest.raises(DataError, match="CHF"):
+        nps.account_history(_multi_currency(), fx, D("2024-01-01"))
+
+
+def test_reporting_currency_is_rate_one_and_rates_rebase_to_it():
+    """Finding 6: a USD row missing from fx_rates made USD subscriptions 0 ARR."""
+    subs = _multi_currency().iloc[:2]
+    fx = pd.DataFrame({"currency": ["EUR"], "rate_to_reporting": [1.1]})
+    history, _ = nps.account_history(subs, fx, D("2024-01-01"))
+    assert history.set_index("account_id")["arr_now"].to_dict() == pytest.approx({"a": 100.0, "b": 110.0})
+    fx = pd.DataFrame({"currency": ["USD", "EUR"], "rate_to_reporting": [1.0, 1.1]})
+    history, _ = nps.account_history(subs, fx, D("2024-01-01"), reporting_currency="EUR")
+    assert history.set_index("account_id")["arr_now"].to_dict() == pytest.approx({"a": 100 / 1.1, "b": 100.0})
+    assert nps.check_params(reporting_currency=" eur ").reporting_currency == "EUR"
+    with pytest.raises(ParamsError, match="reporting_currency"):
+        nps.check_params(reporting_currency="")
+
+
+def test_customers_snapshot_without_segment_column_renders_unsegmented(sample_tables):
+    """Finding 9a: customers only, no accounts and no segment column used to raise ParamsError."""
+    customers = sample_tables["customers"].drop(columns=["segment"])
+    rep = nps_summary.analyse(nps.check_params(), sample_tables["nps_responses"], customers=customers)
+    assert rep.by_segment["segment"].tolist() == [nps.ALL_SEGMENTS]
+    assert "column, so NPS is shown for all accounts together" in nps_charts.segment_text(rep).data
+    assert rep.linked.mode == "customers" and rep.outcomes_known
+
+
+def test_no_outcome_known_yet_renders_nps_and_says_not_yet_known(sample_tables):
+    """Finding 9b: every response younger than the horizon used to fail the whole report."""
+    subs = sample_tables["subscriptions"].assign(end_date=pd.NaT)  # no churn at all
+    args = (sample_tables["nps_responses"], subs)
+    no_churn = nps_summary.analyse(nps.check_params(), *args, fx_rates=sample_tables["fx_rates"])
+    assert no_churn.verdict.label == "no evidence" and "0 churned" in no_churn.verdict.reason
+    # the data span about 3.6 years: with a 4-year horizon no response's outcome is known
+    rep = nps_summary.analyse(nps.check_params(horizon_days=1461), *args, fx_rates=sample_tables["fx_rates"])
+    assert not rep.outcomes_known and rep.overall.n == len(sample_tables["nps_responses"])
+    assert not rep.by_quarter.empty and len(rep.distribution)
+    assert rep.verdict.label == "no evidence" and "not known yet" in rep.verdict.reason
+    text = " ".join(nps_summary.summary_lines(rep))
+    assert "not yet known" in text and "Promoters were retained" not in text
+    for shown in (nps_charts.retention_table(rep), nps_charts.retention_figure(rep)):
+        assert "Not yet known" in shown.data
+    assert nps_charts.association_text(rep).data == ""
+    nps_charts.nps_segment_figure(rep), nps_charts.distribution_figure(rep)
+    figures = nps_summary.key_figures(rep)
+    assert figures["verdict"] == "no evidence" and np.isnan(figures["retention_promoters"])
+
+
+def test_expected_arr_loss_uses_arr_retention_not_logo_retention(report):
+    """Finding 11: the logo churn rate was applied to ARR."""
+    det = report.retention.set_index("category").loc["detractor"]
+    assert det["arr_retention"] != pytest.approx(det["logo_retention"], abs=0.01)
+    a = report.at_risk
+    assert a.expected_loss == pytest.approx(a.arr * (1 - det["arr_retention"]))
+    assert a.expected_loss_low == pytest.approx(a.arr * (1 - det["arr_ci_high"]))
+    assert a.expected_loss_high == pytest.approx(a.arr * (1 - det["arr_ci_low"]))
+
+
+def test_respondents_compare_customers_active_on_the_same_date():
+    """Finding 13: customers who left before any survey were counted as churned non-respondents."""
+    responses = pd.DataFrame(
+        {"account_id": ["a", "b"], "response_date": [D("2023-01-01"), D("2023-06-01")], "score": [9, 3]}
+    )
+    subs = pd.DataFrame(
+        {
+            "account_id": ["a", "b", "c", "d", "e"],
+            "start_date": [D("2022-01-01")] * 4 + [D("2023-09-01")],
+            # d left before any survey; e started after the landmark; c stayed, never answered
+            "end_date": [pd.NaT, D("2023-10-01"), pd.NaT, D("2022-06-01"), pd.NaT],
+            "arr": 1.0,
+        }
+    )
+    params = nps.check_params(horizon_days=365, as_of="2024-06-01", min_n=1, segment_dimension="account_id")
+    linked = nps.link_outcomes(nps.prepare_responses(responses, params), params, subscriptions=subs)
+    window = nps.respondents_window(linked, params)
+    assert window.start == D("2023-06-02") and window.end == D("2024-06-01") and window.dropped == 2
+    table, _ = nps.respondents_vs_non(linked, params)
+    by = table.set_index("group")
+    assert by.loc["respondents", "customers"] == 2 and by.loc["respondents", "still_active"] == 1
+    assert by.loc["non-respondents", "customers"] == 1 and by.loc["non-respondents", "still_active"] == 1

@@ -335,7 +335,7 @@ def _arr_usd(subs: pd.DataFrame, fx_rates: pd.DataFrame | None, reporting_curren
         arr = 12.0 * subs["mrr"].astype(float)
     else:
         return pd.Series(np.nan, index=subs.index)
-    currencies = subs["currency"] if "currency" in subs else None
+    currencies = subs.get("currency")
     rates = conversion_rates(fx_rates, reporting_currency)
     return to_reporting(arr, currencies, rates, reporting_currency, "subscriptions")
 
@@ -652,7 +652,7 @@ def churn_regression(accounts: pd.DataFrame, params: NpsParams) -> OddsRatio:
             fit = sm.GLM(y, design, family=sm.families.Binomial()).fit()
             low, high = fit.conf_int(alpha=params.alpha).loc["score"]
             beta, p_value = fit.params["score"], fit.pvalues["score"]
-    except Exception as exc:  # noqa: BLE001 - statsmodels warns (as errors here) or raises on separation
+    except Exception as exc:  # statsmodels warns (errors here) or raises on separation
         return no_fit(f"{SEPARATION} ({type(exc).__name__}: {exc})")
     odds = np.exp([beta, low, high])
     converged = bool(getattr(fit, "converged", True))
@@ -848,7 +848,8 @@ def verdict(correlation: stats.TestResult, accounts: pd.DataFrame, params: NpsPa
     if n == 0:
         return Verdict(
             "no evidence",
-            "no response's retention outcome is known yet (no linked account), so nothing can be tested",
+            "the retention outcome is not known yet for any response (none is linked to a known "
+            "outcome, e.g. none has been followed for the whole horizon), so nothing can be tested",
         )
     if n < params.min_n or min(churned, n - churned) < MIN_EVENTS:
         return Verdict(
