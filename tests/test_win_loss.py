@@ -563,3 +563,38 @@ def test_crm_exports_render(crm):
     else:
         assert "&lt;b&gt;Acme&lt;/b&gt;" in html
         assert not report.dimensions["region"].absent
+
+
+# ---------------------------------------------------------------- speed-ups
+
+
+def test_velocity_bootstrap_matches_a_direct_resampling_bootstrap():
+    rng = np.random.default_rng(3)
+    n = 400
+    won = rng.random(n) < 0.3
+    amount = np.where(rng.random(n) < 0.1, np.nan, rng.lognormal(10, 1, n))
+    cycle = np.where(rng.random(n) < 0.05, np.nan, rng.integers(10, 120, n).astype(float))
+    low, high = wl._velocity_interval(won, amount, cycle, 50, 0.95, seed=0)
+    idx = rng.integers(0, n, size=(20_000, n))
+    w, a, c = won[idx], amount[idx], cycle[idx]
+    has_a, has_c = w & ~np.isnan(a), w & ~np.isnan(c)
+    avg = np.where(has_a, np.nan_to_num(a), 0).sum(1) / has_a.sum(1)
+    days = np.where(has_c, np.nan_to_num(c), 0).sum(1) / has_c.sum(1)
+    direct = 50 * w.mean(1) * avg / days
+    d_low, d_high = np.percentile(direct, [2.5, 97.5])
+    width = d_high - d_low
+    assert abs(low - d_low) < 0.1 * width and abs(high - d_high) < 0.1 * width
+
+
+def test_duplicate_driver_columns_are_found_without_transposing():
+    from revops_nb.analysis.win_loss_drivers import duplicate_columns
+
+    x = pd.DataFrame({"a": [1.0, 0.0, 1.0], "b": [0.0, 1.0, 1.0], "c": [1.0, 0.0, 1.0]})
+    assert duplicate_columns(x).tolist() == [False, False, True]
+    rows = [
+        {**r, "product": "P" if r["region"] == "EMEA" else "Q"}
+        for r in _frame({"NA": (20, 20), "EMEA": (15, 25)})
+    ]
+    deals, s = _deals(rows, drivers=["region", "product"])
+    d = wl.win_drivers(deals, s)
+    assert any("identical to another term" in note for note in d.skipped) and len(d.table) == 1

@@ -158,7 +158,7 @@ def win_drivers(deals: Deals, settings: Settings) -> Drivers:
     if x.shape[1] == 0:
         return failed("no driver is available in the data", 0)
     x = x.loc[:, x.std() > 0]
-    twins = x.T.duplicated()
+    twins = duplicate_columns(x)
     skipped += [f"{name}: identical to another term (same deals)" for name in x.columns[twins]]
     x = x.loc[:, ~twins]
     if min(y.sum(), (1 - y).sum()) < max(MIN_OUTCOMES, x.shape[1]):
@@ -181,6 +181,12 @@ def win_drivers(deals: Deals, settings: Settings) -> Drivers:
         return failed(NOT_CONVERGED, len(y))
     table = _odds_table(fit, baselines, settings)
     return Drivers(table, len(y), n_dropped, baselines, skipped, None, separated, n_sep)
+
+
+def duplicate_columns(x: pd.DataFrame) -> np.ndarray:
+    """True for each column identical to an earlier one (compared as bytes: no transposed frame)."""
+    values = x.to_numpy(dtype=float)
+    return pd.Series([values[:, j].tobytes() for j in range(values.shape[1])]).duplicated().to_numpy()
 
 
 def fit_is_usable(fit, alpha: float) -> bool:
