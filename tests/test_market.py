@@ -16,6 +16,7 @@ from revops_nb import data, sample, stats
 from revops_nb.analysis import market, market_charts, market_views
 from revops_nb.analysis import market_data as md
 from revops_nb.analysis import market_growth as mg
+from revops_nb.analysis.currency import conversion_rates
 from revops_nb.errors import DataError, ParamsError
 
 matplotlib.use("Agg")
@@ -185,7 +186,7 @@ def test_foreign_amounts_without_fx_table_are_an_error(fixture_tables):
 def test_conversion_rates_reject_a_non_positive_rate():
     fx = pd.DataFrame({"currency": ["USD", "EUR"], "rate_to_reporting": [1.0, 0.0]})
     with pytest.raises(DataError, match="'EUR'"):
-        md.conversion_rates(fx, "USD")
+        conversion_rates(fx, "USD")
 
 
 # ---------------------------------------------------------------- parameters and window

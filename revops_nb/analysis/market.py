@@ -15,6 +15,7 @@ import pandas as pd
 from revops_nb.analysis import market_data as md
 from revops_nb.analysis import market_growth as mg
 from revops_nb.analysis import market_metrics as mm
+from revops_nb.analysis.currency import conversion_rates
 from revops_nb.analysis.market_data import REGION, MarketParams, Window, market_params
 from revops_nb.errors import DataError
 from revops_nb.stats import TestResult
@@ -83,7 +84,7 @@ def analyse(
     fx_rates: pd.DataFrame | None = None,
 ) -> MarketResult:
     """Compute the whole market report from the loaded tables (optional ones may be None)."""
-    rates = md.conversion_rates(fx_rates, params.currency)
+    rates = conversion_rates(fx_rates, params.currency)
     deals, notes = md.prepare_deals(opportunities, accounts, rates, params)
     in_regions, chosen = md.select_regions(deals[REGION], params.regions)
     ramp = md.ramp_up(deals, params.ramp_up_quantile)

@@ -327,7 +327,7 @@ def _arr_usd(subs: pd.DataFrame, fx_rates: pd.DataFrame | None, reporting_curren
     (or any foreign currency without an fx table) raises a :class:`DataError`
     naming it, instead of silently counting as zero ARR.
     """
-    from revops_nb.analysis.market_data import conversion_rates, to_reporting
+    from revops_nb.analysis.currency import conversion_rates, to_reporting
 
     if "arr" in subs and subs["arr"].notna().any():
         arr = subs["arr"].astype(float)
