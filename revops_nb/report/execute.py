@@ -44,6 +44,9 @@ LIBRARIES = (
 )
 
 
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 @dataclass
 class RunRequest:
     """Everything a worker process needs to run one report."""
@@ -56,6 +59,7 @@ class RunRequest:
     out_dir: str
     cell_timeout: float | None = None
     progress: bool = False
+    threads: int = 1
 
 
 @dataclass
@@ -187,7 +191,9 @@ def _execute(request: RunRequest, tmp: Path, output: Path) -> str | None:
 
     # papermill cannot parse `X | None` annotations and says so at WARNING; values are injected correctly
     logging.getLogger("papermill").setLevel(logging.ERROR)
-    env_backup = {k: os.environ.get(k) for k in (RUN_DIR_ENV, DATA_ENV, "MPLBACKEND")}
+    env_backup = {k: os.environ.get(k) for k in (RUN_DIR_ENV, DATA_ENV, "MPLBACKEND", *THREAD_VARS)}
+    for var in THREAD_VARS:  # reports running side by side must not each claim every core
+        os.environ.setdefault(var, str(request.threads))
     os.environ[RUN_DIR_ENV] = str(tmp.resolve())
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     if request.data_file:

@@ -7,6 +7,7 @@ parameters or data (nothing executed, nothing overwritten).
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -126,12 +127,14 @@ def execute(requests: list[RunRequest], jobs: int, out_dir: Path, log: TextIO) -
     if not requests:
         write_index(out_dir)
         return results
+    workers = max(1, min(jobs, len(requests)))
     for request in requests:
         request.progress = tty and jobs == 1
+        request.threads = max(1, (os.cpu_count() or 1) // workers)
         print(f"{request.report}: started", file=log, flush=True)
     t0 = time.perf_counter()
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(requests))), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {pool.submit(run_report, r): r for r in requests}
         for future in as_completed(futures):
             request = futures[future]
