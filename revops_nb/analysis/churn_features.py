@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from revops_nb.analysis.currency import conversion_rates, to_reporting
 from revops_nb.data.coercion import to_number
 from revops_nb.errors import DataError, ParamsError
 
@@ -48,11 +49,17 @@ class ModelTable:
 # ---------------------------------------------------------------- snapshot
 
 
-def snapshot_table(customers: pd.DataFrame, features: list[str] | None = None) -> ModelTable:
+def snapshot_table(
+    customers: pd.DataFrame,
+    features: list[str] | None = None,
+    fx_rates: pd.DataFrame | None = None,
+    currency: str = "USD",
+) -> ModelTable:
     """One row per customer; ``features`` default to every column but account_id and churned.
 
     Text in a numeric-looking column is coerced to a number; values that cannot
-    be read become missing and are counted per column in ``coerced``.
+    be read become missing and are counted per column in ``coerced``. When the
+    table has a ``currency`` column, ``arr`` is converted into ``currency`` with ``fx_rates``.
     """
     for col in (KEY, LABEL):
         if col not in customers.columns:
@@ -75,7 +82,11 @@ def snapshot_table(customers: pd.DataFrame, features: list[str] | None = None) -
         coerced[LABEL] = int(unlabeled.sum())
     if "arr" not in frame:
         frame["arr"] = np.nan
-    frame["arr"] = to_number(frame["arr"]).values.to_numpy()
+    arr = to_number(frame["arr"]).values
+    if "currency" in customers.columns:
+        codes = customers.loc[frame.index, "currency"]
+        arr = to_reporting(arr, codes, conversion_rates(fx_rates, currency), currency, "customers")
+    frame["arr"] = arr.to_numpy(dtype=float)
     frame = frame.reset_index(drop=True)
     current = frame[~frame[LABEL]].reset_index(drop=True)
     return ModelTable(frame, chosen, numeric, categorical, "snapshot", current, coerced)
@@ -96,6 +107,11 @@ def _snapshot_features(customers: pd.DataFrame, features: list[str] | None) -> l
             raise ParamsError(f"parameter 'features' may not include {bad[0]!r} (the key or the label)")
         chosen = list(dict.fromkeys(features))
     chosen = [c for c in chosen if not pd.api.types.is_datetime64_any_dtype(customers[c])]
+    if not chosen and features is None:
+        raise DataError(
+            "customers table has no column to model churn with besides account_id and churned "
+            "(add feature columns such as tenure, ARR, usage or NPS)"
+        )
     if not chosen:
         raise ParamsError("parameter 'features' leaves no feature column in customers to model churn with")
     return chosen
@@ -161,6 +177,7 @@ def history_table(
     horizon_days: int = 90,
     step_days: int = 30,
     as_of: pd.Timestamp | None = None,
+    currency: str = "USD",
 ) -> ModelTable:
     """Observation rows from ``subscriptions`` (+ ``usage``, ``nps_responses``, ``accounts``, ``fx_rates``).
 
@@ -169,7 +186,7 @@ def history_table(
     a customer active at t has no active subscription at t + ``horizon_days``.
     The last date, ``as_of``, is unlabeled: those rows are the customers to score.
     """
-    subs = _subscriptions(tables["subscriptions"], tables.get("fx_rates"))
+    subs = _subscriptions(tables["subscriptions"], tables.get("fx_rates"), currency)
     end = pd.Timestamp(as_of) if as_of is not None else data_end(tables)
     dates = observation_dates(subs["start_date"].min(), end, horizon_days, step_days)
     rows = _active_rows(subs, dates, horizon_days)
@@ -196,8 +213,12 @@ def history_table(
     return ModelTable(labeled, numeric + categorical, numeric, categorical, "history", current, as_of=end)
 
 
-def _subscriptions(subs: pd.DataFrame, fx: pd.DataFrame | None) -> pd.DataFrame:
-    """Subscriptions with start, end and ARR in the reporting currency (ARR from MRR x 12 when needed)."""
+def _subscriptions(subs: pd.DataFrame, fx: pd.DataFrame | None, currency: str = "USD") -> pd.DataFrame:
+    """Subscriptions with start, end and ARR in the reporting currency (ARR from MRR x 12 when needed).
+
+    A currency without an fx rate (or foreign amounts without an fx table) is a DataError,
+    not ARR silently dropped from the ARR at risk.
+    """
     out = subs[[KEY, "start_date"]].copy()
     out["end_date"] = subs.get("end_date", pd.NaT)
     if "arr" in subs:
@@ -208,11 +229,9 @@ def _subscriptions(subs: pd.DataFrame, fx: pd.DataFrame | None) -> pd.DataFrame:
         arr = subs["mrr"].astype("float64") * 12
     else:
         arr = pd.Series(np.nan, index=subs.index)
-    if fx is not None and "currency" in subs:
-        rates = fx.set_index("currency")["rate_to_reporting"]
-        rate = subs["currency"].map(rates)
-        arr = arr * rate.where(subs["currency"].notna(), 1.0).astype("float64")
-    out["arr"] = arr.to_numpy()
+    if "currency" in subs:
+        arr = to_reporting(arr, subs["currency"], conversion_rates(fx, currency), currency, "subscriptions")
+    out["arr"] = arr.to_numpy(dtype=float)
     out = out[out[KEY].notna() & out["start_date"].notna()]
     if out.empty:
         raise DataError("subscriptions table: no row has both an account_id and a start_date")

@@ -42,6 +42,7 @@ class ChurnSettings:
     n_bootstrap: int = 1000
     top_n: int = 25
     seed: int = 42
+    reporting_currency: str = "USD"
 
 
 def make_settings(
@@ -56,6 +57,7 @@ def make_settings(
     n_bootstrap: int = 1000,
     top_n: int = 25,
     seed: int = 42,
+    reporting_currency: str = "USD",
 ) -> ChurnSettings:
     """Check the notebook's parameters and return them as :class:`ChurnSettings`."""
     from revops_nb.errors import ParamsError
@@ -67,9 +69,14 @@ def make_settings(
     if top_n < 1:
         raise ParamsError(f"parameter 'top_n' must be at least 1, got {top_n}")
     choose_mode(mode, {"subscriptions", "customers"})
+    currency = str(reporting_currency).strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise ParamsError(
+            f"parameter 'reporting_currency' must be a 3-letter currency code like USD, got {reporting_currency!r}"
+        )
     return ChurnSettings(
         mode, horizon_days, step_days, parse_as_of(as_of), features, baseline_feature, test_share, min_n,
-        n_bootstrap, top_n, seed,
+        n_bootstrap, top_n, seed, currency,
     )  # fmt: skip
 
 
@@ -130,9 +137,13 @@ def model_table(tables: dict[str, pd.DataFrame | None], settings: ChurnSettings)
     mode = choose_mode(settings.mode, available)
     if mode == "history":
         inputs = {name: tables.get(name) for name in HISTORY_INPUTS}
-        table = history_table(inputs, settings.horizon_days, settings.step_days, settings.as_of)
+        table = history_table(
+            inputs, settings.horizon_days, settings.step_days, settings.as_of, settings.reporting_currency
+        )
         return select_features(table, settings.features)
-    return snapshot_table(tables["customers"], settings.features)
+    return snapshot_table(
+        tables["customers"], settings.features, tables.get("fx_rates"), settings.reporting_currency
+    )
 
 
 def analyze(tables: dict[str, pd.DataFrame | None], settings: ChurnSettings) -> ChurnReport:

@@ -105,19 +105,37 @@ def _model_line(report: ChurnReport) -> str:
 
 
 def _baseline_line(report: ChurnReport) -> str:
+    """Model vs the naive baseline, and whether the baseline itself is better than chance.
+
+    Beating a baseline that ranks no better than a coin flip only says the model beats
+    chance, so the sentence says so instead of presenting it as a gain over a real rule.
+    """
     metrics = report.model.metrics.set_index("model")
     if NAIVE not in metrics.index:
         return ""
     m, naive = metrics.loc[report.model.chosen], metrics.loc[NAIVE]
     feature = escape(report.model.baseline_feature)
+    what = f"the churn rate of the customer's {feature} band in the training rows"
     gain = f"{m['auc_gain']:+.3f} (95% CI {m['auc_gain_ci_low']:+.3f} to {m['auc_gain_ci_high']:+.3f})"
+    base = f"the naive baseline ({what}, ROC AUC {_auc(naive)})"
+    tail = ""
+    if naive["roc_auc_ci_low"] <= 0.5:
+        tail = (
+            f" The baseline itself is not clearly better than chance (0.5), so {feature} alone carries no "
+            "clear signal here and this comparison shows only that the model beats chance"
+            + (
+                " (its own 95% CI lies above 0.5)."
+                if m["roc_auc_ci_low"] > 0.5
+                else ", which it does not clearly do."
+            )
+        )
     if m["auc_gain_ci_low"] > 0:
-        verdict = f"beats the naive baseline ({feature} alone, ROC AUC {naive['roc_auc']:.3f}) by {gain}"
+        verdict = f"ranks churners better than {base}, by {gain}."
     elif m["auc_gain_ci_high"] < 0:
-        verdict = f"is worse than the naive baseline ({feature} alone) by {gain}"
+        verdict = f"ranks churners worse than {base}, by {gain}."
     else:
-        verdict = f"is not clearly better than the naive baseline ({feature} alone): the difference is {gain}"
-    return f"**Against a naive baseline:** the model {verdict}."
+        verdict = f"is not clearly better than {base}: the difference is {gain}."
+    return f"**Against a naive baseline:** the model {verdict}{tail}"
 
 
 def _lift_line(report: ChurnReport) -> str:
@@ -163,12 +181,24 @@ def _driver_phrase(row: pd.Series) -> str:
     return f"{term}: churn probability {change} {unit}"
 
 
+def _money(report: ChurnReport, value: float) -> str:
+    return fmt_money(value, report.settings.reporting_currency)
+
+
 def _risk_line(report: ChurnReport) -> str:
     r = report.risk
+    rng = f"{_money(report, r.low)}–{_money(report, r.high)}"
+    if report.mode == "history":
+        return (
+            f"**ARR at risk:** {_money(report, r.expected)} of ARR is expected to churn within "
+            f"{_horizon(report)} across {fmt_int(r.customers)} current customers (the sum of churn probability "
+            f"× ARR; 90% range of the simulated loss {rng}, taking the probabilities as exact)."
+        )
     return (
-        f"**ARR at risk:** {fmt_money(r.expected)} of ARR is expected to churn within {_horizon(report)} "
-        f"across {fmt_int(r.customers)} current customers (90% range of the simulated loss "
-        f"{fmt_money(r.low)}–{fmt_money(r.high)})."
+        f"**ARR at risk:** the snapshot has no dates, so the model's probability is how much a retained customer "
+        f"resembles those flagged as churned, not a churn rate over a stated period. Weighted by ARR, that is "
+        f"{_money(report, r.expected)} across {fmt_int(r.customers)} retained customers (90% range of the "
+        f"simulated loss {rng}, taking the probabilities as exact)."
     )
 
 
@@ -304,7 +334,9 @@ def scored(report: ChurnReport) -> list[Displayable]:
     n = report.settings.top_n
     sentence = Markdown(
         f"{fmt_int(len(report.scores))} current customers scored; the {min(n, len(report.scores))} with the "
-        f"most ARR at risk (churn probability × ARR) are shown. The full list is saved as `churn_scores.csv`."
+        f"most ARR at risk (churn probability × ARR, in {report.settings.reporting_currency}) are shown. "
+        "The full list is saved as `churn_scores.csv`."
     )
     formats = {"churn_probability": "pct", "arr": "money", "arr_at_risk": "money", "top_drivers": "text"}
-    return [sentence, charts.table(report.scores, formats, max_rows=n)]
+    currency = report.settings.reporting_currency
+    return [sentence, charts.table(report.scores, formats, max_rows=n, currency=currency)]
