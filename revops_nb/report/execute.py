@@ -26,6 +26,7 @@ import nbformat
 
 from revops_nb.data.config import DATA_ENV
 from revops_nb.record import DATA_FILE, KEY_FIGURES_FILE, RUN_DIR_ENV
+from revops_nb.report import progress
 from revops_nb.report.html import publishable, render_html
 from revops_nb.report.params import mask_secrets, redact, secret_values
 
@@ -58,8 +59,8 @@ class RunRequest:
     data_file: str | None
     out_dir: str
     cell_timeout: float | None = None
-    progress: bool = False
     threads: int = 1
+    progress_queue: Any = None
 
 
 @dataclass
@@ -91,7 +92,7 @@ def run_report(request: RunRequest) -> RunResult:
     tmp = report_dir / f".tmp-{run_id}"
     tmp.mkdir()
     executed_path = tmp / "report.ipynb"
-    with _kernel_stderr_to(tmp / "kernel.log", enabled=not request.progress):
+    with _kernel_stderr_to(tmp / "kernel.log", enabled=True):
         error = _execute(request, tmp, executed_path)
     _tidy_kernel_log(tmp / "kernel.log", secret_values(request.params))
     timings = {"execute_s": round(time.perf_counter() - t0, 3)}
@@ -200,14 +201,16 @@ def _execute(request: RunRequest, tmp: Path, output: Path) -> str | None:
         os.environ[DATA_ENV] = str(Path(request.data_file).resolve())
     else:
         os.environ.pop(DATA_ENV, None)
+    engine = progress.attach(request.progress_queue, request.report)
     try:
         pm.execute_notebook(
             request.notebook,
             str(output),
             parameters=request.params,
             kernel_name="python3",
+            engine_name=engine,
             cwd=str(Path(request.notebook).parent),
-            progress_bar=request.progress,
+            progress_bar=False,
             log_output=False,
             execution_timeout=request.cell_timeout,
             report_mode=False,

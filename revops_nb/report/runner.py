@@ -22,6 +22,7 @@ from revops_nb.report.execute import RunRequest, RunResult, run_report
 from revops_nb.report.index import write_index
 from revops_nb.report.notebook_params import read_param_specs
 from revops_nb.report.params import merge_params, parse_cli_param
+from revops_nb.report.progress import StatusLine
 from revops_nb.report.registry import ORDER, Report, discover
 
 
@@ -128,26 +129,39 @@ def execute(requests: list[RunRequest], jobs: int, out_dir: Path, log: TextIO) -
         write_index(out_dir)
         return results
     workers = max(1, min(jobs, len(requests)))
-    for request in requests:
-        request.progress = tty and jobs == 1
-        request.threads = max(1, (os.cpu_count() or 1) // workers)
-        print(f"{request.report}: started", file=log, flush=True)
-    t0 = time.perf_counter()
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(run_report, r): r for r in requests}
-        for future in as_completed(futures):
-            request = futures[future]
-            try:
-                result = future.result()
-            except Exception as exc:
-                result = RunResult(request.report, "-", "failed", "", 0.0, f"worker crashed: {exc}")
-            results.append(result)
-            write_index(out_dir)
-            line = f"{result.report}: {result.status} in {result.duration_s:.1f} s -> {result.run_dir}/report.html"
-            if result.error:
-                line += f"\n{result.report}: error: {result.error}"
-            print(line, file=log, flush=True)
+    manager = context.Manager() if tty else None
+    status = StatusLine(manager.Queue(), [r.report for r in requests], log).start() if manager else None
+    for request in requests:
+        request.threads = max(1, (os.cpu_count() or 1) // workers)
+        request.progress_queue = status.queue if status else None
+        if not tty:
+            print(f"{request.report}: started", file=log, flush=True)
+    t0 = time.perf_counter()
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {pool.submit(run_report, r): r for r in requests}
+            for future in as_completed(futures):
+                request = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # a worker crash is one failed report
+                    result = RunResult(request.report, "-", "failed", "", 0.0, f"worker crashed: {exc}")
+                results.append(result)
+                write_index(out_dir)
+                line = f"{result.report}: {result.status} in {result.duration_s:.1f} s -> {result.run_dir}/report.html"
+                if result.error:
+                    line += f"\n{result.report}: error: {result.error}"
+                if status:
+                    log.write("\r\033[K")
+                print(line, file=log, flush=True)
+                if status:
+                    status.finish(result.report, result.status)
+    finally:
+        if status:
+            status.stop()
+        if manager:
+            manager.shutdown()
     print(f"index: {out_dir / 'index.html'} ({time.perf_counter() - t0:.1f} s total)", file=log, flush=True)
     return results
 
