@@ -34,6 +34,12 @@ Planted effects (sizes are what the generator puts in; a test checks each):
 8. **Cycle length**: lost deals take about 1.3x as long to close as won deals;
    Enterprise cycles are about 3x SMB cycles.
 
+The ``customers`` table is a snapshot on ``SNAPSHOT_DATE`` (2025-09-30): the customers
+active that day, their features from data dated before it (ARR in USD, tenure, last
+three months' active users and their change, last NPS, support tickets), and
+``churned`` = the subscription ended within the following 365 days. Because features
+precede the outcome, snapshot-mode models see the same planted effects without leakage.
+
 Realistic noise: about 10% of open deals have no amount, 3% of accounts have
 no industry, 5% of opportunities no lead source, mixed currencies, and open
 deals carry an expected close date in the future or none.
@@ -51,6 +57,8 @@ START = pd.Timestamp("2023-01-01")
 PLANTED_COMPETITOR = "Vantora"
 FASTEST_GROWING_REGION = "APAC"
 USAGE_DECLINE_MONTHS = 4
+SNAPSHOT_DATE = AS_OF - pd.Timedelta(days=365)  # the customers table is a snapshot taken here
+SNAPSHOT_HORIZON_DAYS = 365
 DEFAULT_SCALE = 2000
 DEFAULT_SEED = 42
 
@@ -397,22 +405,37 @@ def _usage(rng, subs: pd.DataFrame, start: np.ndarray, end: np.ndarray, h: np.nd
 
 
 def _customers(rng, accounts, subs, usage, nps, h: np.ndarray) -> pd.DataFrame:
+    """A CRM-style snapshot taken at ``SNAPSHOT_DATE``: features from before it, churn in the year after.
+
+    Rows are the customers active on the snapshot date; ``churned`` says whether the
+    subscription ended within ``SNAPSHOT_HORIZON_DAYS`` after it. Nothing dated after the
+    snapshot enters a feature, so a model trained on this table is not flattered by leakage.
+    """
+    active = (subs["start_date"] <= SNAPSHOT_DATE) & (
+        subs["end_date"].isna() | (subs["end_date"] > SNAPSHOT_DATE)
+    )
+    snap = subs[active.to_numpy()]
+    h_snap = h[active.to_numpy()]
+    ids = snap["account_id"]
     acc = accounts.set_index("account_id")
-    ids = subs["account_id"]
-    last_date = subs["end_date"].fillna(AS_OF)
-    tenure = ((last_date - subs["start_date"]).dt.days / 30.44).round(1)
-    u = usage.sort_values(["account_id", "period_start"], kind="stable")
-    last3 = _tail_mean(u, 3, 0)
-    prev3 = _tail_mean(u, 3, 3)
+    tenure = ((SNAPSHOT_DATE - snap["start_date"]).dt.days / 30.44).round(1)
+    # a month of usage counts once it has ended before the snapshot date
+    seen = usage[usage["period_start"] + pd.DateOffset(months=1) <= SNAPSHOT_DATE]
+    seen = seen.sort_values(["account_id", "period_start"], kind="stable")
+    last3 = _tail_mean(seen, 3, 0)
+    prev3 = _tail_mean(seen, 3, 3)
     change = (last3 / prev3.reindex(last3.index) - 1.0).round(3)
-    last_nps = nps.sort_values("response_date").groupby("account_id")["score"].last()
-    rate = np.vectorize(FX_TO_USD.get)(subs["currency"].to_numpy()).astype(float)
-    tickets = rng.poisson(2.0 * np.exp(-0.4 * h) * np.maximum(tenure.to_numpy(), 1) / 12)
+    before = nps[nps["response_date"] < SNAPSHOT_DATE].sort_values("response_date", kind="stable")
+    last_nps = before.groupby("account_id")["score"].last()
+    rate = np.vectorize(FX_TO_USD.get)(snap["currency"].to_numpy()).astype(float)
+    tickets = rng.poisson(2.0 * np.exp(-0.4 * h_snap) * np.maximum(tenure.to_numpy(), 1) / 12)
+    horizon_end = SNAPSHOT_DATE + pd.Timedelta(days=SNAPSHOT_HORIZON_DAYS)
+    churned = snap["end_date"].notna() & (snap["end_date"] <= horizon_end)
     return pd.DataFrame(
         {
             "account_id": ids.to_numpy(),
-            "churned": subs["end_date"].notna().to_numpy(),
-            "arr": np.round(subs["arr"].to_numpy() * rate, 0),
+            "churned": churned.to_numpy(),
+            "arr": np.round(snap["arr"].to_numpy() * rate, 0),
             "region": acc.loc[ids, "region"].to_numpy(),
             "segment": acc.loc[ids, "segment"].to_numpy(),
             "industry": acc.loc[ids, "industry"].to_numpy(),

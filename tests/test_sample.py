@@ -106,9 +106,20 @@ def test_usage_declines_before_churn(company):
     )
     level = churners.groupby(months_before)["active_users"].mean()
     assert 0.35 < level[0] / level[5] < 0.6  # falls to about 45% over the last 4 months
-    customers = company["customers"]
-    change = customers.groupby("churned")["usage_change_3m"].mean()
-    assert change[True] < -0.2 < change[False]
+
+
+def test_customers_snapshot_has_features_from_before_the_outcome(company):
+    customers, subs = company["customers"], company["subscriptions"].set_index("account_id")
+    snap = sample.SNAPSHOT_DATE
+    start = subs.loc[customers["account_id"], "start_date"].to_numpy()
+    end = subs.loc[customers["account_id"], "end_date"]
+    assert (start <= snap).all() and (end.isna() | (end > snap)).all()  # active on the snapshot date
+    horizon = snap + pd.Timedelta(days=sample.SNAPSHOT_HORIZON_DAYS)
+    assert (customers["churned"].to_numpy() == (end.notna() & (end <= horizon)).to_numpy()).all()
+    assert (customers["tenure_months"] <= (snap - pd.Timestamp(start.min())).days / 30.44 + 0.1).all()
+    means = customers.groupby("churned")["last_nps"].mean()
+    assert means[False] - means[True] > 0.8  # the sentiment effect, measured before the outcome
+    assert 0.05 < customers["churned"].mean() < 0.2
 
 
 def test_planted_region_grows_fastest(company):
