@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from revops_nb.data.coercion import normalize_label
+from revops_nb.data.coercion import canonical_spellings
 from revops_nb.errors import DataError, ParamsError
 
 DEAL_SIZE_BAND = "deal_size_band"
@@ -194,15 +194,9 @@ def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:
 
 
 def one_spelling(values: pd.Series) -> pd.Series:
-    """Labels that differ only in case or spacing get their most frequent spelling."""
+    """Labels that differ only in case or spacing get one spelling (the loader's rule)."""
     text = values.astype("str").str.strip().where(values.notna())
-    counts = text.value_counts()
-    if counts.empty:
-        return text
-    keys = counts.index.map(normalize_label)
-    first = pd.Series(counts.index, index=keys).groupby(level=0, sort=False).first()
-    mapping = dict(zip(counts.index, first.reindex(keys).to_numpy(), strict=True))
-    return text.map(mapping)
+    return text.map(canonical_spellings(text))
 
 
 def _add_account_columns(

@@ -193,6 +193,22 @@ def normalize_label(value: object) -> str:
     return re.sub(r"[\s_\-]+", " ", str(value)).strip().casefold()
 
 
+def canonical_spellings(values: pd.Series) -> dict[str, str]:
+    """Map each label to one spelling shared by all labels equal up to case and spacing.
+
+    A mixed-case spelling ("Core") wins over ALL CAPS or all lower case, then the most frequent.
+    """
+    counts = values.dropna().astype(str).value_counts()
+    if counts.empty:
+        return {}
+    keys = counts.index.map(normalize_label)
+    mixed = [not (v.isupper() or v.islower()) for v in counts.index]
+    ranked = pd.DataFrame({"key": keys, "value": counts.index, "mixed": mixed, "n": counts.to_numpy()})
+    ranked = ranked.sort_values(["mixed", "n"], ascending=[False, False], kind="stable")
+    spelling = ranked.groupby("key", sort=False)["value"].first()
+    return dict(zip(counts.index, spelling.reindex(keys).to_numpy(), strict=True))
+
+
 def snake_case(name: object) -> str:
     """Header -> snake_case: 'Account ID' -> 'account_id', 'CloseDate' -> 'close_date'."""
     text = str(name).strip()

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from revops_nb.errors import ConfigError
 from revops_nb.sample import TABLE_NAMES
+from revops_nb.yaml_file import read_yaml
 
 DATA_ENV = "REVOPS_NB_DATA"
 DEFAULT_DATA_FILE = Path("params") / "data.yaml"
@@ -126,19 +125,7 @@ def read_data_config(path: str | Path | None = None) -> DataConfig:
     file = Path(path) if path is not None else default_data_file()
     if file is None:
         return DataConfig(file=None, base_dir=Path.cwd())
-    if not file.exists():
-        raise ConfigError(f"{file}: data file not found")
-    if file.is_dir():
-        raise ConfigError(f"{file}: is a directory, expected a data.yaml file")
-    try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{file}: is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{file}: YAML syntax error{where}: {problem}") from None
+    raw = read_yaml(file, ConfigError, "data file")
     return parse_data_config(raw if raw is not None else {}, file)
 
 

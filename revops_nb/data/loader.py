@@ -237,16 +237,7 @@ def harmonize_labels(frames: dict[str, pd.DataFrame], columns: tuple[str, ...]) 
         if not holders:
             continue
         values = pd.concat([f[col].dropna().astype(str) for f in holders], ignore_index=True)
-        if values.empty:
-            continue
-        counts = values.value_counts()
-        keys = counts.index.map(coercion.normalize_label)
-        # prefer a mixed-case spelling ("Core") over ALL CAPS or all lower case, then the most frequent
-        mixed = [not (str(v).isupper() or str(v).islower()) for v in counts.index]
-        ranked = pd.DataFrame({"key": keys, "value": counts.index, "mixed": mixed, "n": counts.to_numpy()})
-        ranked = ranked.sort_values(["mixed", "n"], ascending=[False, False], kind="stable")
-        spelling = ranked.groupby("key", sort=False)["value"].first()
-        canonical = dict(zip(counts.index, spelling.reindex(keys).to_numpy(), strict=True))
+        canonical = coercion.canonical_spellings(values)
         if all(k == v for k, v in canonical.items()):
             continue
         for f in holders:

@@ -15,6 +15,7 @@ import yaml
 
 from revops_nb.errors import ParamsError
 from revops_nb.report.notebook_params import ParamSpec, check_value
+from revops_nb.yaml_file import read_yaml
 
 SECRET_KEY = re.compile(
     r"(password|passwd|pwd|pass\b|secret|token|key|auth|credential|dsn|sig)", re.IGNORECASE
@@ -27,20 +28,9 @@ QUERY_SECRET = re.compile(
 )
 
 
-def read_params_file(path: Path, report: str | None = None) -> dict[str, Any]:
+def read_params_file(path: Path) -> dict[str, Any]:
     """Read a params YAML mapping; a file keyed by report name may hold several reports."""
-    if not path.exists():
-        raise ParamsError(f"{path}: params file not found")
-    if path.is_dir():
-        raise ParamsError(f"{path}: is a directory, expected a params YAML file")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ParamsError(f"{path}: YAML syntax error{where}: {getattr(exc, 'problem', exc)}") from None
-    except UnicodeDecodeError:
-        raise ParamsError(f"{path}: is not UTF-8 text") from None
+    raw = read_yaml(path, ParamsError, "params file")
     if raw is None:
         return {}
     if not isinstance(raw, dict):
