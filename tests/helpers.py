@@ -50,3 +50,56 @@ def write_data_yaml(folder: Path, tables: dict, **top) -> Path:
     path = folder / "data.yaml"
     path.write_text(yaml.safe_dump({"tables": tables, **top}, sort_keys=False), encoding="utf-8")
     return path
+
+
+CLI = [sys.executable, "-m", "revops_nb.cli"]
+XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
+
+
+def write_xss_sample(folder: Path) -> Path:
+    """The sample as CSV (scale 200) with two account names that try to inject markup; returns its data.yaml."""
+    result = cli("sample", "--out", folder, "--scale", "200")
+    assert result.code == 0, result.text
+    accounts = (folder / "accounts.csv").read_text().splitlines()
+    for i, name in enumerate(XSS, start=1):
+        cols = accounts[i].split(",")
+        cols[1] = '"' + name + '"'
+        accounts[i] = ",".join(cols)
+    (folder / "accounts.csv").write_text("\n".join(accounts) + "\n")
+    return folder / "data.yaml"
+
+
+def execute_report_notebook(
+    notebook: Path, tmp_path: Path, data_file: Path | None = None, parameters: dict | None = None
+) -> Path:
+    """Execute a notebook with papermill as the runner does (data file and run folder via env); returns the run folder."""
+    import os
+
+    import papermill as pm
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    keys = ("REVOPS_NB_RUN_DIR", "REVOPS_NB_DATA", "MPLBACKEND")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ["REVOPS_NB_RUN_DIR"] = str(run_dir)
+    if data_file is None:
+        os.environ.pop("REVOPS_NB_DATA", None)
+    else:
+        os.environ["REVOPS_NB_DATA"] = str(data_file)
+    os.environ.pop("MPLBACKEND", None)  # the kernel draws inline PNGs, as in a real run
+    try:
+        pm.execute_notebook(
+            str(notebook),
+            str(tmp_path / "out.ipynb"),
+            parameters=parameters or {},
+            progress_bar=False,
+            cwd=str(ROOT),
+            kernel_name="python3",
+        )
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return run_dir

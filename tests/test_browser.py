@@ -7,8 +7,7 @@ import json
 import pytest
 
 from tests.browser import visit_pages
-from tests.helpers import TINY_NOTEBOOKS, cli
-from tests.test_runner_cli import XSS
+from tests.helpers import TINY_NOTEBOOKS, XSS, cli, write_xss_sample
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -17,15 +16,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 def rendered(tmp_path_factory):
     """One ok and one failed run of the test notebook on data with XSS account names."""
     folder = tmp_path_factory.mktemp("browser")
-    assert cli("sample", "--out", folder / "data", "--scale", "200").code == 0
-    accounts = (folder / "data" / "accounts.csv").read_text().splitlines()
-    for i, name in enumerate(XSS, start=1):
-        cols = accounts[i].split(",")
-        cols[1] = '"' + name + '"'
-        accounts[i] = ",".join(cols)
-    (folder / "data" / "accounts.csv").write_text("\n".join(accounts) + "\n")
+    data = write_xss_sample(folder / "data")
     out = folder / "out"
-    base = ["run", "--notebooks", TINY_NOTEBOOKS, "--out", out, "--data", folder / "data" / "data.yaml"]
+    base = ["run", "--notebooks", TINY_NOTEBOOKS, "--out", out, "--data", data]
     assert cli(*base).code == 0
     assert cli(*base, "-p", "fail=true").code == 1
     return out

@@ -10,6 +10,8 @@ import pandas as pd
 import papermill as pm
 import pytest
 
+from tests.helpers import execute_report_notebook
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "churn_model.ipynb"
 FIXTURE = ROOT / "tests" / "fixtures" / "churn"
@@ -18,21 +20,7 @@ REQUIRED = {"mode", "churn_rate", "n_train", "n_test", "roc_auc", "roc_auc_ci_lo
 
 
 def _run(tmp_path: Path, monkeypatch, data_file: Path | None = None, **parameters) -> tuple[dict, Path]:
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    monkeypatch.setenv("REVOPS_NB_RUN_DIR", str(run_dir))
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    if data_file is not None:
-        monkeypatch.setenv("REVOPS_NB_DATA", str(data_file))
-    else:
-        monkeypatch.delenv("REVOPS_NB_DATA", raising=False)
-    pm.execute_notebook(
-        str(NOTEBOOK),
-        str(tmp_path / "out.ipynb"),
-        parameters=parameters,
-        progress_bar=False,
-        kernel_name="python3",
-    )
+    run_dir = execute_report_notebook(NOTEBOOK, tmp_path, data_file, parameters)
     return json.loads((run_dir / "key_figures.json").read_text()), run_dir / "tables"
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from revops_nb import sample
+from tests.helpers import execute_report_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "market_analysis.ipynb"
@@ -17,24 +18,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "market"
 
 
 def _run(tmp_path: Path, monkeypatch, data_file: Path | None, parameters: dict | None = None) -> Path:
-    import papermill
-
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    monkeypatch.setenv("REVOPS_NB_RUN_DIR", str(run_dir))
-    if data_file is None:
-        monkeypatch.delenv("REVOPS_NB_DATA", raising=False)
-    else:
-        monkeypatch.setenv("REVOPS_NB_DATA", str(data_file))
-    monkeypatch.delenv("MPLBACKEND", raising=False)
-    papermill.execute_notebook(
-        str(NOTEBOOK),
-        str(tmp_path / "out.ipynb"),
-        parameters=parameters or {},
-        progress_bar=False,
-        cwd=str(ROOT),
-    )
-    return run_dir
+    return execute_report_notebook(NOTEBOOK, tmp_path, data_file, parameters)
 
 
 def test_saved_notebook_has_no_outputs_and_a_parameters_cell():

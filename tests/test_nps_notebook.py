@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import nbformat
@@ -12,6 +11,7 @@ import pytest
 import yaml
 
 from revops_nb.report.notebook_params import parameters_cell, read_param_specs
+from tests.helpers import execute_report_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "nps_retention.ipynb"
@@ -41,29 +41,7 @@ def test_params_file_names_only_notebook_parameters_with_fitting_types():
 
 
 def _run(tmp_path: Path, parameters: dict, data_file: Path | None = None) -> dict:
-    import papermill as pm
-
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    env = {"REVOPS_NB_RUN_DIR": str(run_dir), "MPLBACKEND": "Agg"}
-    if data_file is not None:
-        env["REVOPS_NB_DATA"] = str(data_file)
-    old = {k: os.environ.get(k) for k in [*env, "REVOPS_NB_DATA"]}
-    os.environ.update(env)
-    try:
-        pm.execute_notebook(
-            str(NOTEBOOK),
-            str(tmp_path / "out.ipynb"),
-            parameters=parameters,
-            progress_bar=False,
-            cwd=str(ROOT),
-        )
-    finally:
-        for key, value in old.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    run_dir = execute_report_notebook(NOTEBOOK, tmp_path, data_file, parameters)
     return json.loads((run_dir / "key_figures.json").read_text())
 
 

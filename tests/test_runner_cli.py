@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from tests.helpers import ROOT, TINY_NOTEBOOKS, assert_clean_error, cli, write_data_yaml
+from tests.helpers import (
+    CLI,
+    ROOT,
+    TINY_NOTEBOOKS,
+    assert_clean_error,
+    cli,
+    write_data_yaml,
+    write_xss_sample,
+)
 
 pytestmark = pytest.mark.slow
 
-XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
 SECRET = "s3cr3t-SENTINEL-value"
 
 
@@ -30,16 +36,7 @@ def runs_of(out: Path, report: str = "tiny") -> list[dict]:
 @pytest.fixture(scope="module")
 def xss_data(tmp_path_factory) -> Path:
     """The sample written to CSV with two account names that try to inject markup."""
-    folder = tmp_path_factory.mktemp("xss")
-    result = cli("sample", "--out", folder, "--scale", "200")
-    assert result.code == 0, result.text
-    accounts = (folder / "accounts.csv").read_text().splitlines()
-    for i, name in enumerate(XSS, start=1):
-        cols = accounts[i].split(",")
-        cols[1] = '"' + name + '"'
-        accounts[i] = ",".join(cols)
-    (folder / "accounts.csv").write_text("\n".join(accounts) + "\n")
-    return folder / "data.yaml"
+    return write_xss_sample(tmp_path_factory.mktemp("xss"))
 
 
 @pytest.fixture(scope="module")
@@ -132,9 +129,7 @@ def test_cell_timeout_is_a_failed_report_with_a_reason(tmp_path):
 
 def test_two_concurrent_runs_into_one_folder_both_land_in_the_index(tmp_path):
     cmd = [
-        sys.executable,
-        "-m",
-        "revops_nb.cli",
+        *CLI,
         "run",
         "--notebooks",
         str(TINY_NOTEBOOKS),
@@ -210,9 +205,7 @@ def test_data_file_from_environment_reaches_the_kernel(tmp_path, xss_data):
     env = dict(os.environ, REVOPS_NB_DATA=str(xss_data))
     proc = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "revops_nb.cli",
+            *CLI,
             "run",
             "--notebooks",
             str(TINY_NOTEBOOKS),

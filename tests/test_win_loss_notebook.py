@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import nbformat
@@ -11,6 +10,7 @@ import papermill as pm
 import pytest
 
 from revops_nb import sample
+from tests.helpers import execute_report_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "win_loss.ipynb"
@@ -18,27 +18,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "win_loss"
 
 
 def _run(tmp_path: Path, data_file: Path, **parameters) -> tuple[dict, Path]:
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    env = {"REVOPS_NB_DATA": str(data_file), "REVOPS_NB_RUN_DIR": str(run_dir)}
-    old = {k: os.environ.get(k) for k in [*env, "MPLBACKEND"]}
-    os.environ.update(env)
-    # conftest sets Agg; the kernel must use its inline backend to show charts
-    os.environ.pop("MPLBACKEND", None)
-    try:
-        pm.execute_notebook(
-            str(NOTEBOOK),
-            str(tmp_path / "out.ipynb"),
-            parameters=parameters,
-            cwd=str(tmp_path),
-            progress_bar=False,
-        )
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    run_dir = execute_report_notebook(NOTEBOOK, tmp_path, data_file, parameters)
     return json.loads((run_dir / "key_figures.json").read_text()), run_dir
 
 
