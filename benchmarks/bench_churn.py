@@ -17,9 +17,9 @@ import os
 import resource
 import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+from _common import sample_data_yaml, timed
 
 from revops_nb import data
 from revops_nb.analysis import churn, churn_results, churn_run
@@ -28,33 +28,21 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "churn_model.ipynb"
 
 
-def _data_yaml(folder: Path, scale: int) -> Path:
-    path = folder / f"data_{scale}.yaml"
-    path.write_text(f"connection: null\ntables: {{}}\nsample: true\nsample_scale: {scale}\n")
-    return path
-
-
-def _timed(func: Callable[[], object]) -> tuple[float, object]:
-    start = time.perf_counter()
-    result = func()
-    return time.perf_counter() - start, result
-
-
 def bench_stages(scale: int, runs: int, folder: Path) -> dict[str, float]:
     """Median seconds per stage at ``scale`` accounts."""
-    ds = data.load(list(churn_run.INPUT_TABLES), data_file=_data_yaml(folder, scale))
+    ds = data.load(list(churn_run.INPUT_TABLES), data_file=sample_data_yaml(folder, scale))
     tables = {name: ds.get(name) for name in churn_run.INPUT_TABLES}
     settings = churn_run.make_settings()
     times: dict[str, list[float]] = {"features": [], "train": [], "drivers": [], "score": []}
     rows = test_rows = 0
     for _ in range(runs):
-        t, table = _timed(lambda: churn_run.model_table(tables, settings))
+        t, table = timed(lambda: churn_run.model_table(tables, settings))
         times["features"].append(t)
-        t, model = _timed(lambda table=table: churn.fit_models(table, n_bootstrap=settings.n_bootstrap))
+        t, model = timed(lambda table=table: churn.fit_models(table, n_bootstrap=settings.n_bootstrap))
         times["train"].append(t)
-        t, _ = _timed(lambda model=model: churn_results.drivers(model))
+        t, _ = timed(lambda model=model: churn_results.drivers(model))
         times["drivers"].append(t)
-        t, _ = _timed(lambda model=model: churn_results.score_current(model))
+        t, _ = timed(lambda model=model: churn_results.score_current(model))
         times["score"].append(t)
         rows, test_rows = len(table.frame), len(model.split.test)
     out = {k: statistics.median(v) for k, v in times.items()}
@@ -67,12 +55,12 @@ def bench_notebook(scale: int, runs: int, folder: Path) -> float:
     """Median wall seconds of the whole notebook under papermill at ``scale`` accounts."""
     import papermill as pm
 
-    os.environ["REVOPS_NB_DATA"] = str(_data_yaml(folder, scale))
+    os.environ["REVOPS_NB_DATA"] = str(sample_data_yaml(folder, scale))
     os.environ.pop("REVOPS_NB_RUN_DIR", None)
     times = []
     for i in range(runs):
         out = folder / f"churn_{scale}_{i}.ipynb"
-        t, _ = _timed(lambda out=out: pm.execute_notebook(str(NOTEBOOK), str(out), progress_bar=False))
+        t, _ = timed(lambda out=out: pm.execute_notebook(str(NOTEBOOK), str(out), progress_bar=False))
         times.append(t)
     return statistics.median(times)
 

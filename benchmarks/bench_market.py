@@ -7,31 +7,18 @@ Prints a table of medians; no assertions.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _common import ROOT, median_run, run_notebook, sample_data_yaml
+
+
+def _seconds(fn, runs: int) -> float:
+    return median_run(fn, runs)[0]
+
+
 NOTEBOOK = ROOT / "notebooks" / "market_analysis.ipynb"
 TABLES = ["opportunities", "accounts", "subscriptions", "market", "fx_rates"]
-
-
-def _median_seconds(fn: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def _data_file(folder: Path, scale: int) -> Path:
-    path = folder / f"data_{scale}.yaml"
-    path.write_text(f"sample: true\nsample_scale: {scale}\n")
-    return path
 
 
 def bench_scale(scale: int, runs: int, notebook: bool, folder: Path) -> list[tuple[str, int, float]]:
@@ -41,36 +28,37 @@ def bench_scale(scale: int, runs: int, notebook: bool, folder: Path) -> list[tup
     from revops_nb.analysis import market_data as md
     from revops_nb.analysis import market_growth as mg
     from revops_nb.analysis import market_metrics as mm
+    from revops_nb.analysis.currency import conversion_rates
 
-    data_file = _data_file(folder, scale)
+    data_file = sample_data_yaml(folder, scale)
     ds = data.load(TABLES, data_file=data_file)  # warms the sample cache
     tables = {name: ds[name] for name in TABLES}
     params = market.market_params()
     result = market.analyse(params, **tables)
-    rates = md.conversion_rates(tables["fx_rates"], params.currency)
+    rates = conversion_rates(tables["fx_rates"], params.currency)
     rows = [
         ("rows: opportunities", scale, float(len(tables["opportunities"]))),
         (
             "data.load (cached sample)",
             scale,
-            _median_seconds(lambda: data.load(TABLES, data_file=data_file), runs),
+            _seconds(lambda: data.load(TABLES, data_file=data_file), runs),
         ),
         (
             "prepare_deals",
             scale,
-            _median_seconds(
+            _seconds(
                 lambda: md.prepare_deals(tables["opportunities"], tables["accounts"], rates, params), runs
             ),
         ),
         (
             "growth_table (region)",
             scale,
-            _median_seconds(lambda: mg.growth_table(result.bookings, result.window), runs),
+            _seconds(lambda: mg.growth_table(result.bookings, result.window), runs),
         ),
         (
             "arr_by_period",
             scale,
-            _median_seconds(
+            _seconds(
                 lambda: mm.arr_by_period(
                     md.prepare_subscriptions(
                         tables["subscriptions"],
@@ -87,21 +75,17 @@ def bench_scale(scale: int, runs: int, notebook: bool, folder: Path) -> list[tup
                 runs,
             ),
         ),
-        ("analyse (all)", scale, _median_seconds(lambda: market.analyse(params, **tables), runs)),
+        ("analyse (all)", scale, _seconds(lambda: market.analyse(params, **tables), runs)),
     ]
     if notebook:
         rows.append(
-            ("notebook via papermill", scale, _median_seconds(lambda: _run_notebook(data_file, folder), runs))
+            (
+                "notebook via papermill",
+                scale,
+                _seconds(lambda: run_notebook(NOTEBOOK, data_file, folder), runs),
+            )
         )
     return rows
-
-
-def _run_notebook(data_file: Path, folder: Path) -> None:
-    import papermill
-
-    os.environ["REVOPS_NB_DATA"] = str(data_file)
-    os.environ["REVOPS_NB_RUN_DIR"] = str(folder)
-    papermill.execute_notebook(str(NOTEBOOK), str(folder / "out.ipynb"), progress_bar=False, cwd=str(ROOT))
 
 
 def main() -> None:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-import yaml
+from _common import median_run, sample_data_yaml
 
 from revops_nb import data
 from revops_nb.analysis import nps, nps_summary
@@ -25,23 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "nps_retention.ipynb"
 TABLES = ["nps_responses", "subscriptions", "customers", "accounts", "fx_rates"]
 SCALES = (2000, 20000)
-
-
-def median_time(fn: Callable[[], object], runs: int) -> float:
-    """Median wall time of ``fn`` over ``runs`` calls, in seconds."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def data_file(folder: Path, scale: int) -> Path:
-    """A data.yaml that serves the sample at ``scale``."""
-    path = folder / f"data_{scale}.yaml"
-    path.write_text(yaml.safe_dump({"sample": True, "sample_scale": scale}))
-    return path
 
 
 def bench_steps(path: Path, runs: int) -> dict[str, float]:
@@ -71,7 +52,7 @@ def bench_steps(path: Path, runs: int) -> dict[str, float]:
             params, t["nps_responses"], **{k: t[k] for k in TABLES[1:]}
         ),
     }
-    out = {name: median_time(fn, runs) for name, fn in steps.items()}
+    out = {name: median_run(fn, runs)[0] for name, fn in steps.items()}
     out["_rows"] = (len(t["nps_responses"]), len(acc))
     return out
 
@@ -89,7 +70,7 @@ def bench_notebook(path: Path, runs: int, folder: Path) -> float:
         )
 
     try:
-        return median_time(run, runs)
+        return median_run(run, runs)[0]
     finally:
         os.environ.pop("REVOPS_NB_DATA", None)
 
@@ -103,7 +84,7 @@ def main() -> None:
         folder = Path(tmp)
         results = {}
         for scale in SCALES:
-            path = data_file(folder, scale)
+            path = sample_data_yaml(folder, scale)
             results[scale] = bench_steps(path, args.runs)
             if not args.skip_notebook:
                 results[scale]["notebook (papermill)"] = bench_notebook(path, args.runs, folder)

@@ -7,11 +7,10 @@ Usage: python benchmarks/bench_win_loss.py [--repeat 3] [--scales 2000 20000] [-
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import tempfile
-import time
 from pathlib import Path
+
+from _common import median_run, run_notebook, sample_data_yaml
 
 from revops_nb import data
 from revops_nb.analysis import win_loss as wl
@@ -20,30 +19,17 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "win_loss.ipynb"
 
 
-def _timed(fn, repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
-
-def _data_file(folder: Path, scale: int) -> Path:
-    path = folder / f"data_{scale}.yaml"
-    path.write_text(f"sample: true\nsample_scale: {scale}\n")
-    return path
-
-
 def bench_scale(scale: int, repeat: int, notebook: bool, folder: Path) -> list[tuple[str, int, float]]:
     """Median seconds per stage at one sample scale."""
-    data_file = _data_file(folder, scale)
+    data_file = sample_data_yaml(folder, scale)
     rows = []
-    t, ds = _timed(lambda: data.load(["opportunities", "accounts", "fx_rates"], data_file=data_file), repeat)
+    t, ds = median_run(
+        lambda: data.load(["opportunities", "accounts", "fx_rates"], data_file=data_file), repeat
+    )
     rows.append(("load (sample generation cached after the first run)", t))
     s = wl.make_settings()
     opps, accounts, fx = ds["opportunities"], ds.get("accounts"), ds.get("fx_rates")
-    t, deals = _timed(lambda: wl.prepare_deals(opps, accounts, fx, s), repeat)
+    t, deals = median_run(lambda: wl.prepare_deals(opps, accounts, fx, s), repeat)
     rows.append(("prepare_deals", t))
     stages = {
         "overall_win_rate": lambda: wl.overall_win_rate(deals, s),
@@ -58,23 +44,15 @@ def bench_scale(scale: int, repeat: int, notebook: bool, folder: Path) -> list[t
         "analyze (all of the above)": lambda: wl.analyze(deals, s),
     }
     for name, fn in stages.items():
-        rows.append((name, _timed(fn, repeat)[0]))
+        rows.append((name, median_run(fn, repeat)[0]))
     if notebook:
         rows.append(
             (
                 "notebook via papermill (new kernel)",
-                _timed(lambda: _run_notebook(data_file, folder), repeat)[0],
+                median_run(lambda: run_notebook(NOTEBOOK, data_file, folder), repeat)[0],
             )
         )
     return [(name, len(opps), t) for name, t in rows]
-
-
-def _run_notebook(data_file: Path, folder: Path) -> None:
-    import papermill as pm
-
-    os.environ["REVOPS_NB_DATA"] = str(data_file)
-    os.environ.pop("REVOPS_NB_RUN_DIR", None)
-    pm.execute_notebook(str(NOTEBOOK), str(folder / "out.ipynb"), cwd=str(folder), progress_bar=False)
 
 
 def main() -> None:
