@@ -3,21 +3,31 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+# Resolve for every platform (markers), at the oldest supported Python, keeping current pins.
+LOCK_CMD = $(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+	--custom-compile-command "make lock" --quiet -o $(LOCK)
 PYTEST_ARGS ?= -n 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test test-fast lab lint format bench sample clean
+.PHONY: help setup lock lock-upgrade report test test-fast lab lint format bench sample clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev]'
 	@touch $(STAMP)
 
-setup: $(STAMP)  ## Create .venv and install the package with its dev tools
+setup: $(STAMP)  ## Create .venv and install the package with the exact versions of requirements.lock
+
+lock: $(STAMP)  ## Re-resolve requirements.lock after changing pyproject.toml (keeps unchanged pins)
+	$(LOCK_CMD)
+
+lock-upgrade: $(STAMP)  ## Move every pin in requirements.lock to the newest version pyproject.toml allows
+	$(LOCK_CMD) --upgrade
 
 report: $(STAMP)  ## Render every report on the configured data (the embedded sample by default)
 	$(BIN)/revops-nb run
