@@ -301,3 +301,22 @@ def test_declared_encoding_reads_latin1(tmp_path, capsys, encoding_line):
     write(tmp_path, "accounts.csv", "account_id,account_name\nA1,Zürich AG\n".encode("latin-1"))
     body = "sample: false\ntables:\n  accounts:\n    path: accounts.csv\n" + encoding_line
     expect(capsys, data_yaml(tmp_path, body), 0, "accounts: ok - 1 rows loaded")
+
+
+def test_configured_stage_that_never_occurs_stops_check_and_run(tmp_path, capsys):
+    opps_csv(tmp_path, [*GOOD_OPPS, "O4,A2,Negotiation,500,2024-02-01,"])
+    body = OPPS_YAML + "    won_stages: [Won]\n    lost_stages: [Closed Lost]\n"
+    data = data_yaml(tmp_path, body)
+    text = expect(capsys, data, 2, "won_stages names 'Won', which no opportunity has", "stages seen:")
+    for seen in ("'Closed Won' (1)", "'Closed Lost' (1)", "'Negotiation' (1)", "'Proposal' (1)"):
+        assert seen in text
+    code = main(["run", "win_loss", "--data", str(data), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "won_stages names 'Won'" in err and "Traceback" not in err
+    assert not (tmp_path / "out" / "win_loss").exists()
+
+
+def test_configured_stages_that_occur_are_matched_in_any_case(tmp_path, capsys):
+    opps_csv(tmp_path, GOOD_OPPS)
+    body = OPPS_YAML + "    won_stages: [closed won]\n    lost_stages: [CLOSED LOST]\n"
+    expect(capsys, data_yaml(tmp_path, body), 0, "opportunities: ok - 3 rows loaded")

@@ -51,8 +51,8 @@ class TableSource:
     table: str | None = None
     preset: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
-    won_stages: tuple[str, ...] = DEFAULT_WON_STAGES
-    lost_stages: tuple[str, ...] = DEFAULT_LOST_STAGES
+    won_stages: tuple[str, ...] | None = None  # None: DEFAULT_WON_STAGES (configured lists must occur)
+    lost_stages: tuple[str, ...] | None = None
     date_format: str | None = None
     delimiter: str | None = None
     sheet: str | int | None = None

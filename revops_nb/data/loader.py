@@ -183,9 +183,12 @@ def _looks_numeric(series: pd.Series) -> bool:
 
 def _derive_outcome(frame: pd.DataFrame, source: TableSource, load: TableLoad) -> pd.DataFrame:
     """Fill is_won / is_closed from stage via the won and lost stage lists when not given."""
+    stage = coercion.map_distinct(frame["stage"], coercion.normalize_label)
+    for key, configured in (("won_stages", source.won_stages), ("lost_stages", source.lost_stages)):
+        if configured is not None:
+            _require_stages_seen(key, configured, frame["stage"], stage, load.source)
     won = {coercion.normalize_label(s) for s in (source.won_stages or DEFAULT_WON_STAGES)}
     lost = {coercion.normalize_label(s) for s in (source.lost_stages or DEFAULT_LOST_STAGES)}
-    stage = coercion.map_distinct(frame["stage"], coercion.normalize_label)
     by_stage_won = stage.isin(won)
     by_stage_closed = by_stage_won | stage.isin(lost)
     if "is_closed" not in frame:
@@ -208,6 +211,23 @@ def _derive_outcome(frame: pd.DataFrame, source: TableSource, load: TableLoad) -
             f"no opportunity is closed: no stage matched won_stages/lost_stages (stages seen: {stages})"
         )
     return frame
+
+
+def _require_stages_seen(
+    key: str, configured: tuple[str, ...], raw: pd.Series, normalized: pd.Series, source: str
+) -> None:
+    """A configured won/lost stage that never occurs would silently turn every deal open: stop."""
+    seen = set(normalized.dropna())
+    absent = [s for s in configured if coercion.normalize_label(s) not in seen]
+    if not absent:
+        return
+    counts = raw.dropna().astype(str).value_counts()
+    shown = ", ".join(f"{name!r} ({n:,})" for name, n in counts.head(12).items())
+    more = f" and {len(counts) - 12} more" if len(counts) > 12 else ""
+    raise DataError(
+        f"table 'opportunities' ({source}): {key} names {absent[0]!r}, which no opportunity has; "
+        f"stages seen: {shown or 'none'}{more}"
+    )
 
 
 def _drop_duplicates(frame: pd.DataFrame, key: tuple[str, ...], where: str, load: TableLoad) -> pd.DataFrame:
