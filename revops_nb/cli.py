@@ -106,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("revops-nb: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `revops-nb list | head`: the reader left, nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:
         if args.debug:
             raise
@@ -195,15 +198,21 @@ def _sample(out: Path, scale: int, seed: int, fmt: str) -> int:
 
 
 def _list(notebooks: Path | None) -> int:
+    from revops_nb.analysis.parameters import REPORT_RULES
+    from revops_nb.param_rules import ReportRules
     from revops_nb.report.notebook_params import read_param_specs
     from revops_nb.report.registry import discover
 
     for name, report in discover(notebooks).items():
         needs = "; ".join(" or ".join(g) for g in report.requires) or "nothing"
         print(f"{name}: {report.title}  (needs: {needs})")
+        rules = REPORT_RULES.get(name, ReportRules())
         for spec in read_param_specs(report.notebook).values():
             help_text = f"  # {spec.help}" if spec.help else ""
             print(f"    {spec.name}: {spec.type_text} = {spec.default!r}{help_text}")
+            allowed = rules.describe(spec.name)
+            if allowed:
+                print(f"        allowed: {allowed}")
     return EXIT_OK
 
 

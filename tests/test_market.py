@@ -195,15 +195,15 @@ def test_conversion_rates_reject_a_non_positive_rate():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"grain": "week"}, "grain must be one of month, quarter, year; got 'week'"),
-        ({"period_start": "not a date"}, "period_start must be an ISO date"),
+        ({"grain": "week"}, "'grain' must be one of month, quarter, year; got 'week'"),
+        ({"period_start": "not a date"}, "'period_start' must be an ISO date"),
         ({"period_start": "2025-01-01", "period_end": "2024-01-01"}, "period_start '2025-01-01' is after"),
-        ({"currency": "dollars"}, "currency must be a three-letter"),
-        ({"min_n": 0}, "min_n must be a whole number of at least 1"),
-        ({"confidence": 1.5}, "confidence must be between"),
-        ({"dimensions": []}, "dimensions must name at least one column"),
+        ({"currency": "dollars"}, "'currency' must be a three-letter"),
+        ({"min_n": 0}, "'min_n' must be a whole number of at least 1"),
+        ({"confidence": 1.5}, "'confidence' must be a number from 0.5 to below 1"),
+        ({"dimensions": []}, "'dimensions' must be a non-empty list of column names"),
         ({"regions": ["NA", "NA"]}, "regions lists 'NA' twice"),
-        ({"ramp_up_quantile": 1.5}, "ramp_up_quantile must be between 0 and 1"),
+        ({"ramp_up_quantile": 1.5}, "'ramp_up_quantile' must be a number from 0 to 1"),
     ],
 )
 def test_bad_parameters_raise_a_clear_params_error(kwargs, message):

@@ -41,9 +41,10 @@ from threadpoolctl import threadpool_limits
 
 from revops_nb.analysis.churn_features import DATE, KEY, ModelTable
 from revops_nb.analysis.churn_metrics import metric_table
+from revops_nb.analysis.parameters import CHURN_MODES
 from revops_nb.errors import DataError, ParamsError
 
-MODES = ("auto", "snapshot", "history")
+MODES = CHURN_MODES
 HISTORY_TABLES = ("subscriptions",)
 NAIVE, LOGISTIC, BOOSTING = "naive baseline", "logistic regression", "gradient boosting"
 CANDIDATES = (LOGISTIC, BOOSTING)
@@ -100,16 +101,6 @@ def parse_as_of(value: str | None) -> pd.Timestamp | None:
         return pd.Timestamp(value).normalize()
     except (ValueError, TypeError) as exc:
         raise ParamsError(f"parameter 'as_of' must be an ISO date like 2026-09-30, got {value!r}") from exc
-
-
-def check_params(test_share: float, n_bootstrap: int, min_n: int) -> None:
-    """Raise :class:`ParamsError` for out-of-range numeric parameters."""
-    if not 0.05 <= test_share <= 0.5:
-        raise ParamsError(f"parameter 'test_share' must be between 0.05 and 0.5, got {test_share}")
-    if n_bootstrap < 100:
-        raise ParamsError(f"parameter 'n_bootstrap' must be at least 100, got {n_bootstrap}")
-    if min_n < 1:
-        raise ParamsError(f"parameter 'min_n' must be at least 1, got {min_n}")
 
 
 def baseline_feature(table: ModelTable, requested: str | None = None) -> str | None:

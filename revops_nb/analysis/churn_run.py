@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from revops_nb.analysis import churn_results as results
-from revops_nb.analysis.churn import ChurnModel, check_params, choose_mode, fit_models, parse_as_of
+from revops_nb.analysis.churn import ChurnModel, choose_mode, fit_models, parse_as_of
 from revops_nb.analysis.churn_features import (
     KEY,
     ModelTable,
@@ -22,6 +22,7 @@ from revops_nb.analysis.churn_features import (
     select_features,
     snapshot_table,
 )
+from revops_nb.analysis.parameters import CHURN
 
 HISTORY_INPUTS = ("subscriptions", "usage", "nps_responses", "accounts", "fx_rates")
 INPUT_TABLES = (*HISTORY_INPUTS, "customers")
@@ -60,20 +61,21 @@ def make_settings(
     reporting_currency: str = "USD",
 ) -> ChurnSettings:
     """Check the notebook's parameters and return them as :class:`ChurnSettings`."""
-    from revops_nb.errors import ParamsError
-
-    check_params(test_share, n_bootstrap, min_n)
-    if horizon_days <= 0 or step_days <= 0:
-        name = "horizon_days" if horizon_days <= 0 else "step_days"
-        raise ParamsError(f"parameter {name!r} must be a positive number of days, got {locals()[name]}")
-    if top_n < 1:
-        raise ParamsError(f"parameter 'top_n' must be at least 1, got {top_n}")
-    choose_mode(mode, {"subscriptions", "customers"})
+    CHURN.check(
+        {
+            "mode": mode,
+            "horizon_days": horizon_days,
+            "step_days": step_days,
+            "as_of": as_of,
+            "test_share": test_share,
+            "min_n": min_n,
+            "n_bootstrap": n_bootstrap,
+            "top_n": top_n,
+            "reporting_currency": reporting_currency,
+        }
+    )
+    mode = mode.strip().lower()
     currency = str(reporting_currency).strip().upper()
-    if len(currency) != 3 or not currency.isalpha():
-        raise ParamsError(
-            f"parameter 'reporting_currency' must be a 3-letter currency code like USD, got {reporting_currency!r}"
-        )
     return ChurnSettings(
         mode, horizon_days, step_days, parse_as_of(as_of), features, baseline_feature, test_share, min_n,
         n_bootstrap, top_n, seed, currency,

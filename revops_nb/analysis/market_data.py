@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from revops_nb.analysis.currency import to_reporting
+from revops_nb.analysis.parameters import MARKET
 from revops_nb.errors import DataError, ParamsError
 
 GRAINS: dict[str, tuple[str, int]] = {"month": ("M", 12), "quarter": ("Q", 4), "year": ("Y", 1)}
@@ -69,31 +70,23 @@ def market_params(
     ramp_up_quantile: float | None = 0.9,
 ) -> MarketParams:
     """Check the notebook's parameters; raises :class:`ParamsError` naming the bad one."""
+    MARKET.check(
+        {
+            "period_start": period_start,
+            "period_end": period_end,
+            "grain": grain,
+            "dimensions": list(dimensions) if not isinstance(dimensions, str) else dimensions,
+            "currency": currency,
+            "min_n": min_n,
+            "confidence": confidence,
+            "ramp_up_quantile": ramp_up_quantile,
+        }
+    )
     start = _param_date("period_start", period_start)
     end = _param_date("period_end", period_end)
-    if start is not None and end is not None and start > end:
-        raise ParamsError(f"period_start {period_start!r} is after period_end {period_end!r}")
     grain_key = str(grain).strip().lower()
-    if grain_key not in GRAINS:
-        raise ParamsError(f"grain must be one of {', '.join(GRAINS)}; got {grain!r}")
     dims = _param_names("dimensions", dimensions)
-    if not dims:
-        raise ParamsError("dimensions must name at least one column, e.g. ['region', 'segment']")
     code = str(currency).strip().upper()
-    if len(code) != 3 or not code.isalpha():
-        raise ParamsError(f"currency must be a three-letter currency code such as 'USD'; got {currency!r}")
-    if isinstance(min_n, bool) or not isinstance(min_n, int | np.integer) or min_n < 1:
-        raise ParamsError(f"min_n must be a whole number of at least 1; got {min_n!r}")
-    if not isinstance(confidence, float | int) or not 0.5 <= float(confidence) < 1:
-        raise ParamsError(f"confidence must be between 0.5 and 1 (e.g. 0.95); got {confidence!r}")
-    if ramp_up_quantile is not None and (
-        isinstance(ramp_up_quantile, bool)
-        or not isinstance(ramp_up_quantile, float | int)
-        or not 0 <= float(ramp_up_quantile) <= 1
-    ):
-        raise ParamsError(
-            f"ramp_up_quantile must be between 0 and 1 (e.g. 0.9) or None; got {ramp_up_quantile!r}"
-        )
     return MarketParams(
         start,
         end,

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from revops_nb import stats
+from revops_nb.analysis.parameters import NPS
 from revops_nb.errors import DataError, ParamsError
 
 CATEGORIES = ("promoter", "passive", "detractor")
@@ -74,30 +75,22 @@ def check_params(
     reporting_currency: str = "USD",
 ) -> NpsParams:
     """Validate the notebook parameters; raise :class:`ParamsError` naming the one at fault."""
-    if not score_min < score_max:
-        raise ParamsError(f"score_min ({score_min}) must be below score_max ({score_max})")
-    if not score_min <= detractor_max < score_max:
-        raise ParamsError(
-            f"detractor_max ({detractor_max}) must lie within the scale {score_min:g}-{score_max:g}"
-        )
-    if not score_min < promoter_min <= score_max:
-        raise ParamsError(
-            f"promoter_min ({promoter_min}) must lie within the scale {score_min:g}-{score_max:g}"
-        )
-    if not detractor_max < promoter_min:
-        raise ParamsError(f"detractor_max ({detractor_max}) must be below promoter_min ({promoter_min})")
-    if not isinstance(horizon_days, int | np.integer) or horizon_days < 1:
-        raise ParamsError(f"horizon_days must be a whole number of days of at least 1, got {horizon_days!r}")
-    if not 0.5 <= confidence < 1:
-        raise ParamsError(f"confidence must be between 0.5 and 1 (e.g. 0.95), got {confidence!r}")
-    if not isinstance(min_n, int | np.integer) or min_n < 1:
-        raise ParamsError(f"min_n must be a whole number of at least 1, got {min_n!r}")
-    if not isinstance(segment_dimension, str) or not segment_dimension.strip():
-        raise ParamsError(f"segment_dimension must name a column, got {segment_dimension!r}")
-    if not isinstance(reporting_currency, str) or not reporting_currency.strip().isalpha():
-        raise ParamsError(
-            f"reporting_currency must be a currency code such as USD, got {reporting_currency!r}"
-        )
+    NPS.check(
+        {
+            "score_min": score_min,
+            "score_max": score_max,
+            "detractor_max": detractor_max,
+            "promoter_min": promoter_min,
+            "horizon_days": horizon_days,
+            "period_start": period_start,
+            "period_end": period_end,
+            "as_of": as_of,
+            "segment_dimension": segment_dimension,
+            "confidence": confidence,
+            "min_n": min_n,
+            "reporting_currency": reporting_currency,
+        }
+    )
     start, end = _date_param("period_start", period_start), _date_param("period_end", period_end)
     if start is not None and end is not None and end < start:
         raise ParamsError(f"period_end ({period_end}) is before period_start ({period_start})")

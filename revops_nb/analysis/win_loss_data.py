@@ -17,23 +17,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from revops_nb.analysis.parameters import WIN_LOSS, WIN_LOSS_DIMENSIONS, WIN_LOSS_DRIVERS
 from revops_nb.data.coercion import canonical_spellings
 from revops_nb.errors import DataError, ParamsError
 
 DEAL_SIZE_BAND = "deal_size_band"
-TEXT_DIMENSIONS = (
-    "region",
-    "segment",
-    "product",
-    "owner",
-    "lead_source",
-    "competitor",
-    "opportunity_type",
-    "industry",
-    "country",
-)
-KNOWN_DIMENSIONS = (*TEXT_DIMENSIONS, DEAL_SIZE_BAND)
-KNOWN_DRIVERS = ("deal_size", "decision_makers", "competitor", "lead_source", "segment", "region", "product")
+KNOWN_DIMENSIONS = WIN_LOSS_DIMENSIONS
+TEXT_DIMENSIONS = tuple(d for d in KNOWN_DIMENSIONS if d != DEAL_SIZE_BAND)
+KNOWN_DRIVERS = WIN_LOSS_DRIVERS
 ACCOUNT_COLUMNS = ("region", "segment", "industry", "country")
 NO_COMPETITOR = "No competitor"
 BLANK = "(blank)"
@@ -70,28 +61,30 @@ def make_settings(
     drivers: Sequence[str] = KNOWN_DRIVERS,
 ) -> Settings:
     """Check the notebook's parameters; raise :class:`ParamsError` naming the first bad one."""
+    WIN_LOSS.check(
+        {
+            "period_start": period_start,
+            "period_end": period_end,
+            "dimensions": dimensions,
+            "min_n": min_n,
+            "deal_size_bands": deal_size_bands,
+            "confidence": confidence,
+            "reporting_currency": reporting_currency,
+            "drivers": drivers,
+        }
+    )
     start = _date_param("period_start", period_start)
     end = _date_param("period_end", period_end)
-    if start is not None and end is not None and end < start:
-        raise ParamsError(f"period_end {period_end!r} is before period_start {period_start!r}")
-    if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
-        raise ParamsError(f"min_n must be a whole number of at least 1, got {min_n!r}")
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0.5 <= confidence < 1:
-        raise ParamsError(f"confidence must be a number from 0.5 to below 1 (e.g. 0.95), got {confidence!r}")
     currency = str(reporting_currency or "").strip().upper()
-    if len(currency) != 3 or not currency.isalpha():
-        raise ParamsError(
-            f"reporting_currency must be a 3-letter code such as 'USD', got {reporting_currency!r}"
-        )
     return Settings(
         period_start=start,
         period_end=end,
-        dimensions=_names_param("dimensions", dimensions, KNOWN_DIMENSIONS),
+        dimensions=_names_param(dimensions),
         min_n=int(min_n),
-        band_edges=_edges_param(deal_size_bands),
+        band_edges=tuple(float(e) for e in deal_size_bands),
         confidence=float(confidence),
         currency=currency,
-        drivers=_names_param("drivers", drivers, KNOWN_DRIVERS),
+        drivers=_names_param(drivers),
     )
 
 
@@ -104,30 +97,9 @@ def _date_param(name: str, value: str | None) -> pd.Timestamp | None:
         raise ParamsError(f"{name} must be an ISO date such as '2025-01-01', got {value!r}") from None
 
 
-def _names_param(name: str, values: Sequence[str], known: Sequence[str]) -> tuple[str, ...]:
-    if isinstance(values, str):
-        raise ParamsError(f"{name} must be a list of names, got the single string {values!r}")
-    out: list[str] = []
-    for value in values:
-        if value not in known:
-            raise ParamsError(f"{name} has unknown entry {value!r}; choose from {', '.join(known)}")
-        if value not in out:
-            out.append(value)
-    return tuple(out)
-
-
-def _edges_param(edges: Sequence[float]) -> tuple[float, ...]:
-    if isinstance(edges, str):
-        raise ParamsError(f"deal_size_bands must be a list of numbers, got {edges!r}")
-    try:
-        values = tuple(float(e) for e in edges)
-    except (TypeError, ValueError):
-        raise ParamsError(f"deal_size_bands must be a list of numbers, got {list(edges)!r}") from None
-    if not values or any(not np.isfinite(v) or v <= 0 for v in values):
-        raise ParamsError(f"deal_size_bands must be positive numbers, got {list(edges)!r}")
-    if any(b <= a for a, b in itertools.pairwise(values)):
-        raise ParamsError(f"deal_size_bands must be in increasing order, got {list(edges)!r}")
-    return values
+def _names_param(values: Sequence[str]) -> tuple[str, ...]:
+    """Checked names (see WIN_LOSS rules) without repeats, in the order given."""
+    return tuple(dict.fromkeys(values))
 
 
 @dataclass

@@ -8,6 +8,7 @@ with :mod:`ast` so no kernel is needed to check a run's parameters.
 from __future__ import annotations
 
 import ast
+import datetime
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,8 @@ def check_value(spec: ParamSpec, value: Any, where: str) -> Any:
 
 def _check_scalar(spec: ParamSpec, base: str, value: Any, where: str) -> Any:
     expected = SCALARS.get(base)
+    if expected is str and isinstance(value, datetime.date):  # YAML reads an unquoted 2025-01-01 as a date
+        return value.isoformat()
     if expected is None:
         raise ParamsError(f"{where}: parameter {spec.name!r} has an unsupported type {spec.type_text!r}")
     ok = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))

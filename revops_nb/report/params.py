@@ -46,7 +46,7 @@ def parse_cli_param(item: str) -> tuple[str, Any]:
     key = key.strip()
     try:
         value = yaml.safe_load(text) if text.strip() else ""
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: YAML's date rule on 2025-13-01
         value = text
     return key, value
 
@@ -58,8 +58,11 @@ def merge_params(
     extra_files: list[Path],
     cli_items: list[str],
     report_names: frozenset[str] = frozenset(),
+    origins: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Checked parameter values that override the notebook defaults.
+
+    ``origins``, when given, is filled with the file (or '-p') each value came from.
 
     A ``--params`` file whose top-level keys are all report names is sectioned:
     only this report's section applies. ``-p report.key=value`` targets one report;
@@ -101,7 +104,27 @@ def merge_params(
                     f"{where}: unknown parameter {key!r} for report {report!r} (known: {known})"
                 )
             merged[key] = check_value(specs[key], value, where)
+            if origins is not None:
+                origins[key] = where
     return merged
+
+
+def check_rules(
+    report: str, specs: dict[str, ParamSpec], merged: dict[str, Any], origins: dict[str, str]
+) -> None:
+    """Check the report's declared value constraints on defaults + ``merged``; name where a bad value came from."""
+    from revops_nb.analysis.parameters import REPORT_RULES
+
+    rules = REPORT_RULES.get(report)
+    if rules is None:
+        return
+    values = {name: spec.default for name, spec in specs.items()} | merged
+    found = rules.problems(values)
+    if not found:
+        return
+    names, sentence = found[0]
+    where = next((origins[n] for n in reversed(names) if n in origins), f"{report} notebook defaults")
+    raise ParamsError(f"{where}: {sentence} (report {report!r})")
 
 
 def typed_cli_value(spec: ParamSpec, parsed: Any, raw: str) -> Any:

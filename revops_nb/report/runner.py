@@ -21,7 +21,7 @@ from revops_nb.errors import ConfigError, DataError, ParamsError
 from revops_nb.report.execute import RunRequest, RunResult, run_report
 from revops_nb.report.index import write_index
 from revops_nb.report.notebook_params import read_param_specs
-from revops_nb.report.params import merge_params, parse_cli_param
+from revops_nb.report.params import check_rules, merge_params, parse_cli_param
 from revops_nb.report.progress import StatusLine
 from revops_nb.report.registry import ORDER, Report, discover
 
@@ -69,6 +69,7 @@ def plan(options: RunOptions, log: TextIO) -> list[RunRequest]:
     check_keys_known(options, specs, names)
     requests = []
     for report in runnable:
+        origins: dict[str, str] = {}
         params = merge_params(
             report.name,
             specs[report.name],
@@ -76,7 +77,9 @@ def plan(options: RunOptions, log: TextIO) -> list[RunRequest]:
             options.params_files,
             options.cli_params,
             names,
+            origins,
         )
+        check_rules(report.name, specs[report.name], params, origins)
         requests.append(
             RunRequest(
                 report=report.name,
