@@ -1,6 +1,7 @@
 """Where a notebook leaves machine-readable results for the runner.
 
-``record("win_rate", 0.63)`` stores a headline figure, ``save_table(df, "x")``
+``record("win_rate", 0.63)`` stores a headline figure (optionally with the unit
+and label the index shows it in), ``save_table(df, "x")``
 writes ``tables/x.csv`` and ``note_data(...)`` remembers which data was loaded.
 Inside a ``revops-nb run`` the runner points ``REVOPS_NB_RUN_DIR`` at the run's
 folder; in an interactive session values are kept in memory only, so
@@ -19,12 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from revops_nb.report.figures import UNITS
+
 RUN_DIR_ENV = "REVOPS_NB_RUN_DIR"
 KEY_FIGURES_FILE = "key_figures.json"
+KEY_FIGURE_META_FILE = "key_figure_meta.json"
 DATA_FILE = "data_loaded.json"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
-_memory: dict[str, dict[str, Any]] = {"key_figures": {}, "data": {}}
+_memory: dict[str, dict[str, Any]] = {"key_figures": {}, "key_figure_meta": {}, "data": {}}
 
 
 def run_dir() -> Path | None:
@@ -62,19 +66,35 @@ def _update(file_name: str, section: str, key: str, value: Any) -> None:
     path.write_text(json.dumps(current, indent=2))  # keep the order figures were recorded in
 
 
-def record(name: str, value: Any) -> None:
+def record(name: str, value: Any, *, unit: str | None = None, label: str | None = None) -> None:
     """Record a headline figure for run.json's ``key_figures``.
 
+    The index infers how to show a figure from its name (see
+    :mod:`revops_nb.report.figures`); ``unit`` (one of ``figures.UNITS``) and
+    ``label`` override that. They go to ``key_figure_meta.json`` beside the
+    figures, so ``key_figures`` keeps its plain name -> value shape.
     Returns None so that a trailing ``record(...)`` never prints into a report.
     """
     if not _NAME.match(name):
         raise ValueError(f"key figure name {name!r} must be snake_case")
+    if unit is not None and unit not in UNITS:
+        raise ValueError(f"unit {unit!r} of {name!r} must be one of {', '.join(UNITS)}")
+    if label is not None and (not isinstance(label, str) or not label.strip()):
+        raise ValueError(f"label of {name!r} must be non-empty text")
     _update(KEY_FIGURES_FILE, "key_figures", name, _plain(value))
+    meta = {key: item for key, item in (("unit", unit), ("label", label)) if item is not None}
+    if meta:
+        _update(KEY_FIGURE_META_FILE, "key_figure_meta", name, meta)
 
 
 def recorded() -> dict[str, Any]:
     """Key figures recorded so far in this process."""
     return dict(_memory["key_figures"])
+
+
+def recorded_meta() -> dict[str, dict[str, str]]:
+    """Units and labels passed to ``record()`` so far in this process, per figure name."""
+    return {name: dict(meta) for name, meta in _memory["key_figure_meta"].items()}
 
 
 def save_table(frame: pd.DataFrame, name: str) -> None:
