@@ -11,12 +11,28 @@ import html
 import json
 import os
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-MAX_FIGURES = 8
+from revops_nb.record import KEY_FIGURE_META_FILE
+from revops_nb.report.figures import (
+    Figure,
+    RunContext,
+    figures_of,
+    format_change,
+    format_interval,
+    format_line,
+    format_value,
+    is_number,
+    run_context,
+)
+
+MAX_FIGURES = 8  # lines shown per report; the others are one click away
 MAX_HISTORY = 12
+MAX_TREND = 8  # good runs in a sparkline
+REPORT_ORDER = ("market_analysis", "win_loss", "nps_retention", "churn_model")
 
 
 def load_runs(out_dir: Path) -> dict[str, list[dict[str, Any]]]:
@@ -29,118 +45,221 @@ def load_runs(out_dir: Path) -> dict[str, list[dict[str, Any]]]:
             info = json.loads(run_json.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue
+        if not isinstance(info, dict):
+            continue
         info["_path"] = run_json.parent.relative_to(out_dir).as_posix()
+        info["_meta"] = _figure_meta(info, run_json.parent)
         runs.setdefault(info.get("report", run_json.parent.parent.name), []).append(info)
     for items in runs.values():
         items.sort(key=lambda r: (r.get("started", ""), r.get("run_id", "")), reverse=True)
     return runs
 
 
-def figure_changes(runs: list[dict[str, Any]]) -> list[tuple[str, Any, Any]]:
-    """(name, latest ok value, change vs the previous ok run) for the newest ok run's figures."""
+def _figure_meta(info: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """Units and labels given to ``record()``: run.json's ``key_figure_meta``, else the file beside it."""
+    meta = info.get("key_figure_meta")
+    if isinstance(meta, dict):
+        return meta
+    try:
+        meta = json.loads((folder / KEY_FIGURE_META_FILE).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    """One line of the index: a figure of the latest good run, its change and its recent trend."""
+
+    figure: Figure
+    context: RunContext  # currency and confidence level of the run the figure is from
+    value: str  # "26.9%"
+    interval: str  # "95% CI 25.9–28.0%", or "" when none was recorded
+    change: str  # since the previous good run: "+0.4 pp", "no change", "was EMEA", "" when unknown
+    trend: list[float]  # up to MAX_TREND good runs, oldest first
+    trend_text: str  # the trend in words, for the sparkline's title
+
+    @property
+    def line(self) -> str:
+        """The row as the one line a stakeholder reads: ``Win rate 26.9% (95% CI 25.9–28.0%)``."""
+        return format_line(self.figure, self.context)
+
+
+def figure_rows(runs: list[dict[str, Any]]) -> list[FigureRow]:
+    """Rows for the newest good run's figures (runs newest first); empty when no run was good."""
     ok = [r for r in runs if r.get("status") == "ok"]
     if not ok:
         return []
-    latest = ok[0].get("key_figures", {})
-    previous = ok[1].get("key_figures", {}) if len(ok) > 1 else {}
-    out = []
-    for name, value in latest.items():
-        before = previous.get(name)
-        change = None
-        if _is_number(value) and _is_number(before):
-            change = value - before
-        out.append((name, value, change))
-    return out
+    latest, context = ok[0], run_context(ok[0])
+    previous = ok[1] if len(ok) > 1 else None
+    history = ok[:MAX_TREND][::-1]
+    rows = []
+    for figure in figures_of(_key_figures(latest), latest.get("_meta")):
+        trend_runs = _comparable(history, figure, context)
+        trend = [_key_figures(r)[figure.name] for r in trend_runs]
+        rows.append(
+            FigureRow(
+                figure=figure,
+                context=context,
+                value=format_value(figure.value, figure.unit, context.currency),
+                interval=format_interval(
+                    figure.ci_low, figure.ci_high, figure.unit, context.currency, context.confidence
+                )
+                if figure.numeric
+                else "",
+                change=_change(figure, context, previous),
+                trend=trend,
+                trend_text=_trend_text(figure, context, trend_runs),
+            )
+        )
+    return rows
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _key_figures(run: dict[str, Any]) -> dict[str, Any]:
+    figures = run.get("key_figures")
+    return figures if isinstance(figures, dict) else {}
 
 
-PERCENT_WORDS = ("rate", "growth", "penetration", "retention", "share")
-MONEY_WORDS = ("arr", "amount", "bookings", "velocity", "revenue")
+def _comparable(runs: list[dict[str, Any]], figure: Figure, context: RunContext) -> list[dict[str, Any]]:
+    """The runs whose value of ``figure`` can sit on one axis with the latest (same currency for money)."""
+    if not figure.numeric:
+        return []
+    return [
+        r
+        for r in runs
+        if is_number(_key_figures(r).get(figure.name))
+        and (figure.unit != "money" or run_context(r).currency == context.currency)
+    ]
 
 
-def _fmt_named(name: str, value: Any) -> str:
-    """Format a key figure by what its name says it is (rates as %, money compact)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        words = name.split("_")
-        if any(w in words for w in PERCENT_WORDS) and "ci" not in words and abs(value) <= 10:
-            return f"{100 * value:.1f}%"
-        if any(w in words for w in MONEY_WORDS) and abs(value) >= 1000:
-            for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-                if abs(value) >= limit:
-                    return f"{value / limit:,.2f}{suffix}"
-    return _fmt(value)
-
-
-def _fmt_change_named(name: str, change: Any) -> str:
-    if change is None:
+def _change(figure: Figure, context: RunContext, previous: dict[str, Any] | None) -> str:
+    if previous is None:
         return ""
-    if change == 0:
-        return "no change"
-    text = _fmt_named(name, abs(change))
-    return ("+" if change > 0 else "−") + text
+    before_figures = _key_figures(previous)
+    if figure.name not in before_figures:
+        return "new"
+    before = before_figures[figure.name]
+    if figure.numeric:
+        if figure.unit == "money" and run_context(previous).currency != context.currency:
+            return "other currency before"
+        if not is_number(before):
+            return ""
+        return format_change(figure.value - before, figure.unit, context.currency)
+    if figure.unit == "text":
+        return "no change" if before == figure.value else f"was {format_value(before, 'text')}"
+    return ""
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if abs(value) >= 1000:
-            return f"{value:,.0f}"
-        return f"{value:.3g}" if abs(value) < 1 else f"{value:,.2f}"
-    return str(value)
+def _trend_text(figure: Figure, context: RunContext, runs: list[dict[str, Any]]) -> str:
+    if len(runs) < 2:
+        return ""
+    points = "; ".join(
+        f"{str(r.get('started', ''))[:10]} "
+        f"{format_value(_key_figures(r)[figure.name], figure.unit, context.currency)}"
+        for r in runs
+    )
+    return f"{figure.label}, last {len(runs)} good runs, oldest first: {points}"
+
+
+def sparkline_svg(values: list[float], title: str, width: int = 96, height: int = 22) -> str:
+    """A small inline SVG line of ``values`` (oldest first) with ``title`` as its text alternative.
+
+    No script, no external reference: it draws in any browser, offline. Empty for fewer than two values.
+    """
+    if len(values) < 2:
+        return ""
+    pad = 3.0
+    low, high = min(values), max(values)
+    step = (width - 2 * pad) / (len(values) - 1)
+    points = [
+        (
+            pad + i * step,
+            height / 2 if high == low else height - pad - (v - low) / (high - low) * (height - 2 * pad),
+        )
+        for i, v in enumerate(values)
+    ]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    x_last, y_last = points[-1]
+    text = html.escape(title)
+    return (
+        f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{text}"><title>{text}</title>'
+        f'<polyline points="{line}" fill="none" stroke="#2f6690" stroke-width="1.5" '
+        f'stroke-linejoin="round" stroke-linecap="round"/>'
+        f'<circle cx="{x_last:.1f}" cy="{y_last:.1f}" r="2.5" fill="#2f6690"/></svg>'
+    )
+
+
+def _fmt_seconds(value: Any) -> str:
+    return f"{value:,.1f}" if is_number(value) else "–"
+
+
+def _figure_table(rows: list[FigureRow], trend_runs: int) -> str:
+    e = html.escape
+    body = "".join(
+        f"<tr><th scope='row'>{e(row.figure.label)}</th>"
+        f"<td class='val'>{e(row.value)}"
+        f"{f' <span class=ci>({e(row.interval)})</span>' if row.interval else ''}</td>"
+        f"<td class='chg'>{e(row.change) or '–'}</td>"
+        f"<td class='trend'>{sparkline_svg(row.trend, row.trend_text)}</td></tr>"
+        for row in rows
+    )
+    return (
+        "<table class='figs'><thead><tr><th scope='col'>Headline figure</th><th scope='col'>Latest</th>"
+        "<th scope='col'>Since previous good run</th>"
+        f"<th scope='col'>Last {trend_runs} good runs</th></tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _section(report: str, items: list[dict[str, Any]]) -> str:
+    e = html.escape
+    latest = items[0]
+    status = str(latest.get("status", "unknown"))
+    rows = figure_rows(items)
+    ok = [r for r in items if r.get("status") == "ok"]
+    trend_runs = min(len(ok), MAX_TREND)
+    last_ok = ok[0] if ok else None
+    ok_link = (
+        f"<p>Latest good run: <a href='{e(last_ok['_path'])}/report.html'>{e(str(last_ok.get('run_id', '')))}</a>"
+        f" · the figures below are from it.</p>"
+        if last_ok and last_ok is not latest
+        else ""
+    )
+    if rows:
+        figures_html = _figure_table(rows[:MAX_FIGURES], trend_runs)
+        if len(rows) > MAX_FIGURES:
+            more = rows[MAX_FIGURES:]
+            figures_html += (
+                f"<details class='more'><summary>{len(more)} more figures</summary>"
+                f"{_figure_table(more, trend_runs)}</details>"
+            )
+    else:
+        figures_html = "<p>No headline figures recorded yet.</p>"
+    history = "".join(
+        f"<li><a href='{e(r['_path'])}/report.html'>{e(str(r.get('run_id', '')))}</a> "
+        f"<span class='st st-{e(str(r.get('status', '')))}'>{e(str(r.get('status', '')))}</span>"
+        f"{' – ' + e(str(r['error'])) if r.get('error') else ''}</li>"
+        for r in items[:MAX_HISTORY]
+    )
+    started = str(latest.get("started", ""))[:16].replace("T", " ")
+    return (
+        f"<section><h2><a href='{e(latest['_path'])}/report.html'>{e(str(latest.get('title', report)))}</a> "
+        f"<span class='st st-{e(status)}'>{e(status)}</span></h2>"
+        f"<p class='meta'>Last run {e(started)} UTC · {e(_fmt_seconds(latest.get('duration_s')))} s</p>"
+        f"{ok_link}{figures_html}"
+        f"<details><summary>History ({len(items)} runs)</summary><ul>{history}</ul></details></section>"
+    )
 
 
 def render_index(out_dir: Path) -> str:
     """The index page as one self-contained HTML string (no scripts, no external URLs)."""
     runs = load_runs(out_dir)
-    order = ("market_analysis", "win_loss", "nps_retention", "churn_model")
+    order = REPORT_ORDER
     runs = dict(
         sorted(runs.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else len(order), kv[0]))
     )
-    e = html.escape
-    sections = []
-    for report, items in runs.items():
-        latest = items[0]
-        status = latest.get("status", "unknown")
-        figures = figure_changes(items)[:MAX_FIGURES]
-        fig_rows = "".join(
-            f"<tr><td>{e(name.replace('_', ' '))}</td><td>{e(_fmt_named(name, value))}</td>"
-            f"<td class='chg'>{e(_fmt_change_named(name, change))}</td></tr>"
-            for name, value, change in figures
-        )
-        history = "".join(
-            f"<li><a href='{e(r['_path'])}/report.html'>{e(r.get('run_id', ''))}</a> "
-            f"<span class='st st-{e(r.get('status', ''))}'>{e(r.get('status', ''))}</span>"
-            f"{' – ' + e(r['error']) if r.get('error') else ''}</li>"
-            for r in items[:MAX_HISTORY]
-        )
-        last_ok = next((r for r in items if r.get("status") == "ok"), None)
-        ok_link = (
-            f"<p>Latest good run: <a href='{e(last_ok['_path'])}/report.html'>{e(last_ok['run_id'])}</a></p>"
-            if last_ok and last_ok is not latest
-            else ""
-        )
-        figures_html = (
-            f"<table><tr><th>Headline figure</th><th>Latest</th><th>Change since previous run</th></tr>"
-            f"{fig_rows}</table>"
-            if fig_rows
-            else "<p>No headline figures recorded yet.</p>"
-        )
-        sections.append(
-            f"<section><h2><a href='{e(latest['_path'])}/report.html'>{e(latest.get('title', report))}</a> "
-            f"<span class='st st-{e(status)}'>{e(status)}</span></h2>"
-            f"<p class='meta'>Last run {e(latest.get('started', '')[:16].replace('T', ' '))} UTC · "
-            f"{e(_fmt(latest.get('duration_s')))} s</p>{ok_link}{figures_html}"
-            f"<details><summary>History ({len(items)} runs)</summary><ul>{history}</ul></details></section>"
-        )
-    body = "".join(sections) or "<p>No reports have been run yet.</p>"
+    body = "".join(_section(report, items) for report, items in runs.items())
+    body = body or "<p>No reports have been run yet.</p>"
     built = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -153,7 +272,10 @@ section {{ border: 1px solid #e4e7eb; border-radius: 8px; padding: 8px 18px 12px
 h2 {{ font-size: 1.25em; }} a {{ color: #2f6690; }}
 .meta {{ color: #52606d; margin-top: -8px; }}
 table {{ border-collapse: collapse; margin: 6px 0; }} th, td {{ text-align: left; padding: 4px 12px; }}
-th {{ background: #eef2f6; }} td {{ border-top: 1px solid #e4e7eb; }} .chg {{ color: #52606d; }}
+thead th {{ background: #eef2f6; font-size: 0.9em; }} td, tbody th {{ border-top: 1px solid #e4e7eb; }}
+tbody th {{ font-weight: 600; }} .val {{ white-space: nowrap; font-variant-numeric: tabular-nums; }}
+.ci, .chg {{ color: #52606d; }} .chg {{ white-space: nowrap; }} .trend {{ padding: 2px 12px; }}
+.spark {{ display: block; }} details.more > summary {{ color: #52606d; margin: 4px 0; }}
 .st {{ font-size: 0.75em; padding: 2px 8px; border-radius: 10px; vertical-align: middle; }}
 .st-ok {{ background: #e3f9e5; color: #1d6b31; }} .st-failed {{ background: #fdecea; color: #9b1c1c; }}
 </style></head>
