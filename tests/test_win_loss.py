@@ -110,15 +110,16 @@ def test_size_bands_are_right_open_and_missing_amounts_get_their_own_band():
     assert bands.tolist() == ["< USD 10", "USD 10–50", "USD 10–50", "≥ USD 50", NO_AMOUNT]
 
 
-def test_to_reporting_uses_cross_rates_and_reports_unconverted_currencies():
-    frame = pd.DataFrame({"amount": [100.0, 100.0, 100.0, np.nan], "currency": ["USD", "EUR", "CHF", "USD"]})
+def test_to_reporting_uses_cross_rates_and_stops_on_unrated_currencies():
+    frame = pd.DataFrame({"amount": [100.0, 100.0, np.nan], "currency": ["USD", "EUR", "USD"]})
     fx = pd.DataFrame({"currency": ["USD", "EUR"], "rate_to_reporting": [1.0, 1.25]})
-    notes: list[str] = []
-    out = to_reporting(frame, fx, "EUR", notes)
+    out = to_reporting(frame, fx, "EUR", [])
     assert out.iloc[0] == pytest.approx(80.0) and out.iloc[1] == pytest.approx(100.0)
-    assert np.isnan(out.iloc[2]) and np.isnan(out.iloc[3])
-    assert len(notes) == 1 and "CHF" in notes[0]
-    with pytest.raises(ParamsError, match="reporting_currency 'GBP'"):
+    assert np.isnan(out.iloc[2])
+    unrated = pd.concat([frame, pd.DataFrame({"amount": [100.0], "currency": ["CHF"]})], ignore_index=True)
+    with pytest.raises(DataError, match="fx_rates has no rate for currency 'CHF', used by 1 row"):
+        to_reporting(unrated, fx, "EUR", [])
+    with pytest.raises(ParamsError, match="reporting currency 'GBP' is not in fx_rates"):
         to_reporting(frame, fx, "GBP", [])
 
 

@@ -1,7 +1,11 @@
 """Amounts in several currencies converted into the one reporting currency, via ``fx_rates``.
 
-Shared by the reports that add up money, so a currency without a rate is the same
-clear error everywhere.
+The one currency policy of every report that adds up money (market, win/loss,
+NPS-retention, churn). A finance reader expects a money total to be complete, so
+an amount whose currency has no rate is never dropped or guessed: the report stops
+with one sentence naming the currency, how many rows use it, and the fix (add a
+row to ``fx_rates``). Blank currencies are taken to be the reporting currency, and
+the report says so when it matters.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from revops_nb.errors import DataError
+from revops_nb.errors import DataError, ParamsError
 
 
 def conversion_rates(fx_rates: pd.DataFrame | None, currency: str) -> pd.Series | None:
@@ -27,8 +31,14 @@ def conversion_rates(fx_rates: pd.DataFrame | None, currency: str) -> pd.Series 
         raise DataError(f"fx_rates: the rate of currency {bad.index[0]!r} must be a positive number")
     rates = rates[~rates.index.duplicated()]
     if currency in rates.index:
-        rates = rates / rates[currency]
-    rates[currency] = 1.0
+        return rates / rates[currency]
+    base = [code for code, rate in rates.items() if rate == 1.0]
+    if base:  # quoted in another currency: converting "as given" would be wrong
+        raise ParamsError(
+            f"reporting currency {currency!r} is not in fx_rates, whose rates are into {base[0]} "
+            f"(it has: {', '.join(rates.index[:12])}); add a row for {currency} or report in {base[0]}"
+        )
+    rates[currency] = 1.0  # no base listed: the rates are taken to be into the reporting currency
     return rates
 
 
@@ -38,13 +48,17 @@ def to_reporting(
     rates: pd.Series | None,
     reporting: str,
     table: str,
+    notes: list[str] | None = None,
 ) -> pd.Series:
     """``amount`` converted into the reporting currency; blank currency means already in it.
 
-    Raises :class:`DataError` naming the first currency that has no rate.
+    Raises :class:`DataError` naming the first currency that has no rate. ``notes``, when
+    given, receives a sentence when amounts without a currency are taken as ``reporting``.
     """
     values = pd.to_numeric(amount).astype(float)
-    if currencies is None:
+    if currencies is None or currencies.isna().all():
+        if notes is not None and values.notna().any():
+            notes.append(f"{table} have no currency: amounts are taken to be in {reporting}")
         return values
     codes = currencies.astype("str").str.strip().str.upper()
     codes = codes.where(codes.notna() & (codes != ""), reporting)
@@ -66,3 +80,20 @@ def to_reporting(
             f"add a row for {code} to fx_rates"
         )
     return values * codes.map(rates).astype(float)
+
+
+MONEY_COLUMNS = {"opportunities": "amount", "subscriptions": "arr", "customers": "arr"}
+
+
+def check_convertible(
+    frames: dict[str, pd.DataFrame], fx_rates: pd.DataFrame | None, reporting: str, tables: tuple[str, ...]
+) -> None:
+    """Raise the policy's error now (before any report runs) when ``tables`` hold amounts that cannot
+    be converted into ``reporting``; the same check the reports make while converting."""
+    rates = conversion_rates(fx_rates, reporting)
+    for table in tables:
+        frame = frames.get(table)
+        column = MONEY_COLUMNS.get(table)
+        if frame is None or column not in frame or "currency" not in frame:
+            continue
+        to_reporting(frame[column], frame["currency"], rates, reporting, table)

@@ -121,3 +121,17 @@ REPORT_RULES: dict[str, ReportRules] = {
     "nps_retention": NPS,
     "churn_model": CHURN,
 }
+
+# Which parameter names the reporting currency, and which tables' amounts each report adds up.
+CURRENCY_PARAMETER = {
+    "market_analysis": "currency",
+    "win_loss": "reporting_currency",
+    "nps_retention": "reporting_currency",
+    "churn_model": "reporting_currency",
+}
+MONEY_TABLES: dict[str, tuple[str, ...]] = {
+    "market_analysis": ("opportunities", "subscriptions"),
+    "win_loss": ("opportunities",),
+    "nps_retention": ("subscriptions", "customers"),
+    "churn_model": ("subscriptions", "customers"),
+}

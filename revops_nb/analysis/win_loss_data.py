@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from revops_nb.analysis.currency import conversion_rates
+from revops_nb.analysis.currency import to_reporting as convert
 from revops_nb.analysis.parameters import WIN_LOSS, WIN_LOSS_DIMENSIONS, WIN_LOSS_DRIVERS
 from revops_nb.data.coercion import canonical_spellings
 from revops_nb.errors import DataError, ParamsError
@@ -196,35 +198,13 @@ def _add_account_columns(
 def to_reporting(
     frame: pd.DataFrame, fx_rates: pd.DataFrame | None, currency: str, notes: list[str]
 ) -> pd.Series:
-    """Deal amounts in the reporting currency via ``fx_rates`` (cross rates); NaN where unknown."""
+    """Deal amounts in the reporting currency by the shared currency policy (analysis/currency.py)."""
     if "amount" not in frame:
         notes.append("opportunities have no amount column: amount-based figures are not available")
         return pd.Series(np.nan, index=frame.index, dtype="float64")
     amount = pd.to_numeric(frame["amount"], errors="coerce").astype("float64")
-    if "currency" not in frame or frame["currency"].isna().all():
-        notes.append(f"opportunities have no currency: amounts are taken to be in {currency}")
-        return amount
-    cur = frame["currency"].astype("str").str.strip().str.upper().where(frame["currency"].notna(), currency)
-    if fx_rates is None or fx_rates.empty:
-        rate = pd.Series(np.where(cur == currency, 1.0, np.nan), index=frame.index)
-    else:
-        rates = fx_rates.assign(code=fx_rates["currency"].astype("str").str.strip().str.upper())
-        rates = rates.drop_duplicates("code").set_index("code")["rate_to_reporting"].astype(float)
-        if currency not in rates.index:
-            if (cur != currency).any():
-                raise ParamsError(
-                    f"reporting_currency {currency!r} is not in fx_rates (it has: {', '.join(rates.index)})"
-                )
-            rates.loc[currency] = 1.0
-        rate = cur.map(rates / rates[currency])
-    unconverted = rate.isna() & amount.notna()
-    if unconverted.any():
-        codes = ", ".join(sorted(cur[unconverted].unique())[:5])
-        notes.append(
-            f"{int(unconverted.sum()):,} amounts in currencies without an fx rate to {currency} ({codes}) "
-            "are left out of amount-based figures"
-        )
-    return amount * rate
+    rates = conversion_rates(fx_rates, currency)
+    return convert(amount, frame.get("currency"), rates, currency, "opportunities", notes)
 
 
 def _as_of(frame: pd.DataFrame, settings: Settings) -> pd.Timestamp:

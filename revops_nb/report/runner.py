@@ -17,6 +17,7 @@ from typing import TextIO
 
 from revops_nb.data.check import check_tables
 from revops_nb.data.config import read_data_config
+from revops_nb.data.loader import load_sample_table
 from revops_nb.errors import ConfigError, DataError, ParamsError
 from revops_nb.report.execute import RunRequest, RunResult, run_report
 from revops_nb.report.index import write_index
@@ -92,10 +93,34 @@ def plan(options: RunOptions, log: TextIO) -> list[RunRequest]:
             )
         )
     needed = sorted({t for r in runnable for group in r.requires for t in group} | set(config.tables))
-    failures = [c for c in check_tables(config, needed) if not c.ok]
+    checks = check_tables(config, needed)
+    failures = [c for c in checks if not c.ok]
     if failures:
         raise DataError(failures[0].error or "data check failed")
+    check_currencies(config, {c.name: c.load.frame for c in checks if c.load is not None}, requests, specs)
     return requests
+
+
+def check_currencies(config, frames: dict, requests: list[RunRequest], specs: dict) -> None:
+    """Stop before any kernel when a report would meet an amount it cannot convert (the currency policy)."""
+    from revops_nb.analysis.currency import check_convertible
+    from revops_nb.analysis.parameters import CURRENCY_PARAMETER, MONEY_TABLES
+
+    if not any(t in frames for tables in MONEY_TABLES.values() for t in tables):
+        return  # only sample tables: generated convertible
+    fx = frames.get("fx_rates")
+    if fx is None and config.sample and "fx_rates" not in config.tables:
+        fx = load_sample_table("fx_rates", config).frame
+    for request in requests:
+        param = CURRENCY_PARAMETER.get(request.report)
+        if param is None or param not in specs[request.report]:
+            continue
+        reporting = str(request.params.get(param, specs[request.report][param].default)).strip().upper()
+        tables = tuple(t for t in MONEY_TABLES[request.report] if t in config.tables)
+        try:
+            check_convertible(frames, fx, reporting, tables)
+        except (DataError, ParamsError) as exc:
+            raise type(exc)(f"{request.report}: {exc}") from None
 
 
 def check_keys_known(options: RunOptions, specs: dict, names: frozenset[str]) -> None:
