@@ -56,3 +56,44 @@ def test_injected_markup_shows_as_text(rendered, chromium_path):
         browser.close()
     assert XSS[0] in text and XSS[1] in text
     assert injected == 0
+
+
+def test_index_reads_each_figure_on_one_line(tmp_path, chromium_path):
+    """The index of fabricated runs: nothing fails to load, and "Win rate" and its "95% CI" share one line."""
+    from playwright.sync_api import sync_playwright
+
+    from revops_nb.report.index import write_index
+    from tests.browser import CHROMIUM_ARGS
+    from tests.test_index import WIN, write_run
+
+    for day, rate in ((1, 0.255), (2, 0.265), (3, 0.2693)):
+        write_run(
+            tmp_path,
+            "win_loss",
+            day,
+            {**WIN, "win_rate": rate, "n_closed": 7373},
+            params={"confidence": 0.95},
+        )
+    write_run(tmp_path, "win_loss", 4, {}, status="failed", error="<script>alert(1)</script>")
+    index = write_index(tmp_path)
+    (visit,) = visit_pages(chromium_path, [index], tmp_path / "screenshots")
+    assert visit.blocked_requests == [] and visit.failed_requests == [], visit
+    assert visit.console_errors == [] and visit.page_errors == [] and visit.dialogs == [], visit
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1024, "height": 800})
+        page.goto(index.as_uri())
+        lines = page.inner_text("body").splitlines()
+        heights = page.evaluate(
+            """() => {
+                const row = [...document.querySelectorAll('tbody tr')].find(r => r.cells[0].textContent === 'Win rate');
+                const height = el => { const r = document.createRange(); r.selectNodeContents(el);
+                                       return r.getBoundingClientRect().height; };
+                return [height(row.cells[0]), height(row.cells[1])];
+            }"""
+        )
+        trend = page.locator("svg.spark title").first.text_content()
+        browser.close()
+    assert any("Win rate" in line and "26.9% (95% CI 25.9–28.0%)" in line for line in lines), lines
+    assert 0 < heights[1] <= heights[0] + 2, f"the value and its interval wrap: {heights}"
+    assert trend.startswith("Win rate, last 3 good runs, oldest first: 2026-01-01 25.5%")
