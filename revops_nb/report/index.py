@@ -205,9 +205,9 @@ def _figure_table(rows: list[FigureRow], trend_runs: int) -> str:
         for row in rows
     )
     return (
-        "<table class='figs'><thead><tr><th scope='col'>Headline figure</th><th scope='col'>Latest</th>"
+        "<div class='figwrap'><table class='figs'><thead><tr><th scope='col'>Headline figure</th><th scope='col'>Latest</th>"
         "<th scope='col'>Since previous good run</th>"
-        f"<th scope='col'>Last {trend_runs} good runs</th></tr></thead><tbody>{body}</tbody></table>"
+        f"<th scope='col'>Last {trend_runs} good runs</th></tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 
@@ -271,10 +271,11 @@ h1 {{ border-bottom: 2px solid #2f6690; padding-bottom: 8px; }}
 section {{ border: 1px solid #e4e7eb; border-radius: 8px; padding: 8px 18px 12px; margin: 16px 0; }}
 h2 {{ font-size: 1.25em; }} a {{ color: #2f6690; }}
 .meta {{ color: #52606d; margin-top: -8px; }}
-table {{ border-collapse: collapse; margin: 6px 0; }} th, td {{ text-align: left; padding: 4px 12px; }}
-thead th {{ background: #eef2f6; font-size: 0.9em; }} td, tbody th {{ border-top: 1px solid #e4e7eb; }}
+table {{ border-collapse: collapse; margin: 6px 0; }} table.figs {{ width: 100%; }}
+.figwrap {{ overflow-x: auto; }} th, td {{ text-align: left; padding: 4px 12px; }}
+thead th {{ background: #eef2f6; font-size: 0.9em; white-space: nowrap; }} td, tbody th {{ border-top: 1px solid #e4e7eb; }}
 tbody th {{ font-weight: 600; }} .val {{ white-space: nowrap; font-variant-numeric: tabular-nums; }}
-.ci, .chg {{ color: #52606d; }} .chg {{ white-space: nowrap; }} .trend {{ padding: 2px 12px; }}
+.ci, .chg {{ color: #52606d; }} .chg {{ white-space: nowrap; }} .trend {{ padding: 2px 12px; width: 96px; }}
 .spark {{ display: block; }} details.more > summary {{ color: #52606d; margin: 4px 0; }}
 .st {{ font-size: 0.75em; padding: 2px 8px; border-radius: 10px; vertical-align: middle; }}
 .st-ok {{ background: #e3f9e5; color: #1d6b31; }} .st-failed {{ background: #fdecea; color: #9b1c1c; }}
