@@ -53,7 +53,8 @@ def test_planted_fastest_growing_region_is_found(result):
     assert result.top.deals_growth > result.top.runner_up_deals_growth
 
 
-SAMPLE_START = "2023-07-01"  # first whole quarter after the ramp-up (2023-01-01 + 108 days)
+SAMPLE_START = "2023-01-01"  # totals cover every whole quarter with data
+GROWTH_START = "2023-07-01"  # growth rates start after the ramp-up (2023-01-01 + 108 days)
 
 
 def _independent_start(opps: pd.DataFrame) -> pd.Timestamp:
@@ -66,9 +67,8 @@ def _independent_start(opps: pd.DataFrame) -> pd.Timestamp:
 def _independent_totals() -> dict[str, float]:
     t = sample.generate()
     opps, subs = t["opportunities"], t["subscriptions"]
-    start = _independent_start(opps)
-    assert start == pd.Timestamp(SAMPLE_START)
-    in_window = (opps["close_date"] >= start) & (opps["close_date"] <= "2026-09-30")
+    assert _independent_start(opps) == pd.Timestamp(GROWTH_START)
+    in_window = (opps["close_date"] >= SAMPLE_START) & (opps["close_date"] <= "2026-09-30")
     won = opps[opps["is_won"] & in_window].copy()
     won["usd"] = won["amount"] * won["currency"].map(sample.FX_TO_USD)
     last = won[won["close_date"] >= "2025-10-01"]["usd"].sum()
@@ -107,7 +107,7 @@ def test_key_figures_equal_the_tables(result):
 def test_bookings_by_period_has_the_contract_columns(result):
     table = result.bookings_by_period
     assert list(table.columns) == ["period", "region", "segment", "bookings", "deals"]
-    assert table["period"].iloc[0] == "2023Q3" and table["period"].iloc[-1] == "2026Q3"
+    assert table["period"].iloc[0] == "2023Q1" and table["period"].iloc[-1] == "2026Q3"
     growth = result.growth_by_region
     regions = growth[growth["region"] != mg.TOTAL]
     assert regions["bookings_current"].sum() == pytest.approx(growth.iloc[-1]["bookings_current"])
@@ -257,23 +257,28 @@ def test_a_flat_pipeline_shows_no_growth_once_the_ramp_up_is_left_out():
     opps = _flat_pipeline()
     res = market.analyse(market.market_params(), opps)
     row = res.total_row
-    assert res.window.periods[0] == pd.Period("2023Q3", "Q")  # ~90th pct of cycles is ~175 days
+    assert res.window.growth_periods[0] == pd.Period("2023Q3", "Q")  # ~90th pct of cycles is ~175 days
+    assert res.window.periods[0] == pd.Period("2023Q1", "Q")  # totals keep the ramp-up
     assert row["cagr_ci_low"] < 0 < row["cagr_ci_high"] and abs(row["cagr"]) < 0.05
-    deals = res.period_series["deals"]
-    assert abs(deals.iloc[0] / deals.median() - 1) < 0.15  # the first period is a full one
-    assert abs(res.period_series["pop_growth"].iloc[1]) < 0.25
+    series = res.period_series
+    assert series["pop_growth"].iloc[:3].isna().all()  # no growth on a ramp-up base
+    deals = series["deals"].iloc[2:]
+    assert abs(deals.iloc[0] / deals.median() - 1) < 0.15  # the first growth period is a full one
+    assert abs(series["pop_growth"].iloc[3]) < 0.25
     # the old window (from the first booking) reported false, significant growth on the same data
     old = market.analyse(market.market_params(ramp_up_quantile=None), opps)
     assert old.total_row["cagr_ci_low"] > 0 and old.period_series["pop_growth"].iloc[1] > 1
 
 
 def test_ramp_up_periods_are_left_out_with_a_note_naming_them(result, tables):
-    assert [str(p) for p in result.window.periods[:1]] == ["2023Q3"]
+    assert [str(p) for p in result.window.periods[:1]] == ["2023Q1"]
+    assert [str(p) for p in result.window.growth_periods[:1]] == ["2023Q3"]
     note = result.notes[0]
-    assert note.startswith("2023Q1–2023Q2 are left out as the ramp-up")
+    assert note.startswith("2023Q1–2023Q2 are the ramp-up, kept in totals, shares, customers and win rates")
     assert "2023-01-01" in note and "108 days" in note and "2023-04-19" in note
-    assert "2023Q1–2023Q2 are left out" in "\n".join(market_views.notes_text(result))
-    assert result.window.describe().endswith("(data up to 2026-09-30; 2023Q1–2023Q2 left out as the ramp-up)")
+    assert "2023Q1–2023Q2 are the ramp-up" in "\n".join(market_views.notes_text(result))
+    assert result.window.describe() == "15 whole quarters, 2023Q1 to 2026Q3 (data up to 2026-09-30)"
+    assert result.window.describe_growth().startswith("growth rates start in 2023Q3, after the ramp-up")
     assert md.label(result.window.first_year) == "2023Q3–2024Q2"
     assert "(2023Q3–2024Q2: " in market_views.cagr_sentence(result)
     row = result.total_row
@@ -286,32 +291,35 @@ def test_ramp_up_periods_are_left_out_with_a_note_naming_them(result, tables):
     assert str(kept.window.periods[0]) == "2023Q1" and not any("ramp-up" in n for n in kept.notes)
 
 
-def test_period_start_inside_the_ramp_up_moves_to_its_end():
+def test_period_start_inside_the_ramp_up_moves_growth_rates_to_its_end():
     won = pd.Series(pd.to_datetime(["2023-01-20"]))
     ramp = md.RampUp(pd.Timestamp("2023-01-01"), 108, 0.9)
     params = market.market_params(period_start="2023-01-01")
     window = md.analysis_window(params, won, pd.Timestamp("2025-03-01"), ramp)
-    assert str(window.periods[0]) == "2023Q3" and "2023Q1–2023Q2 are left out" in window.notes[0]
+    assert str(window.periods[0]) == "2023Q1" and str(window.growth_periods[0]) == "2023Q3"
+    assert "2023Q1–2023Q2 are the ramp-up" in window.notes[0]
     later = md.analysis_window(
         market.market_params(period_start="2024-01-01"), won, pd.Timestamp("2025-03-01"), ramp
     )
     assert str(later.periods[0]) == "2024Q1" and not any("ramp-up" in n for n in later.notes)
 
 
-def test_data_shorter_than_the_ramp_up_is_a_clear_error():
+def test_data_shorter_than_the_ramp_up_keeps_totals_and_says_no_growth_rate():
     won = pd.Series(pd.to_datetime(["2023-01-20"]))
     ramp = md.RampUp(pd.Timestamp("2023-01-01"), 300, 0.9)
-    with pytest.raises(DataError, match="ramp_up_quantile to None"):
-        md.analysis_window(market.market_params(grain="year"), won, pd.Timestamp("2023-12-31"), ramp)
+    window = md.analysis_window(market.market_params(grain="year"), won, pd.Timestamp("2023-12-31"), ramp)
+    assert [str(p) for p in window.periods] == ["2023"] and len(window.growth_periods) == 0
+    assert "no growth rate is computed" in window.notes[0]
+    assert window.describe_growth().startswith("no growth rate")
 
 
 @pytest.mark.parametrize(
     ("grain", "first_day", "last_day"),
-    [("month", "2023-05-01", "2026-09-30"), ("year", "2024-01-01", "2025-12-31")],
+    [("month", "2023-01-01", "2026-09-30"), ("year", "2023-01-01", "2025-12-31")],
 )
 def test_other_grains_give_the_same_total(tables, grain, first_day, last_day):
     res = market.analyse(market.market_params(grain=grain), **tables)
-    # each grain starts at its first whole period after the ramp-up (2023-04-19);
+    # totals cover every whole period with data, whatever the grain;
     # a year grain leaves out 2026, which the data covers only in part
     full = market.analyse(market.market_params(ramp_up_quantile=None), **tables).bookings
     expected = full.loc[full["close_date"].between(first_day, last_day), "amount"].sum()

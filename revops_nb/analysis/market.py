@@ -17,8 +17,9 @@ from revops_nb.analysis import market_growth as mg
 from revops_nb.analysis import market_metrics as mm
 from revops_nb.analysis.currency import conversion_rates
 from revops_nb.analysis.market_data import REGION, MarketParams, Window, market_params
+from revops_nb.analysis.window import closed_deals_window, window_dates
 from revops_nb.errors import DataError
-from revops_nb.stats import TestResult
+from revops_nb.stats import TestResult, wilson_interval
 
 __all__ = ["MarketParams", "MarketResult", "analyse", "key_figures", "market_params"]
 
@@ -68,6 +69,19 @@ class MarketResult:
     def arr_total(self) -> float | None:
         """ARR on the last day of the window; None without subscription ARR."""
         return float(self.last_levels["arr"].sum()) if self.has_arr else None
+
+    @property
+    def win_rate(self) -> tuple[int, int, float, float, float]:
+        """Closed deals, won deals, win rate and its Wilson interval over the whole window."""
+        n, won = int(self.win_rates["n"].sum()), int(self.win_rates["won"].sum())
+        low, high = wilson_interval(won, n, self.params.confidence)
+        return n, won, (won / n if n else float("nan")), float(low), float(high)
+
+    @property
+    def window_text(self) -> str:
+        """The window in the words every report uses, then its whole periods and growth basis."""
+        w = self.window
+        return f"{closed_deals_window(w.start, w.end)}: {w.describe()}; {w.describe_growth()}"
 
     @property
     def customers_total(self) -> int:
@@ -151,13 +165,19 @@ def key_figures(result: MarketResult) -> dict[str, float | str | int | None]:
     """The headline numbers for ``record()``; each equals a value shown in the report's tables."""
     total = result.total_row
     top = result.top
+    n_closed, _, rate, low, high = result.win_rate
     figures: dict[str, float | str | int | None] = {
+        "window": window_dates(result.window.start, result.window.end),
         "bookings_total": result.bookings_total,
         "bookings_growth_yoy": _finite(total["growth"]),
         "arr_total": result.arr_total,
         "customers_total": result.customers_total,
         "top_growth_region": top.region if top else None,
         "top_growth_region_growth": _finite(top.growth) if top else None,
+        "win_rate": _finite(rate),
+        "win_rate_ci_low": _finite(low),
+        "win_rate_ci_high": _finite(high),
+        "n_closed": n_closed,
     }
     if result.penetration is not None:
         pen_total = result.penetration.iloc[-1]

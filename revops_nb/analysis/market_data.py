@@ -229,14 +229,21 @@ def ramp_up(deals: pd.DataFrame, quantile: float | None) -> RampUp | None:
 
 @dataclass(frozen=True)
 class Window:
-    """The whole periods analysed, and the comparison windows built from them."""
+    """The whole periods analysed, and the comparison windows built from them.
+
+    ``periods`` is every whole period with data: totals, shares, customers and win
+    rates cover all of them. Growth rates (period on period, year on year, CAGR and
+    the mix/rate decomposition) compare only ``growth_periods``, which start after
+    the ramp-up, so a partly filled pipeline never understates the base of a growth.
+    """
 
     periods: pd.PeriodIndex
     as_of: pd.Timestamp
     grain: str
     periods_per_year: int
     notes: tuple[str, ...] = field(default_factory=tuple)
-    ramp_up_skipped: str = ""  # label of the periods left out as the ramp-up ('' = none)
+    ramp_up_skipped: str = ""  # label of the ramp-up periods kept out of growth rates ('' = none)
+    growth_start: pd.Period | None = None  # first period growth rates use (None = the first period)
 
     @property
     def start(self) -> pd.Timestamp:
@@ -247,40 +254,57 @@ class Window:
         return self.periods[-1].end_time.normalize()
 
     @property
+    def growth_periods(self) -> pd.PeriodIndex:
+        """The periods growth rates compare: those from :attr:`growth_start` on."""
+        if self.growth_start is None:
+            return self.periods
+        return self.periods[self.periods >= self.growth_start]
+
+    @property
     def has_year_on_year(self) -> bool:
-        """Two non-overlapping twelve-month windows fit in the periods."""
-        return len(self.periods) >= 2 * self.periods_per_year
+        """Two non-overlapping twelve-month windows fit in the growth periods."""
+        return len(self.growth_periods) >= 2 * self.periods_per_year
 
     @property
     def current(self) -> pd.PeriodIndex:
         """The last twelve months (in periods)."""
-        return self.periods[-self.periods_per_year :]
+        return self.growth_periods[-self.periods_per_year :]
 
     @property
     def base(self) -> pd.PeriodIndex:
         """The twelve months before :attr:`current`."""
         k = self.periods_per_year
-        return self.periods[-2 * k : -k]
+        return self.growth_periods[-2 * k : -k]
 
     @property
     def first_year(self) -> pd.PeriodIndex:
-        """The first twelve months, the base of the CAGR."""
-        return self.periods[: self.periods_per_year]
+        """The first twelve months after the ramp-up, the base of the CAGR."""
+        return self.growth_periods[: self.periods_per_year]
 
     @property
     def cagr_years(self) -> float:
         """Years between the first and the last twelve-month window."""
-        return (len(self.periods) - self.periods_per_year) / self.periods_per_year
+        return (len(self.growth_periods) - self.periods_per_year) / self.periods_per_year
 
     def describe(self) -> str:
-        """'Whole quarters 2023Q1 to 2026Q3 (data up to 2026-09-30)' in words."""
+        """'13 whole quarters, 2023Q1 to 2026Q3 (data up to 2026-09-30)' in words."""
         span = (
             label(self.periods[0])
             if len(self.periods) == 1
             else f"{label(self.periods[0])} to {label(self.periods[-1])}"
         )
-        skipped = f"; {self.ramp_up_skipped} left out as the ramp-up" if self.ramp_up_skipped else ""
-        return f"{len(self.periods)} whole {self.grain}s, {span} (data up to {self.as_of:%Y-%m-%d}{skipped})"
+        return f"{len(self.periods)} whole {self.grain}s, {span} (data up to {self.as_of:%Y-%m-%d})"
+
+    def describe_growth(self) -> str:
+        """Which periods growth rates compare, and why some are left out of them."""
+        if not self.ramp_up_skipped:
+            return "growth rates compare every period of the window"
+        if len(self.growth_periods) == 0:
+            return f"no growth rate: every period of the window is ramp-up ({self.ramp_up_skipped})"
+        return (
+            f"growth rates start in {label(self.growth_periods[0])}, after the ramp-up "
+            f"({self.ramp_up_skipped}), which totals, shares, customers and win rates include"
+        )
 
 
 def label(period: pd.Period | pd.PeriodIndex) -> str:
@@ -321,15 +345,13 @@ def analysis_window(
                 "opportunities: no won deal has a close_date, so there are no bookings to analyse"
             )
         first = pd.Period(won_close.min(), freq)
-    skipped = ""
+    skipped, growth_start = "", None
     if ramp is not None:
         filled = pd.Period(ramp.end, freq)
         if ramp.end > filled.start_time:
             filled += 1
         if filled > first:
-            excluded = pd.period_range(first, filled - 1, freq=freq)
-            notes.append(_ramp_note(excluded, ramp))
-            first, skipped = filled, label(excluded)
+            growth_start = filled
     latest = pd.Period(as_of, freq)
     if as_of < latest.end_time.normalize():
         notes.append(
@@ -344,28 +366,28 @@ def analysis_window(
         if wanted > latest:
             notes.append(f"period_end is after the data ends; the analysis stops at {latest}")
         last = min(wanted, latest)
-    if last < first and skipped:
-        raise DataError(
-            f"the data ends on {as_of:%Y-%m-%d}, before a whole {params.grain} after the ramp-up "
-            f"(pipeline filling until {ramp.end:%Y-%m-%d}); use a shorter grain or set "
-            "ramp_up_quantile to None to analyse the ramp-up periods anyway"
-        )
     if last < first:
         raise ParamsError(
             f"no whole {params.grain} lies between {first.start_time:%Y-%m-%d} and "
             f"{last.end_time:%Y-%m-%d}; widen period_start/period_end or use a shorter grain"
         )
+    if growth_start is not None and ramp is not None:
+        ramp_periods = pd.period_range(first, min(growth_start - 1, last), freq=freq)
+        skipped = label(ramp_periods)
+        notes.insert(0, _ramp_note(ramp_periods, ramp, growth_start <= last))
     periods = pd.period_range(first, last, freq=freq)
-    return Window(periods, as_of, params.grain, params.periods_per_year, tuple(notes), skipped)
+    return Window(periods, as_of, params.grain, params.periods_per_year, tuple(notes), skipped, growth_start)
 
 
-def _ramp_note(excluded: pd.PeriodIndex, ramp: RampUp) -> str:
+def _ramp_note(excluded: pd.PeriodIndex, ramp: RampUp, any_growth: bool) -> str:
     verb = "is" if len(excluded) == 1 else "are"
+    tail = "" if any_growth else "; no whole period after it remains, so no growth rate is computed"
     return (
-        f"{label(excluded)} {verb} left out as the ramp-up: the data starts with a deal created on "
+        f"{label(excluded)} {verb} the ramp-up, kept in totals, shares, customers and win rates but not "
+        f"used as the base of growth rates: the data starts with a deal created on "
         f"{ramp.first_created:%Y-%m-%d}, and {ramp.quantile:.0%} of won deals closed within {ramp.days} days "
         f"of creation, so until {ramp.end:%Y-%m-%d} bookings lack the deals created before the data begins "
-        "and would understate the base of every growth rate (set ramp_up_quantile to None to keep them)"
+        f"(set ramp_up_quantile to None to use them as a base){tail}"
     )
 
 

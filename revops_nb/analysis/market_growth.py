@@ -108,7 +108,7 @@ def growth_table(
     """
     by = list(by)
     yoy = window.has_year_on_year
-    p = window.periods
+    p = window.growth_periods
     windows = {
         "base": window.base if yoy else p[:0],
         "current": window.current if yoy else p[-1:],
@@ -157,7 +157,7 @@ def _fill_growth(out: pd.DataFrame, a: dict[str, pd.DataFrame], window: Window, 
     base, cur, prev, last, first = (a[k] for k in ("base", "current", "prev", "last", "first"))
     yoy = window.has_year_on_year
     out["base_window"] = label(window.base) if yoy else "–"
-    out["current_window"] = label(window.current) if yoy else label(window.periods[-1:])
+    out["current_window"] = label(window.current) if yoy else label(window.growth_periods[-1:])
     out["bookings_base"] = base["bookings"].to_numpy()
     out["deals_base"] = base["deals"].astype(int).to_numpy()
     out["bookings_current"] = cur["bookings"].to_numpy()
@@ -167,8 +167,9 @@ def _fill_growth(out: pd.DataFrame, a: dict[str, pd.DataFrame], window: Window, 
     d1, d0 = cur["deals"], base["deals"]
     g, lo, hi, se = growth_interval(d1, d1, d0, d0, confidence)
     out["deals_growth"], out["deals_ci_low"], out["deals_ci_high"], out["deals_log_se"] = g, lo, hi, se
-    out["prev_period"] = label(window.periods[-2]) if len(window.periods) > 1 else "–"
-    out["last_period"] = label(window.periods[-1])
+    grown = window.growth_periods
+    out["prev_period"] = label(grown[-2]) if len(grown) > 1 else "–"
+    out["last_period"] = label(grown[-1]) if len(grown) else "–"
     out["bookings_prev"] = prev["bookings"].to_numpy()
     out["bookings_last"] = last["bookings"].to_numpy()
     g, lo, hi, _ = growth_interval(last["bookings"], last["sq"], prev["bookings"], prev["sq"], confidence)
@@ -267,8 +268,9 @@ def period_series(bookings: pd.DataFrame, window: Window, confidence: float = 0.
     out = pd.DataFrame({"period": [label(p) for p in window.periods]})
     out["bookings"] = sums["bookings"].to_numpy()
     out["deals"] = sums["deals"].astype(int).to_numpy()
+    in_growth = pd.Series(window.periods.isin(window.growth_periods), index=sums.index)
     for name, lag in (("pop", 1), ("yoy", window.periods_per_year)):
-        prev = sums.shift(lag)
+        prev = sums.shift(lag).where(in_growth.shift(lag, fill_value=False))  # no ramp-up base
         g, lo, hi, _ = growth_interval(sums["bookings"], sums["sq"], prev["bookings"], prev["sq"], confidence)
         out[f"{name}_base"] = prev["bookings"].to_numpy()
         out[f"{name}_growth"], out[f"{name}_ci_low"], out[f"{name}_ci_high"] = g, lo, hi

@@ -16,7 +16,6 @@ from revops_nb.analysis.market import MarketResult
 from revops_nb.analysis.market_data import REGION, label
 from revops_nb.analysis.market_growth import TOTAL
 from revops_nb.charts import escape, fmt_int, fmt_interval, fmt_p, fmt_pct
-from revops_nb.stats import wilson_interval
 
 
 def _money(result: MarketResult, value: float) -> str:
@@ -66,9 +65,10 @@ def growth_sentence(result: MarketResult) -> str:
     """Last twelve months against the twelve before, with the base and the interval."""
     row = result.total_row
     if not result.window.has_year_on_year:
+        after = " after the ramp-up" if result.window.ramp_up_skipped else ""
         return (
             f"Year-on-year growth needs two full years of {result.params.grain}s; this window has "
-            f"{len(result.window.periods)}."
+            f"{len(result.window.growth_periods)}{after}."
         )
     change = _direction(row["growth"], row["ci_low"], row["ci_high"])
     return (
@@ -94,7 +94,8 @@ def cagr_sentence(result: MarketResult) -> str | None:
         return None
     window = result.window
     return (
-        f"Compound annual growth (CAGR) from the first whole 12 months of the window "
+        f"Compound annual growth (CAGR) from the first whole 12 months"
+        f"{' after the ramp-up' if window.ramp_up_skipped else ' of the window'} "
         f"({label(window.first_year)}: {_money(result, row['bookings_first_year'])}) to the last "
         f"({label(window.current)}: {_money(result, row['bookings_current'])}), {row['cagr_years']:.2f} years "
         f"apart: {_signed(row['cagr'])} a year ({_interval(result, row['cagr_ci_low'], row['cagr_ci_high'])})."
@@ -183,21 +184,14 @@ def levels_sentence(result: MarketResult) -> str:
 
 def win_rate_sentence(result: MarketResult) -> str:
     """Whether win rates differ between regions (chi-square test), with the overall rate."""
-    rates = result.win_rates
-    n, won = int(rates["n"].sum()), int(rates["won"].sum())
-    low, high = _wilson(won, n, result.params.confidence)
-    overall = f"overall {fmt_pct(won / n if n else np.nan)} of {fmt_int(n)} closed deals ({_interval(result, low, high)})"
+    n, _, rate, low, high = result.win_rate
+    overall = f"overall {fmt_pct(rate)} of {fmt_int(n)} closed deals ({_interval(result, low, high)})"
     test = result.win_test
     if not np.isfinite(test.p_value):
         return f"Win rate: {overall}; too few regions with {result.params.min_n}+ closed deals to compare."
     if test.significant(_alpha(result)):
         return f"Win rates differ between regions ({_test(test)}); {overall}."
     return f"Win rates do not differ detectably between regions ({_test(test)}); {overall}."
-
-
-def _wilson(successes: int, n: int, confidence: float) -> tuple[float, float]:
-    low, high = wilson_interval(successes, n, confidence)
-    return float(low), float(high)
 
 
 def penetration_sentence(result: MarketResult) -> str:

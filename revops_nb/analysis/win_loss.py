@@ -29,6 +29,7 @@ from revops_nb.analysis.win_loss_data import (
     prepare_deals,
 )
 from revops_nb.analysis.win_loss_drivers import Drivers, win_drivers
+from revops_nb.analysis.window import window_dates
 from revops_nb.errors import DataError
 from revops_nb.stats import TestResult
 
@@ -666,10 +667,18 @@ class WinLossReport:
     trend: Trend
     drivers: Drivers
 
-    def key_figures(self) -> dict[str, float | int]:
+    @property
+    def window(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """First and last close date of the window: the parameters, else the data's first close and as-of."""
+        first = self.settings.period_start or self.deals.closed["close_date"].min()
+        last = self.settings.period_end or self.deals.as_of
+        return pd.Timestamp(first), pd.Timestamp(last)
+
+    def key_figures(self) -> dict[str, float | int | str]:
         """The headline figures recorded in run.json."""
         o, cycle = self.overall, self.cycle.table.set_index("outcome")["median_days"]
         return {
+            "window": window_dates(*self.window),
             "win_rate": o.win_rate,
             "win_rate_ci_low": o.ci_low,
             "win_rate_ci_high": o.ci_high,

@@ -16,6 +16,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from revops_nb import charts
 from revops_nb.analysis.win_loss import LOSS_COMPETITOR, LOSS_NO_DECISION, NO_COMPETITOR, WinLossReport
+from revops_nb.analysis.window import closed_deals_window
 from revops_nb.charts import escape, fmt_int, fmt_interval, fmt_money, fmt_num, fmt_p, fmt_pct
 
 RATE_FORMATS = {"n": "int", "won": "int", "win_rate": "pct", "ci_low": "pct", "ci_high": "pct"}
@@ -53,11 +54,8 @@ def label(dimension: str) -> str:
 
 def period_text(report: WinLossReport) -> str:
     """The period in words: closed deals by close date, open deals as of the report date."""
-    s, closed = report.settings, report.deals.closed
-    first = s.period_start or closed["close_date"].min()
-    last = s.period_end or report.deals.as_of
     return (
-        f"deals closed from {pd.Timestamp(first):%Y-%m-%d} to {pd.Timestamp(last):%Y-%m-%d} (by close date); "
+        f"{closed_deals_window(*report.window)}; "
         f"open pipeline as of {report.deals.as_of:%Y-%m-%d}; amounts in {report.deals.currency}"
     )
 
