@@ -128,11 +128,16 @@ def nps_score(
 
 @dataclass(frozen=True)
 class TestResult:
-    """A test statistic, its p-value and the test's name, for statements in words."""
+    """A test statistic, its p-value and the test's name, for statements in words.
+
+    ``note`` says why no test was run (statistic and p-value NaN), when a function
+    can tell, e.g. "every duration is the same (0), so there is no timing to compare".
+    """
 
     statistic: float
     p_value: float
     test: str
+    note: str = ""
 
     def significant(self, alpha: float = 0.05) -> bool:
         return bool(np.isfinite(self.p_value) and self.p_value < alpha)
@@ -275,17 +280,44 @@ def median_survival(curve: pd.DataFrame) -> float:
 
 
 def logrank_test(durations, events, groups) -> TestResult:
-    """Log-rank test that survival differs between groups (statsmodels ``survdiff``)."""
+    """Log-rank test that survival differs between groups (statsmodels ``survdiff``).
+
+    Never raises on degenerate data: a single group, no events, every duration
+    the same, or a singular variance give a result with NaN p-value and a
+    ``note`` saying in words why the test cannot be run.
+    """
     from statsmodels.duration.survfunc import survdiff
 
     t = np.asarray(durations, dtype=float)
     e = np.asarray(events, dtype=float)
     g = np.asarray(pd.Series(groups).astype(str))
+    if not len(t) == len(e) == len(g):
+        raise ValueError("durations, events and groups must have the same length")
     keep = np.isfinite(t) & np.isfinite(e)
     t, e, g = t[keep], e[keep], g[keep]
-    if len(np.unique(g)) < 2 or e.sum() == 0:
-        return TestResult(np.nan, np.nan, "none")
-    stat, p = survdiff(t, e, g)
+
+    def untested(reason: str) -> TestResult:
+        return TestResult(np.nan, np.nan, "none", reason)
+
+    if len(t) == 0:
+        return untested("there is no duration to compare")
+    if len(np.unique(g)) < 2:
+        return untested("only one group has data, so there is nothing to compare it with")
+    if e.sum() == 0:
+        return untested("no event happened in any group (every duration is censored)")
+    if np.ptp(t) == 0:
+        return untested(f"every duration is the same ({t[0]:g}), so there is no timing to compare")
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            stat, p = survdiff(t, e, g)
+    except (np.linalg.LinAlgError, ValueError, ZeroDivisionError):
+        stat, p = np.nan, np.nan
+    if not (np.isfinite(stat) and np.isfinite(p)):
+        return untested(
+            "the variance of the test statistic is singular (a group has nobody left at risk when the "
+            "events happen, or the events fall at too few distinct times to compare the groups)"
+        )
     return TestResult(float(stat), float(p), "log-rank test")
 
 

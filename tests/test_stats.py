@@ -158,6 +158,54 @@ def test_logrank_detects_a_real_difference_and_not_a_null_one():
     assert stats.logrank_test(same, e, g).p_value > 0.001
 
 
+@pytest.mark.parametrize(
+    ("durations", "events", "groups", "reason"),
+    [
+        ([0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1], list("ababab"), "every duration is the same (0)"),
+        ([3, 3, 3, 3], [1, 0, 1, 0], list("abab"), "every duration is the same (3)"),
+        ([1, 2, 3, 4], [1, 1, 0, 1], list("aaaa"), "only one group has data"),
+        ([1, 2, 3, 4], [0, 0, 0, 0], list("abab"), "no event happened"),
+        ([5, 5, 1, 2], [1, 1, 0, 0], list("abcc"), "the variance of the test statistic is singular"),
+        ([np.nan, np.nan], [1, 1], list("ab"), "there is no duration to compare"),
+    ],
+    ids=["zero-day", "all equal", "one group", "no events", "singular variance", "no data"],
+)
+def test_logrank_on_degenerate_data_says_why_it_cannot_test(durations, events, groups, reason):
+    """Regression: every deal closing on its creation day made survdiff raise LinAlgError: Singular matrix."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = stats.logrank_test(durations, events, groups)
+    assert np.isnan(result.statistic) and np.isnan(result.p_value) and result.test == "none"
+    assert reason in result.note and not result.significant()
+
+
+def test_logrank_result_has_no_note_when_it_tests():
+    result = stats.logrank_test([1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 1, 1], list("aaabbb"))
+    assert np.isfinite(result.p_value) and result.note == ""
+
+
+@pytest.mark.parametrize(
+    ("durations", "events", "survival"),
+    [
+        ([0, 0, 0], [1, 1, 1], [1.0, 0.0]),
+        ([0, 0, 0], [0, 0, 0], [1.0]),
+        ([4, 4, 4, 4], [1, 0, 1, 0], [1.0, 0.5]),
+        ([], [], []),
+    ],
+    ids=["zero-day", "no events", "all equal", "empty"],
+)
+def test_kaplan_meier_on_degenerate_data_neither_raises_nor_warns(durations, events, survival):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        curve = stats.kaplan_meier(durations, events)
+    assert curve["survival"].tolist() == survival
+    assert ((curve["ci_low"] <= curve["survival"]) & (curve["survival"] <= curve["ci_high"])).all()
+
+
 def test_spearman_and_growth_helpers():
     assert stats.spearman([1, 2, 3, 4], [10, 20, 30, 40]).statistic == pytest.approx(1.0)
     assert np.isnan(stats.spearman([1, 1, 1], [1, 2, 3]).p_value)
