@@ -18,10 +18,13 @@ from sklearn.inspection import permutation_importance
 from revops_nb import stats
 from revops_nb.analysis.churn import LOGISTIC, ChurnModel, limited_threads
 from revops_nb.analysis.churn_features import DATE, KEY, LABEL, ModelTable
+from revops_nb.regression import fit_logit
 
 PERMUTATION_ROWS = 20_000
 LOGIT_ROWS = 100_000
 DRIVER_MIN_CHANGE = 0.005
+EFFECT_NUMBERS = ["coef_per_sd", "prob_change", "prob_change_ci_low", "prob_change_ci_high", "p_value"]
+EFFECT_COLUMNS = ["term", "feature", *EFFECT_NUMBERS]
 
 
 def _rates(frame: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
@@ -123,7 +126,11 @@ def permutation_drivers(model: ChurnModel, repeats: int = 5, seed: int = 0) -> p
 
 
 def _design(model: ChurnModel, frame: pd.DataFrame) -> pd.DataFrame:
-    """Standardized numerics (+ missing flags) and drop-first dummies, as the logistic model sees them."""
+    """Standardized numerics (+ missing flags) and drop-first dummies, as the logistic model sees them.
+
+    Constant, duplicate and collinear columns stay in: :func:`~revops_nb.regression.fit_logit`
+    leaves them out by name, so the report can say which and why.
+    """
     pre = model.models[LOGISTIC].named_steps["pre"].named_transformers_["num"]
     numeric = model.table.numeric
     values = pre.transform(frame[numeric])
@@ -136,10 +143,7 @@ def _design(model: ChurnModel, frame: pd.DataFrame) -> pd.DataFrame:
             .where(frame[model.table.categorical].notna(), "(missing)")
         )
         parts.append(pd.get_dummies(cats, prefix_sep="=", drop_first=True, dtype=float))
-    design = pd.concat(parts, axis=1)
-    design = design.loc[:, design.std() > 1e-9]
-    _, first = np.unique(design.to_numpy().T, axis=0, return_index=True)
-    return design.iloc[:, np.sort(first)]
+    return pd.concat(parts, axis=1)
 
 
 def logistic_effects(model: ChurnModel, confidence: float = 0.95) -> pd.DataFrame:
@@ -150,20 +154,22 @@ def logistic_effects(model: ChurnModel, confidence: float = 0.95) -> pd.DataFram
     ``prob_change`` is the average change in churn probability
     when the feature rises by one SD (one-hot terms: membership of that category),
     with the interval from the coefficient's cluster-robust (by account) interval.
+    ``attrs["note"]`` says which terms were left out as collinear and why, or why
+    nothing could be estimated (then the table has no rows); it is empty otherwise.
     """
     fit_rows = _whole_accounts(model.table.frame.iloc[model.split.fit], LOGIT_ROWS)
     y = fit_rows[LABEL].astype(int).to_numpy()
     X = sm.add_constant(_design(model, fit_rows), has_constant="add")
-    groups = pd.factorize(fit_rows[KEY])[0]
-    try:
-        res = sm.Logit(y, X).fit(disp=0, maxiter=200, cov_type="cluster", cov_kwds={"groups": groups})
-    except (np.linalg.LinAlgError, ValueError) as exc:  # perfect separation or singular design
-        return pd.DataFrame({"term": [], "note": [str(exc)]})
-    ci = res.conf_int(1 - confidence)
-    eta = X.to_numpy() @ res.params.to_numpy()
+    fit = fit_logit(y, X, groups=fit_rows[KEY].to_numpy())
+    if not fit.ok:
+        note = f"the logistic regression's effects could not be estimated because {fit.reason}"
+        empty = pd.DataFrame(columns=EFFECT_COLUMNS).astype(dict.fromkeys(EFFECT_NUMBERS, float))
+        return _with_note(empty, note)
+    ci = fit.conf_int(1 - confidence)
+    eta = X[fit.columns].to_numpy() @ fit.params.to_numpy()
     rows = []
-    for term in X.columns.drop("const"):
-        beta, low, high = res.params[term], ci.loc[term, 0], ci.loc[term, 1]
+    for term in fit.params.index.drop("const"):
+        beta, low, high = fit.params[term], ci.loc[term, 0], ci.loc[term, 1]
         rows.append(
             {
                 "term": term,
@@ -172,10 +178,16 @@ def logistic_effects(model: ChurnModel, confidence: float = 0.95) -> pd.DataFram
                 "prob_change": _mean_shift(eta, beta),
                 "prob_change_ci_low": _mean_shift(eta, low),
                 "prob_change_ci_high": _mean_shift(eta, high),
-                "p_value": res.pvalues[term],
+                "p_value": fit.pvalues[term],
             }
         )
-    return pd.DataFrame(rows)
+    note = f"logistic regression: {fit.note}" if fit.dropped else ""
+    return _with_note(pd.DataFrame(rows, columns=EFFECT_COLUMNS), note)
+
+
+def _with_note(frame: pd.DataFrame, note: str) -> pd.DataFrame:
+    frame.attrs["note"] = note
+    return frame
 
 
 def _whole_accounts(rows: pd.DataFrame, limit: int, seed: int = 0) -> pd.DataFrame:
@@ -200,17 +212,20 @@ def _term_feature(term: str, table: ModelTable) -> str:
 
 @limited_threads
 def drivers(model: ChurnModel, repeats: int = 5, seed: int = 0) -> pd.DataFrame:
-    """One row per feature: permutation importance plus its strongest logistic term, most important first."""
+    """One row per feature: permutation importance plus its strongest logistic term, most important first.
+
+    ``attrs["logistic_note"]`` carries the logistic fit's note (terms left out, or
+    why no effect could be estimated) for the report; see :func:`logistic_effects`.
+    """
     perm = permutation_drivers(model, repeats, seed)
     effects = logistic_effects(model)
-    if "feature" in effects:
-        effects = effects.assign(_abs=effects["coef_per_sd"].abs())
-        strongest = (
-            effects.sort_values("_abs", ascending=False).drop_duplicates("feature").drop(columns="_abs")
-        )
-        perm = perm.merge(strongest, on="feature", how="left")
+    note = effects.attrs.get("note", "")
+    effects = effects.assign(_abs=effects["coef_per_sd"].abs())
+    strongest = effects.sort_values("_abs", ascending=False).drop_duplicates("feature").drop(columns="_abs")
+    perm = perm.merge(strongest, on="feature", how="left")
     out = perm.sort_values("auc_drop", ascending=False, kind="stable").reset_index(drop=True)
-    out["clear"] = (out["auc_drop_min"] > 0) & (out.get("p_value", pd.Series(np.nan)) < 0.05)
+    out["clear"] = (out["auc_drop_min"] > 0) & (out["p_value"] < 0.05)
+    out.attrs["logistic_note"] = note
     return out
 
 

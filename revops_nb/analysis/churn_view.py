@@ -163,7 +163,10 @@ def _calibration_line(report: ChurnReport) -> str:
 def _driver_line(report: ChurnReport) -> str:
     clear = report.drivers[report.drivers["clear"]]
     if clear.empty:
-        return "**Drivers:** no feature is a clear driver by both permutation importance and logistic regression."
+        line = "**Drivers:** no feature is a clear driver by both permutation importance and logistic "
+        line += "regression"
+        note = _logistic_note(report) if report.drivers["p_value"].isna().all() else ""
+        return f"{line}: {escape(note)}." if note else f"{line}."
     parts = [_driver_phrase(row) for _, row in clear.head(4).iterrows()]
     return (
         "**Clear drivers** (shuffling each lowers test ROC AUC in every repeat and its logistic coefficient's "
@@ -289,8 +292,13 @@ def lift(report: ChurnReport) -> list[Displayable]:
     return [fig, charts.table(lt, formats)]
 
 
+def _logistic_note(report: ChurnReport) -> str:
+    """Why logistic terms are missing: terms left out as collinear, or why no effect was estimated."""
+    return str(report.drivers.attrs.get("logistic_note", ""))
+
+
 def drivers(report: ChurnReport, top: int = 12) -> list[Displayable]:
-    """Permutation importance chart and the drivers table with logistic effects."""
+    """Permutation importance chart, the drivers table with logistic effects, and any fit note."""
     d = report.drivers.head(top)
     _fig, ax = plt.subplots(figsize=(charts.FIGSIZE[0], max(2.5, 0.38 * len(d) + 1.2)))
     colors = [charts.ACCENT if c else charts.MUTED for c in d["clear"]]
@@ -308,7 +316,9 @@ def drivers(report: ChurnReport, top: int = 12) -> list[Displayable]:
     shown = report.drivers[[c for c in cols if c in report.drivers]]
     formats = {"auc_drop": "num", "auc_drop_min": "num", "auc_drop_max": "num", "prob_change": "pct",
                "prob_change_ci_low": "pct", "prob_change_ci_high": "pct", "p_value": "p", "term": "text"}  # fmt: skip
-    return [fig, charts.table(shown, formats)]
+    note = _logistic_note(report)
+    notes = [charts.notice(note[0].upper() + note[1:] + ".")] if note else []
+    return [fig, *notes, charts.table(shown, formats)]
 
 
 def survival(report: ChurnReport) -> list[Displayable]:
