@@ -297,8 +297,15 @@ def win_rate_by(deals: Deals, dimension: str, settings: Settings) -> DimensionRe
     return DimensionResult(dimension, table, pairwise_comparisons(table, settings.alpha), test)
 
 
-def _no_test() -> TestResult:
-    return TestResult(float("nan"), float("nan"), "none")
+def _no_test(note: str = "") -> TestResult:
+    return TestResult(float("nan"), float("nan"), "none", note)
+
+
+def _days(value: float) -> str:
+    """'0 days, as every deal closed on the day it was created' or '12 days'."""
+    if value == 0:
+        return "0 days: every deal closed on the day it was created"
+    return f"{value:g} days"
 
 
 # ---------------------------------------------------------------- losses
@@ -427,8 +434,10 @@ def cycle_length(deals: Deals, settings: Settings) -> Cycle:
     table = pd.DataFrame(rows, columns=["outcome", "n", "median_days", "ci_low", "ci_high", "mean_days"])
     won = days.loc[days["outcome"] == "Won", "cycle_days"]
     lost = days.loc[days["outcome"] == "Lost", "cycle_days"]
-    test, longer = _no_test(), None
-    if len(won) and len(lost):
+    test, longer = _no_test("the period has no won or no lost deal with a cycle length"), None
+    if len(won) and len(lost) and days["cycle_days"].nunique() == 1:
+        test = _no_test(f"every closed deal has the same cycle length ({_days(days['cycle_days'].iloc[0])})")
+    elif len(won) and len(lost):
         res = sps.mannwhitneyu(won, lost, alternative="two-sided")
         test = TestResult(float(res.statistic), float(res.pvalue), "Mann–Whitney U test")
         longer = cycle_direction(float(res.statistic), len(won), len(lost))
@@ -455,13 +464,23 @@ class TimeToClose:
     table: pd.DataFrame
     test: TestResult
     horizon_days: int = 90
+    note: str = ""  # why the curves say nothing (e.g. every deal closed the day it was created); "" otherwise
 
 
 def time_to_close(
     deals: Deals, settings: Settings, by: str = "segment", horizon_days: int = 90
 ) -> TimeToClose:
-    """Share of deals still open over time since creation; open deals count until the report date."""
+    """Share of deals still open over time since creation; open deals count until the report date.
+
+    When no deal has a time to close, or every deal has the same one (e.g. each
+    closed on the day it was created), ``note`` says so and there is no test.
+    """
     cohort = deals.frame[deals.frame["ttc_days"].notna()]
+    note = ""
+    if cohort.empty:
+        note = "no deal in the period has a creation date to measure the time to close from"
+    elif cohort["ttc_days"].nunique() == 1:
+        note = f"every deal has the same time to close ({_days(cohort['ttc_days'].iloc[0])})"
     groups: dict[str, pd.DataFrame] = {"All deals": cohort}
     use_by = by if by not in deals.absent and by in cohort else None
     if use_by:
@@ -474,14 +493,14 @@ def time_to_close(
         curves[label] = curve
         rows.append(_ttc_row(label, part, curve, horizon_days, settings.min_n))
     table = pd.DataFrame(rows)
-    test = _no_test()
-    if use_by and len(groups) > 2:
+    test = _no_test(note or (f"every deal has the same {use_by}" if use_by else ""))
+    if use_by and len(groups) > 2 and not note:
         test = stats.logrank_test(
             cohort["ttc_days"],
             cohort["ttc_closed"].astype(float),
             cohort[use_by].astype("object").fillna(BLANK),
         )
-    return TimeToClose(use_by, curves, table, test, horizon_days)
+    return TimeToClose(use_by, curves, table, test, horizon_days, note)
 
 
 def _ttc_row(label: str, part: pd.DataFrame, curve: pd.DataFrame, horizon: int, min_n: int) -> dict:

@@ -8,27 +8,23 @@ competitor"); levels with fewer than ``min_n`` closed deals are pooled as
 
 A level whose closed deals were all won (or all lost) has no finite odds ratio
 (quasi-separation): its deals are left out of the model and the report says so.
-A fit that does not converge, or has an infinite interval, is not reported.
+A term that is an exact combination of others (e.g. a product sold in one
+region only) is left out of the model and named with the reason. A fit that
+does not converge, or has an infinite interval, is not reported.
 Significance is Holm-adjusted across all terms of the model.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from statsmodels.stats.multitest import multipletests
-from statsmodels.tools.sm_exceptions import (
-    ConvergenceWarning,
-    HessianInversionWarning,
-    PerfectSeparationError,
-    PerfectSeparationWarning,
-)
 
 from revops_nb.analysis.win_loss_data import BLANK, NO_COMPETITOR, Deals, Settings
+from revops_nb.regression import MAX_LOG_ODDS, LogitFit, fit_logit
 
 DRIVER_COLUMNS = ["driver", "term", "odds_ratio", "ci_low", "ci_high", "p_value", "p_holm", "significant"]
 NUMERIC_LABELS = {
@@ -37,10 +33,6 @@ NUMERIC_LABELS = {
 }
 OTHER = "Other"
 MIN_OUTCOMES = 10
-MAX_LOG_ODDS = (
-    15.0  # |coefficient| above this (odds ratio beyond ~3 million) means the fit ran off to infinity
-)
-FIT_WARNINGS = (PerfectSeparationWarning, ConvergenceWarning, HessianInversionWarning)
 NOT_CONVERGED = (
     "the model could not be fitted: the fit did not converge to finite odds ratios "
     "(a combination of drivers nearly separates won from lost deals)"
@@ -164,23 +156,23 @@ def win_drivers(deals: Deals, settings: Settings) -> Drivers:
     if min(y.sum(), (1 - y).sum()) < max(MIN_OUTCOMES, x.shape[1]):
         msg = f"too few won or lost deals ({int(y.sum())} won, {int((1 - y).sum())} lost) for {x.shape[1]} terms"
         return failed(msg, len(y))
-    try:
-        with warnings.catch_warnings():
-            for kind in FIT_WARNINGS:
-                warnings.simplefilter("error", kind)
-            fit = sm.Logit(y, sm.add_constant(x, has_constant="add")).fit(disp=0, maxiter=200)
-    except (PerfectSeparationError, PerfectSeparationWarning):
-        return failed(
-            "the model could not be fitted: a driver separates won from lost deals perfectly", len(y)
-        )
-    except (ConvergenceWarning, HessianInversionWarning):
+    fit = fit_logit(y, sm.add_constant(x, has_constant="add"))
+    skipped += [f"{name}: {why}" for name, why in fit.dropped.items()]
+    if not fit.ok:
+        return failed(_failure(fit), len(y))
+    if not fit_is_usable(fit.result, settings.alpha):
         return failed(NOT_CONVERGED, len(y))
-    except np.linalg.LinAlgError:
-        return failed("the model could not be fitted: some drivers are exact combinations of others", len(y))
-    if not fit_is_usable(fit, settings.alpha):
-        return failed(NOT_CONVERGED, len(y))
-    table = _odds_table(fit, baselines, settings)
+    table = _odds_table(fit.result, baselines, settings)
     return Drivers(table, len(y), n_dropped, baselines, skipped, None, separated, n_sep)
+
+
+def _failure(fit: LogitFit) -> str:
+    """Why the drivers model could not be fitted, in the words the report uses."""
+    if fit.kind == "separation":
+        return "the model could not be fitted: a driver separates won from lost deals perfectly"
+    if fit.kind == "convergence":
+        return NOT_CONVERGED
+    return f"the model could not be fitted because {fit.reason}"
 
 
 def duplicate_columns(x: pd.DataFrame) -> np.ndarray:

@@ -190,7 +190,8 @@ def _cycle_lines(report: WinLossReport) -> list[str]:
         f"({fmt_interval(won['ci_low'], won['ci_high'], 'int')}) for won deals"
     )
     if not np.isfinite(test.p_value):
-        return [f"**Cycle:** {base}; not tested: the period has no won or no lost deal with a cycle length."]
+        why = test.note or "the period has no won or no lost deal with a cycle length"
+        return [f"**Cycle:** {base}; not tested: {why}."]
     longer = report.cycle.longer
     if not test.significant(report.settings.alpha) or longer is None:
         return [f"**Cycle:** {base}; the difference is not supported by a test ({fmt_p(test.p_value)})."]
@@ -434,12 +435,17 @@ def cycle(report: WinLossReport) -> list[Displayable]:
     )
     formats = {"n": "int", "median_days": "num", "ci_low": "num", "ci_high": "num", "mean_days": "num"}
     caption = f"Median cycle with {_ci(report)} (order statistics); {c.test.test}, {fmt_p(c.test.p_value)}"
+    if not np.isfinite(c.test.p_value):
+        why = c.test.note or "the period has no won or no lost deal with a cycle length"
+        caption = f"Median cycle with {_ci(report)} (order statistics); won and lost are not compared: {why}"
     return [fig, charts.table(c.table, formats, caption=caption)]
 
 
 def time_to_close_section(report: WinLossReport) -> list[Displayable]:
-    """Kaplan–Meier curves of time to close, the medians and the log-rank test."""
+    """Kaplan–Meier curves of time to close, the medians and the log-rank test (or why there are none)."""
     t = report.time_to_close
+    if t.note:
+        return [charts.notice(f"Time to close is not charted or tested: {t.note}.")]
     fig = charts.km_plot(
         t.curves,
         "Time to close (open deals censored)",
@@ -464,6 +470,8 @@ def time_to_close_section(report: WinLossReport) -> list[Displayable]:
         caption += (
             f"; time to close {verdict} by {label(t.by).lower()} ({t.test.test}, {fmt_p(t.test.p_value)})"
         )
+    elif t.by and t.test.note:
+        caption += f"; time to close by {label(t.by).lower()} is not tested: {t.test.note}"
     return [fig, charts.table(t.table, formats, caption=caption)]
 
 
