@@ -617,43 +617,49 @@ class OddsRatio:
 def churn_regression(accounts: pd.DataFrame, params: NpsParams) -> OddsRatio:
     """Logistic regression of churn on score, controlling for segment and log ARR where available.
 
-    No odds ratio is given (only a note) when scores do not vary, when there are
-    too few churned or retained accounts, when the design is rank-deficient, or
-    when the fit warns, does not converge or has an infinite interval, which is
+    A control that is constant or an exact combination of the others is left out,
+    named in ``note``, and dropped from ``controls``. No odds ratio is given (only
+    a note) when scores do not vary, when there are too few churned or retained
+    accounts, when score itself is collinear with the controls, or when the fit
+    does not converge or has an infinite or implausibly wide interval, which is
     what perfect or quasi-complete separation produces.
     """
-    import warnings
-
-    import statsmodels.api as sm
+    from revops_nb.regression import fit_logit
 
     design, controls = _design(accounts)
     y = accounts["churned"].astype(float).to_numpy()
     n, events = len(y), int(y.sum())
 
-    def no_fit(note: str) -> OddsRatio:
-        return OddsRatio(np.nan, np.nan, np.nan, np.nan, n, controls, note)
+    def no_fit(note: str, used: tuple[str, ...] = controls) -> OddsRatio:
+        return OddsRatio(np.nan, np.nan, np.nan, np.nan, n, used, note)
 
     if min(events, n - events) < MIN_EVENTS:
         return no_fit(f"too few churned or retained accounts ({events} of {n} churned)")
     if accounts["score"].nunique() < 2:
         return no_fit("every linked account has the same score, so its effect cannot be estimated")
-    if np.linalg.matrix_rank(design.to_numpy(dtype=float)) < design.shape[1]:
+    fit = fit_logit(y, design)
+    if "score" in fit.dropped:
         return no_fit("score is collinear with the controls (rank-deficient design)")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            fit = sm.GLM(y, design, family=sm.families.Binomial()).fit()
-            low, high = fit.conf_int(alpha=params.alpha).loc["score"]
-            beta, p_value = fit.params["score"], fit.pvalues["score"]
-    except Exception as exc:  # statsmodels warns (errors here) or raises on separation
-        return no_fit(f"{SEPARATION} ({type(exc).__name__}: {exc})")
+    if not fit.ok:
+        return no_fit(SEPARATION if fit.kind in ("separation", "convergence") else fit.reason)
+    control_of = {"log_arr": "log ARR"} | {c: "segment" for c in design.columns if c.startswith("seg_")}
+    used = tuple(c for c in controls if c in {control_of.get(col) for col in fit.columns})
+    # fixed words only (segment names stay out): the note reaches the summary unescaped
+    left_out = [c for c in controls if c in {control_of.get(col) for col in fit.dropped}]
+    note = (
+        f"{' and '.join(left_out)} left out of the controls (constant, or an exact combination of score "
+        "and the other controls)"
+        if left_out
+        else ""
+    )
+    low, high = fit.conf_int(alpha=params.alpha).loc["score"]
+    beta, p_value = fit.params["score"], fit.pvalues["score"]
     odds = np.exp([beta, low, high])
-    converged = bool(getattr(fit, "converged", True))
-    if not converged or not np.all(np.isfinite(odds)) or not np.isfinite(p_value):
-        return no_fit(SEPARATION)
+    if not np.all(np.isfinite(odds)) or not np.isfinite(p_value):
+        return no_fit(SEPARATION, used)
     if odds[1] < 1e-6 or odds[2] > 1e6:  # an interval this wide only comes from (quasi-)separation
-        return no_fit(SEPARATION)
-    return OddsRatio(float(odds[0]), float(odds[1]), float(odds[2]), float(p_value), n, controls)
+        return no_fit(SEPARATION, used)
+    return OddsRatio(float(odds[0]), float(odds[1]), float(odds[2]), float(p_value), n, used, note)
 
 
 def _design(accounts: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:

@@ -299,7 +299,7 @@ def association_text(report: NpsReport) -> Markdown:
         f"{charts.fmt_num(r.odds_ratio)} ({_ci(report)} {charts.fmt_num(r.ci_low)}–{charts.fmt_num(r.ci_high)}, "
         f"{charts.fmt_p(r.p_value)}, n = {r.n:,}): {verdict}."
     )
-    return Markdown(f"{first} {second}")
+    return Markdown(f"{first} {second}" + (f" Note: {charts.escape(r.note)}." if r.note else ""))
 
 
 # ---------------------------------------------------------------- survival
