@@ -41,7 +41,7 @@ from threadpoolctl import threadpool_limits
 
 from revops_nb.analysis.churn_features import DATE, KEY, ModelTable
 from revops_nb.analysis.churn_metrics import metric_table
-from revops_nb.analysis.parameters import CHURN_MODES
+from revops_nb.analysis.parameters import CHURN_MODES, date_parameter
 from revops_nb.errors import DataError, ParamsError
 
 MODES = CHURN_MODES
@@ -94,13 +94,8 @@ def choose_mode(mode: str, available: set[str] | list[str]) -> str:
 
 
 def parse_as_of(value: str | None) -> pd.Timestamp | None:
-    """The 'as_of' parameter as a date, or None."""
-    if value is None:
-        return None
-    try:
-        return pd.Timestamp(value).normalize()
-    except (ValueError, TypeError) as exc:
-        raise ParamsError(f"parameter 'as_of' must be an ISO date like 2026-09-30, got {value!r}") from exc
+    """The 'as_of' parameter as a date in nanoseconds (the loader's unit), or None."""
+    return date_parameter(value)
 
 
 def baseline_feature(table: ModelTable, requested: str | None = None) -> str | None:

@@ -155,7 +155,7 @@ def observation_dates(
         )
     n = int((last - earliest).days // step_days) + 1
     labeled = pd.DatetimeIndex([last - pd.Timedelta(days=step_days * k) for k in range(n)][::-1])
-    return labeled.append(pd.DatetimeIndex([as_of]))
+    return labeled.append(pd.DatetimeIndex([as_of])).as_unit("ns")  # the loader's unit
 
 
 def data_end(tables: dict[str, pd.DataFrame | None]) -> pd.Timestamp:

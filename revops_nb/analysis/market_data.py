@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from revops_nb.analysis.currency import to_reporting
-from revops_nb.analysis.parameters import MARKET
+from revops_nb.analysis.parameters import MARKET, date_parameter
 from revops_nb.errors import DataError, ParamsError
 
 GRAINS: dict[str, tuple[str, int]] = {"month": ("M", 12), "quarter": ("Q", 4), "year": ("Y", 1)}
@@ -82,8 +82,8 @@ def market_params(
             "ramp_up_quantile": ramp_up_quantile,
         }
     )
-    start = _param_date("period_start", period_start)
-    end = _param_date("period_end", period_end)
+    start = date_parameter(period_start)
+    end = date_parameter(period_end)
     grain_key = str(grain).strip().lower()
     dims = _param_names("dimensions", dimensions)
     code = str(currency).strip().upper()
@@ -98,15 +98,6 @@ def market_params(
         float(confidence),
         None if ramp_up_quantile is None else float(ramp_up_quantile),
     )
-
-
-def _param_date(name: str, value: str | None) -> pd.Timestamp | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        return pd.Timestamp(value).normalize()
-    except (ValueError, TypeError):
-        raise ParamsError(f"{name} must be an ISO date such as '2025-01-01'; got {value!r}") from None
 
 
 def _param_names(name: str, values: Sequence[str]) -> tuple[str, ...]:

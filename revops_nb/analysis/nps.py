@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from revops_nb import stats
-from revops_nb.analysis.parameters import NPS
+from revops_nb.analysis.parameters import NPS, date_parameter
 from revops_nb.errors import DataError, ParamsError
 
 CATEGORIES = ("promoter", "passive", "detractor")
@@ -91,7 +91,7 @@ def check_params(
             "reporting_currency": reporting_currency,
         }
     )
-    start, end = _date_param("period_start", period_start), _date_param("period_end", period_end)
+    start, end = date_parameter(period_start), date_parameter(period_end)
     if start is not None and end is not None and end < start:
         raise ParamsError(f"period_end ({period_end}) is before period_start ({period_start})")
     return NpsParams(
@@ -102,21 +102,12 @@ def check_params(
         int(horizon_days),
         start,
         end,
-        _date_param("as_of", as_of),
+        date_parameter(as_of),
         segment_dimension.strip(),
         float(confidence),
         int(min_n),
         reporting_currency.strip().upper(),
     )
-
-
-def _date_param(name: str, value: str | None) -> pd.Timestamp | None:
-    if value is None or value == "":
-        return None
-    try:
-        return pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise ParamsError(f"{name} must be an ISO date such as 2024-01-31, got {value!r}") from exc
 
 
 def categorize(scores: pd.Series, params: NpsParams) -> pd.Series:

@@ -8,6 +8,9 @@ prints them. This module imports nothing heavy so planning a run stays fast.
 
 from __future__ import annotations
 
+import pandas as pd
+
+from revops_nb.errors import ParamsError
 from revops_nb.param_rules import (
     AtLeast,
     Below,
@@ -135,3 +138,18 @@ MONEY_TABLES: dict[str, tuple[str, ...]] = {
     "nps_retention": ("subscriptions", "customers"),
     "churn_model": ("subscriptions", "customers"),
 }
+
+
+def date_parameter(value: object) -> pd.Timestamp | None:
+    """A checked ISO date parameter as a midnight Timestamp in nanoseconds, or None.
+
+    Every date the loader returns is datetime64[ns]; a parameter parsed with pandas'
+    own default unit (microseconds in pandas 3) would break merges and comparisons
+    against them, so all report date parameters come through here.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return pd.Timestamp(str(value).strip()).as_unit("ns").normalize()
+    except (ValueError, TypeError):
+        raise ParamsError(f"{value!r} is not an ISO date such as '2025-01-01'") from None

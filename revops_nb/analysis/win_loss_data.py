@@ -19,9 +19,9 @@ import pandas as pd
 
 from revops_nb.analysis.currency import conversion_rates
 from revops_nb.analysis.currency import to_reporting as convert
-from revops_nb.analysis.parameters import WIN_LOSS, WIN_LOSS_DIMENSIONS, WIN_LOSS_DRIVERS
+from revops_nb.analysis.parameters import WIN_LOSS, WIN_LOSS_DIMENSIONS, WIN_LOSS_DRIVERS, date_parameter
 from revops_nb.data.coercion import canonical_spellings
-from revops_nb.errors import DataError, ParamsError
+from revops_nb.errors import DataError
 
 DEAL_SIZE_BAND = "deal_size_band"
 KNOWN_DIMENSIONS = WIN_LOSS_DIMENSIONS
@@ -75,8 +75,8 @@ def make_settings(
             "drivers": drivers,
         }
     )
-    start = _date_param("period_start", period_start)
-    end = _date_param("period_end", period_end)
+    start = date_parameter(period_start)
+    end = date_parameter(period_end)
     currency = str(reporting_currency or "").strip().upper()
     return Settings(
         period_start=start,
@@ -88,15 +88,6 @@ def make_settings(
         currency=currency,
         drivers=_names_param(drivers),
     )
-
-
-def _date_param(name: str, value: str | None) -> pd.Timestamp | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        return pd.Timestamp(str(value)).normalize()
-    except (ValueError, TypeError):
-        raise ParamsError(f"{name} must be an ISO date such as '2025-01-01', got {value!r}") from None
 
 
 def _names_param(values: Sequence[str]) -> tuple[str, ...]:
