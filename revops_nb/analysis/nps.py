@@ -9,8 +9,17 @@ Kaplan–Meier curves with a log-rank test, ARR at risk and a plain verdict.
 
 Outcome analyses count each account once, through its first response whose
 outcome is known, so frequent responders do not weigh more and the tests'
-independence assumption holds. Functions take DataFrames and return
-DataFrames or small dataclasses; rendering lives in :mod:`revops_nb.analysis.nps_views`.
+independence assumption holds. Without response dates "first" means first in
+file order (or by ``response_id`` when given).
+
+Odd shapes step aside instead of failing: responses without dates still give
+NPS, and with a ``customers`` snapshot every outcome analysis (the outcome is
+the snapshot's churn flag, no horizon); only the time-based parts (NPS over
+time, retention curves, a horizon after each response) need dates. Undated
+responses with only ``subscriptions`` cannot be tied to what followed them:
+the link is empty and :attr:`Linked.note` says why. Functions take DataFrames
+and return DataFrames or small dataclasses; rendering lives in
+:mod:`revops_nb.analysis.nps_charts`.
 """
 
 from __future__ import annotations
@@ -28,6 +37,10 @@ CATEGORIES = ("promoter", "passive", "detractor")
 ALL_SEGMENTS = "(all)"  # segment of every response when no accounts table gives one
 DEFAULT_SEGMENT = "segment"  # the default segment_dimension: when absent, NPS is shown unsegmented
 MIN_EVENTS = 5  # fewer churned (or retained) accounts than this: no test is attempted
+NEEDS_DATES_TO_LINK = (
+    "retention after a response needs response dates to tie it to the subscriptions "
+    "(or a customers table with a churn flag), and these survey responses have none"
+)
 SEPARATION = (
     "the odds ratio cannot be estimated (separation: the score or a control splits churned from "
     "retained accounts (almost) perfectly, so the fit does not converge to finite values)"
@@ -136,22 +149,33 @@ class Responses:
 
 
 def prepare_responses(
-    responses: pd.DataFrame, params: NpsParams, accounts: pd.DataFrame | None = None
+    responses: pd.DataFrame,
+    params: NpsParams,
+    accounts: pd.DataFrame | None = None,
+    accounts_table: str = "accounts",
 ) -> Responses:
     """Responses within the period and the score scale, with category and segment attached.
 
     Scores outside the scale and undated responses (when a period is set) are
-    excluded and counted; ``segment_dimension`` comes from ``accounts``.
+    excluded and counted; ``segment_dimension`` comes from ``accounts``, which
+    may be another table (named by ``accounts_table`` in the note when it lacks
+    the column). Without an ``response_id``, rows are numbered in file order.
     """
     for col in ("account_id", "score"):
         if col not in responses:
             raise DataError(f"nps_responses has no {col!r} column, which this report needs")
     frame = responses.copy()
     if "response_id" not in frame:
-        frame["response_id"] = [f"row{i}" for i in range(len(frame))]
+        width = len(str(max(len(frame) - 1, 0)))  # zero-padded, so sorting keeps file order
+        frame["response_id"] = [f"row{i:0{width}d}" for i in range(len(frame))]
     has_dates = "response_date" in frame and frame["response_date"].notna().any()
     if not has_dates:
         frame["response_date"] = pd.NaT
+        if params.period_start is not None or params.period_end is not None:
+            raise DataError(
+                "period_start and period_end need response dates, and nps_responses has none: "
+                "leave the period unset or add a response_date column"
+            )
     frame["score"] = pd.to_numeric(frame["score"], errors="coerce")
     excluded: dict[str, int] = {}
     keep = frame["score"].between(params.score_min, params.score_max)
@@ -164,7 +188,7 @@ def prepare_responses(
             f"{params.score_min:g}-{params.score_max:g} and the period ({_fmt_excluded(excluded)})"
         )
     frame = frame.assign(category=categorize(frame["score"], params))
-    frame, note = _attach_segment(frame, params.segment_dimension, accounts)
+    frame, note = _attach_segment(frame, params.segment_dimension, accounts, accounts_table)
     frame = frame.sort_values(["response_date", "response_id"], kind="stable").reset_index(drop=True)
     return Responses(frame, excluded, has_dates, note)
 
@@ -187,7 +211,7 @@ def _in_period(
 
 
 def _attach_segment(
-    frame: pd.DataFrame, dimension: str, accounts: pd.DataFrame | None
+    frame: pd.DataFrame, dimension: str, accounts: pd.DataFrame | None, table: str = "accounts"
 ) -> tuple[pd.DataFrame, str]:
     """Segment of each response from ``accounts``, and a note when NPS cannot be segmented.
 
@@ -195,16 +219,20 @@ def _attach_segment(
     columns, every response gets the segment '(all)' and the note says why; a
     dimension the user chose that is not a column is a :class:`ParamsError`.
     """
+    needs = f"NPS by {dimension} needs an accounts table with a {dimension} column"
     if dimension in frame:
         seg = frame[dimension]
     elif accounts is None:
-        note = f"no accounts table is loaded, so NPS cannot be broken down by {dimension}"
+        note = f"{needs}, and none is loaded, so NPS is shown for all accounts together"
         return frame.assign(segment=ALL_SEGMENTS), note
     elif dimension in accounts:
         lookup = accounts.drop_duplicates("account_id").set_index("account_id")[dimension]
         seg = frame["account_id"].map(lookup)
     elif dimension == DEFAULT_SEGMENT:
-        note = f"the account data has no {dimension!r} column, so NPS is shown for all accounts together"
+        where = f"no accounts table is loaded and the {table} table has no such column"
+        if table == "accounts":
+            where = "the accounts table has no such column"
+        note = f"{needs}: {where}, so NPS is shown for all accounts together"
         return frame.assign(segment=ALL_SEGMENTS), note
     else:
         cols = ", ".join(map(str, accounts.columns))
@@ -237,7 +265,8 @@ class Linked:
     account: its first linked response (the horizon analyses). ``followed`` is
     one row per account through its first *eligible* response, whether or not
     the horizon is over, for Kaplan–Meier curves, where a short follow-up is
-    censored rather than dropped.
+    censored rather than dropped. ``note`` says why no response could be
+    linked at all (e.g. undated responses with only subscriptions), else ''.
     """
 
     responses: pd.DataFrame
@@ -247,6 +276,7 @@ class Linked:
     as_of: pd.Timestamp | None
     excluded: dict[str, int] = field(default_factory=dict)
     followed: pd.DataFrame | None = None
+    note: str = ""
 
     @property
     def n_linked(self) -> int:
@@ -260,16 +290,18 @@ def link_outcomes(
     customers: pd.DataFrame | None = None,
     fx_rates: pd.DataFrame | None = None,
 ) -> Linked:
-    """Tie each response to its account's outcome: subscriptions first, else a customers snapshot."""
+    """Tie each response to its account's outcome: subscriptions first, else a customers snapshot.
+
+    Subscriptions need response dates (churn *within a horizon after* the
+    response); undated responses with only subscriptions link to nothing, and
+    the result's ``note`` says why, so the NPS sections still render.
+    """
     if subscriptions is not None and responses.has_dates:
         return _link_subscriptions(responses, params, subscriptions, fx_rates)
     if customers is not None:
         return _link_customers(responses, customers)
     if subscriptions is not None:
-        raise DataError(
-            "nps_responses has no response_date, so churn after each response cannot be "
-            "linked from subscriptions; add response_date or a customers table with a churn flag"
-        )
+        return _link_nothing(responses, params, subscriptions, fx_rates)
     raise DataError("this report needs a subscriptions table or a customers table to link outcomes")
 
 
@@ -405,6 +437,23 @@ def _link_customers(responses: Responses, customers: pd.DataFrame) -> Linked:
         churned=snap["churned"].fillna(False).astype(bool)
     )
     return _finish_link(frame, customers_out, "customers", None, excluded)
+
+
+def _link_nothing(
+    responses: Responses, params: NpsParams, subscriptions: pd.DataFrame, fx_rates: pd.DataFrame | None
+) -> Linked:
+    """Undated responses and subscriptions: no response is linked; customers still come from history."""
+    history, as_of = account_history(subscriptions, fx_rates, params.as_of, params.reporting_currency)
+    frame = responses.frame.copy()
+    frame["arr"] = np.nan
+    frame["linked"] = frame["churned"] = frame["eligible"] = False
+    frame["duration_days"] = np.nan
+    frame["event"] = 0
+    excluded = {"response date missing (needed to tie a response to the subscriptions)": len(frame)}
+    customers = history.rename(columns={"arr_now": "arr"})
+    linked = _finish_link(frame, customers, "subscriptions", as_of, excluded)
+    linked.note = NEEDS_DATES_TO_LINK
+    return linked
 
 
 def _finish_link(frame, customers, mode: str, as_of, excluded: dict[str, int]) -> Linked:
@@ -764,8 +813,9 @@ class Window:
 
 
 def respondents_window(linked: Linked, params: NpsParams) -> Window:
-    """The landmark ``as_of - horizon_days`` to ``as_of``; no dates in snapshot mode."""
-    if linked.mode != "subscriptions" or linked.as_of is None:
+    """The landmark ``as_of - horizon_days`` to ``as_of``; no dates in snapshot mode or without response dates."""
+    dated = linked.responses["response_date"].notna().any()
+    if linked.mode != "subscriptions" or linked.as_of is None or not dated:
         return Window(None, None, 0)
     start = linked.as_of - pd.Timedelta(days=params.horizon_days)
     active = _active_on(linked.customers, start)
@@ -784,7 +834,7 @@ def respondents_vs_non(linked: Linked, params: NpsParams) -> tuple[pd.DataFrame,
     date ``as_of - horizon_days``, split by whether they answered on or before it,
     and 'still active' is measured at ``as_of`` (see :class:`Window`), so customers
     who churned before any survey could be answered are not non-respondents. A
-    snapshot has no dates: every customer is compared.
+    snapshot, or responses without dates, give no landmark: every customer is compared.
     """
     customers = linked.customers
     answered = linked.responses
@@ -825,21 +875,32 @@ class Verdict:
     reason: str
 
 
-def verdict(correlation: stats.TestResult, accounts: pd.DataFrame, params: NpsParams) -> Verdict:
+def verdict(
+    correlation: stats.TestResult, accounts: pd.DataFrame, params: NpsParams, unlinked: str = ""
+) -> Verdict:
     """Verdict from the Spearman test of score vs retention (one account, one response).
 
     'predicts' when higher scores go with better retention at p < alpha, 'opposite'
     when significant the other way, else 'no evidence'. Below ``min_n`` linked
     accounts, or with fewer than 5 churned or 5 retained, no test is trusted:
     the verdict is 'no evidence' and the reason says the sample is too small.
+    With no linked account the reason is ``unlinked`` (why nothing could be
+    linked) when given; with a single score value, that no test is possible.
     """
     n = len(accounts)
     churned = int(accounts["churned"].sum())
     if n == 0:
         return Verdict(
             "no evidence",
-            "the retention outcome is not known yet for any response (none is linked to a known "
+            unlinked
+            or "the retention outcome is not known yet for any response (none is linked to a known "
             "outcome, e.g. none has been followed for the whole horizon), so nothing can be tested",
+        )
+    if accounts["score"].nunique() < 2:
+        return Verdict(
+            "no evidence",
+            f"every linked account has the same score ({accounts['score'].iloc[0]:g}), "
+            "so whether score predicts retention cannot be tested",
         )
     if n < params.min_n or min(churned, n - churned) < MIN_EVENTS:
         return Verdict(
@@ -865,4 +926,4 @@ def quick_verdict(
     """Prepare, link and judge in one call (for tests and benchmarks)."""
     prepared = prepare_responses(responses, params, accounts)
     linked = link_outcomes(prepared, params, subscriptions, customers, fx_rates)
-    return verdict(score_correlation(linked.accounts), linked.accounts, params)
+    return verdict(score_correlation(linked.accounts), linked.accounts, params, linked.note)
