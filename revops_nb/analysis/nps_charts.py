@@ -3,6 +3,11 @@
 Every figure goes through :func:`revops_nb.charts.finish` (title, axes with
 units); every table through :func:`revops_nb.charts.table` (escaped); every
 sentence with data-derived text through :func:`revops_nb.charts.say`.
+
+A section the data cannot support steps aside: its figure function returns a
+:func:`revops_nb.charts.notice` saying why in one sentence, and its
+``*_details`` function (table and text, shown with ``display(*...)``) returns
+nothing, so the report says it once.
 """
 
 from __future__ import annotations
@@ -15,9 +20,25 @@ from matplotlib.figure import Figure
 
 from revops_nb import charts, stats
 from revops_nb.analysis import nps
-from revops_nb.analysis.nps_summary import NpsReport, outcome_words, summary_lines, tested_sentence
+from revops_nb.analysis.nps_summary import (
+    NpsReport,
+    horizon_note,
+    one_category,
+    outcome_gap,
+    outcome_words,
+    sentence,
+    summary_lines,
+    tested_sentence,
+)
 
 MIN_AT_RISK = 10  # curves are drawn while at least this many accounts remain at risk
+NO_DATES_CURVES = (
+    "Retention curves need response dates (where each curve starts) and churn dates from a "
+    "subscriptions table, and these survey responses have no dates."
+)
+SNAPSHOT_CURVES = (
+    "Retention curves need churn dates from a subscriptions table; only a customers snapshot is loaded."
+)
 CATEGORY_COLORS = {"promoter": "#2a9d8f", "passive": "#9aa5b1", "detractor": "#c0392b"}
 NPS_FORMATS = {
     "n": "int",
@@ -40,7 +61,9 @@ def _ci(report: NpsReport) -> str:
 
 
 def not_known(report: NpsReport) -> HTML:
-    """The notice shown in an outcome section when no response's outcome is known yet."""
+    """The notice shown in an outcome section when no response's outcome is known (yet)."""
+    if report.linked.note:
+        return charts.notice(outcome_gap(report))
     reasons = "; ".join(f"{n:,} {reason}" for reason, n in report.linked.excluded.items()) or "none linked"
     return charts.notice(
         f"Not yet known: no survey response has a known retention outcome ({reasons}). "
@@ -54,7 +77,7 @@ def not_known(report: NpsReport) -> HTML:
 def period_words(report: NpsReport) -> str:
     """The survey period and outcome date, in words."""
     dates = report.responses.frame["response_date"].dropna()
-    text = "survey responses of any date"
+    text = "survey responses of any date" if report.responses.has_dates else "survey responses without dates"
     if len(dates):
         text = f"survey responses from {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}"
     if report.linked.as_of is not None:
@@ -63,7 +86,7 @@ def period_words(report: NpsReport) -> str:
 
 
 def linking_table(report: NpsReport) -> HTML:
-    """Responses in scope, linked and not linked by reason."""
+    """Responses in scope, linked and not linked by reason, after a note when the link is partial."""
     rows = [{"responses": "in scope (period and score scale)", "count": report.overall.n}]
     rows.append({"responses": "linked to an outcome", "count": report.linked.n_linked})
     rows += [
@@ -73,11 +96,15 @@ def linking_table(report: NpsReport) -> HTML:
         {"responses": f"excluded: {reason}", "count": n} for reason, n in report.responses.excluded.items()
     ]
     rows.append({"responses": "accounts in the outcome analyses", "count": len(report.linked.accounts)})
-    rows.append(
-        {"responses": "accounts followed in the retention curves", "count": len(report.linked.followed)}
-    )
+    if report.survival is not None:
+        rows.append(
+            {"responses": "accounts followed in the retention curves", "count": len(report.linked.followed)}
+        )
     caption = f"Outcome: retained = {outcome_words(report)} (from {report.linked.mode})"
-    return charts.table(pd.DataFrame(rows), {"count": "int"}, caption=caption)
+    shown = charts.table(pd.DataFrame(rows), {"count": "int"}, caption=caption)
+    notes = [outcome_gap(report)] if report.linked.note else []
+    notes += [horizon_note(report)] if horizon_note(report) else []
+    return HTML("".join(charts.notice(n).data for n in notes) + shown.data)
 
 
 # ---------------------------------------------------------------- NPS
@@ -88,8 +115,10 @@ def nps_table(frame: pd.DataFrame) -> HTML:
     return charts.table(frame, NPS_FORMATS | {"flagged": "bool"})
 
 
-def nps_segment_figure(report: NpsReport) -> Figure:
-    """NPS per segment with interval whiskers; small segments in grey."""
+def nps_segment_figure(report: NpsReport) -> Figure | HTML:
+    """NPS per segment with interval whiskers (small segments grey), or why NPS is not segmented."""
+    if report.responses.segment_note:
+        return charts.notice(sentence(report.responses.segment_note))
     frame = report.by_segment
     label = report.params.segment_dimension
     _fig, ax = plt.subplots(figsize=(charts.FIGSIZE[0], max(2.5, 0.45 * len(frame) + 1.2)))
@@ -101,8 +130,23 @@ def nps_segment_figure(report: NpsReport) -> Figure:
     return charts.finish(ax, title, "NPS (points, −100 to +100)", label.replace("_", " ").capitalize())
 
 
-def nps_quarter_figure(report: NpsReport) -> Figure:
-    """NPS per quarter with interval band; quarters under min_n in grey."""
+def quarter_gap(report: NpsReport) -> str:
+    """Why NPS over time is not shown (no response dates, or a single quarter), else ''."""
+    quarters = report.by_quarter["quarter"].astype(str).tolist()
+    if not quarters:
+        return "NPS over time needs response dates, and these survey responses have none."
+    if len(quarters) == 1:
+        return (
+            f"NPS over time needs responses from at least two quarters, and all are from {quarters[0]}, "
+            "so it is the overall NPS above."
+        )
+    return ""
+
+
+def nps_quarter_figure(report: NpsReport) -> Figure | HTML:
+    """NPS per quarter with interval band (quarters under min_n grey), or why it cannot be shown."""
+    if quarter_gap(report):
+        return charts.notice(quarter_gap(report))
     frame = report.by_quarter
     _fig, ax = plt.subplots()
     x = np.arange(len(frame))
@@ -127,11 +171,25 @@ def _nps_points(ax, labels: pd.Series, frame: pd.DataFrame, horizontal: bool) ->
     ax.scatter(frame["nps"], labels, color=colors, s=60, zorder=3)
 
 
-def segment_text(report: NpsReport) -> Markdown:
-    """Whether the promoter/detractor mix differs across segments, tested."""
+def segment_details(report: NpsReport) -> list[HTML | Markdown]:
+    """The NPS-by-segment table and its test in words; nothing when NPS is not segmented."""
+    if report.responses.segment_note:
+        return []
+    return [nps_table(report.by_segment), segment_text(report)]
+
+
+def segment_text(report: NpsReport) -> Markdown | HTML:
+    """Whether the promoter/detractor mix differs across segments, tested (or why it is not)."""
     dim = report.params.segment_dimension
     if report.responses.segment_note:
-        return charts.say("Note: {note}.", note=report.responses.segment_note)
+        return charts.notice(sentence(report.responses.segment_note))
+    only = one_category(report.responses.frame["category"])
+    if only is not None:
+        return charts.say(
+            "Every response is a {only}, so the score mix cannot differ across {dim} values.",
+            only=only,
+            dim=dim,
+        )
     flagged = int(report.by_segment["flagged"].sum())
     text = tested_sentence(
         report.segment_test,
@@ -144,10 +202,20 @@ def segment_text(report: NpsReport) -> Markdown:
     return charts.say("{text}", text=text)
 
 
+def quarter_details(report: NpsReport) -> list[HTML | Markdown]:
+    """The NPS-by-quarter table and its test in words; nothing when NPS over time steps aside."""
+    if quarter_gap(report):
+        return []
+    return [nps_table(report.by_quarter), quarter_text(report)]
+
+
 def quarter_text(report: NpsReport) -> Markdown:
     """Whether the score mix changed over quarters, tested."""
-    if report.by_quarter.empty:
-        return charts.say("Responses have no dates, so NPS over time cannot be shown.")
+    if quarter_gap(report):
+        return Markdown(quarter_gap(report))
+    only = one_category(report.responses.frame["category"])
+    if only is not None:
+        return Markdown(f"Every response is a {only}, so the score mix cannot change across quarters.")
     return Markdown(
         tested_sentence(
             report.quarter_test,
@@ -225,10 +293,22 @@ def retention_figure(report: NpsReport) -> Figure | HTML:
     )
 
 
+def retention_details(report: NpsReport) -> list[HTML | Markdown]:
+    """The retention table and its tests in words; nothing when no outcome is known (the figure says why)."""
+    if not report.outcomes_known:
+        return []
+    return [retention_table(report), retention_text(report)]
+
+
 def retention_text(report: NpsReport) -> Markdown:
     """The chi-square test across categories and the promoter–detractor contrast, in words."""
     if not report.outcomes_known:
         return Markdown("")
+    only = one_category(report.linked.accounts["category"])
+    if only is not None:
+        return Markdown(
+            f"Every linked account is a {only}, so retention cannot be compared across categories."
+        )
     first = tested_sentence(
         report.retention_test,
         report.params.alpha,
@@ -236,7 +316,12 @@ def retention_text(report: NpsReport) -> Markdown:
         "There is no significant difference in retention across promoters, passives and detractors",
     )
     c = report.contrast
-    if c.test.significant(report.params.alpha):
+    if min(c.n_promoters, c.n_detractors) == 0:
+        missing = "promoter" if c.n_promoters == 0 else "detractor"
+        second = (
+            f"No linked account is a {missing}, so promoters' and detractors' retention cannot be compared."
+        )
+    elif c.test.significant(report.params.alpha):
         word = "higher" if c.difference > 0 else "lower"
         second = (
             f"Promoters' retention is {abs(100 * c.difference):.1f} points {word} than detractors' "
@@ -308,11 +393,11 @@ def association_text(report: NpsReport) -> Markdown:
 def survival_figure(report: NpsReport) -> Figure | HTML:
     """Kaplan–Meier retention curves by category, or a notice without event dates."""
     if report.survival is None:
+        if not report.responses.has_dates:
+            return charts.notice(NO_DATES_CURVES)
         if report.linked.mode == "subscriptions":
             return not_known(report)
-        return charts.notice(
-            "Retention curves need churn dates from a subscriptions table; only a snapshot is loaded."
-        )
+        return charts.notice(SNAPSHOT_CURVES)
     counts = report.linked.followed["category"].value_counts()
     _fig, ax = plt.subplots()
     for cat, curve in report.survival.curves.items():
@@ -333,9 +418,12 @@ def survival_figure(report: NpsReport) -> Figure | HTML:
 
 
 def survival_text(report: NpsReport) -> Markdown:
-    """The log-rank test in words."""
+    """The log-rank test in words (or why there is nothing to compare)."""
     if report.survival is None:
         return Markdown("")
+    only = one_category(report.linked.followed["category"])
+    if only is not None:
+        return Markdown(f"Every account followed is a {only}, so there are no curves to compare.")
     return Markdown(
         tested_sentence(
             report.survival.test,
@@ -349,9 +437,27 @@ def survival_text(report: NpsReport) -> Markdown:
 # ---------------------------------------------------------------- ARR at risk, respondents
 
 
+def loss_gap(report: NpsReport) -> str:
+    """Why no ARR at risk or no expected loss is shown, else ''."""
+    a = report.at_risk
+    if a.accounts == 0:
+        return "No active account's latest response is a detractor score, so no ARR is flagged at risk."
+    if np.isfinite(a.expected_loss):
+        return ""
+    if report.linked.note:
+        why = "no response is tied to an outcome"
+    elif not report.outcomes_known:
+        why = "no response's outcome is known yet"
+    else:
+        why = "no linked detractor account has ARR"
+    return f"The expected loss needs the detractors' past ARR retention, and {why}, so it is not estimated."
+
+
 def at_risk_table(report: NpsReport) -> HTML:
     """ARR at risk among detractors and the expected loss (1 − detractors' ARR retention) with its interval."""
     a, cur = report.at_risk, report.currency
+    if a.accounts == 0:
+        return charts.notice(loss_gap(report))
     frame = pd.DataFrame(
         [
             {
@@ -367,7 +473,8 @@ def at_risk_table(report: NpsReport) -> HTML:
             },
         ]
     )
-    return charts.table(frame, {"value": "text"}, caption=f"ARR in reporting currency ({cur})")
+    shown = charts.table(frame, {"value": "text"}, caption=f"ARR in reporting currency ({cur})")
+    return HTML(charts.notice(loss_gap(report)).data + shown.data) if loss_gap(report) else shown
 
 
 def respondents_table(report: NpsReport) -> HTML:
@@ -399,8 +506,11 @@ def respondents_text(report: NpsReport) -> Markdown:
             "are left out. Answering is not random, so a gap is an association, not an effect of being surveyed."
         )
     else:
+        why = "The customers snapshot has no dates"
+        if report.linked.mode != "customers":
+            why = "The survey responses have no dates"
         scope = (
-            " The customers snapshot has no dates, so every customer is compared, including those who left "
+            f" {why}, so every customer is compared, including those who left "
             "before any survey: read the gap as partly survivorship, not an effect of being surveyed."
         )
     return Markdown(text + scope)

@@ -3,6 +3,8 @@
 :func:`analyse` runs each step of :mod:`revops_nb.analysis.nps` on the loaded
 tables; :func:`key_figures` and :func:`main_tables` give what the notebook
 records, and :func:`summary_lines` the findings, each claim backed by a test.
+Where the data's shape rules a part out (no response dates, a snapshot instead
+of subscriptions, a single score value), the sentences here say why in words.
 """
 
 from __future__ import annotations
@@ -66,8 +68,8 @@ def analyse(
     ``as_of``, or none linkable), the NPS sections are still computed; the
     outcome results are empty (NaN, no test) and the verdict is 'no evidence'.
     """
-    segments_from = accounts if accounts is not None else customers
-    responses = nps.prepare_responses(nps_responses, params, segments_from)
+    segments_from, table = (accounts, "accounts") if accounts is not None else (customers, "customers")
+    responses = nps.prepare_responses(nps_responses, params, segments_from, table)
     linked = nps.link_outcomes(responses, params, subscriptions, customers, fx_rates)
     frame, acc = responses.frame, linked.accounts
     retention = nps.retention_by_category(acc, params)
@@ -93,7 +95,7 @@ def analyse(
         respondents=respondents,
         respondents_test=respondents_test,
         respondents_window=nps.respondents_window(linked, params),
-        verdict=nps.verdict(correlation, acc, params),
+        verdict=nps.verdict(correlation, acc, params, linked.note),
     )
 
 
@@ -159,6 +161,40 @@ VERDICT_WORDS = {
 }
 
 
+def sentence(text: str) -> str:
+    """'the x' -> 'The x.': a lower-case reason used as a sentence of its own."""
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def one_category(categories: pd.Series) -> str | None:
+    """The only category present (e.g. 'promoter'), or None when there are several or none."""
+    present = pd.Series(categories).dropna().astype(str).unique()
+    return str(present[0]) if len(present) == 1 else None
+
+
+def horizon_note(report: NpsReport) -> str:
+    """Why ``horizon_days`` is not used (a customers snapshot gives the outcome), else ''."""
+    if report.linked.mode != "customers":
+        return ""
+    head = f"A retention horizon (horizon_days = {report.params.horizon_days:,}) needs "
+    if not report.responses.has_dates:
+        return (
+            head + "response dates and subscriptions, and these survey responses have no dates, "
+            "so the outcome is the churn flag of the customers snapshot and horizon_days is not used."
+        )
+    return (
+        head + "subscriptions, and only a customers snapshot is loaded, "
+        "so the outcome is its churn flag and horizon_days is not used."
+    )
+
+
+def outcome_gap(report: NpsReport) -> str:
+    """Why no retention outcome is known: no response dates to link, or none followed long enough."""
+    if report.linked.note:
+        return sentence(report.linked.note)
+    return NOT_KNOWN
+
+
 def outcome_words(report: NpsReport) -> str:
     """What 'retained' means in this run, e.g. 'still a customer 365 days after the response'."""
     if report.linked.mode == "subscriptions":
@@ -183,6 +219,11 @@ def summary_lines(report: NpsReport) -> list[str]:
     lines = [verdict_line(report), _nps_line(report)]
     if report.outcomes_known:
         lines += [_contrast_line(report), _regression_line(report)]
+    elif report.linked.note:
+        lines.append(
+            sentence(report.linked.note)[:-1]
+            + ", so retention by category, the tests and the regression are not shown."
+        )
     else:
         lines.append(NOT_KNOWN)
     lines.append(_at_risk_line(report))
@@ -218,6 +259,17 @@ def _rate(report: NpsReport, cat: str) -> str:
 
 def _contrast_line(report: NpsReport) -> str:
     c, alpha = report.contrast, report.params.alpha
+    only = one_category(report.linked.accounts["category"])
+    if only is not None:
+        return (
+            f"Every linked account is a {only}, so retention cannot be compared across categories: "
+            f"{only}s were retained at {_rate(report, only)}."
+        )
+    if min(c.n_promoters, c.n_detractors) == 0:
+        missing = "promoter" if c.n_promoters == 0 else "detractor"
+        return (
+            f"No linked account is a {missing}, so promoters' and detractors' retention cannot be compared."
+        )
     head = (
         f"Promoters were retained at {_rate(report, 'promoter')}, detractors at {_rate(report, 'detractor')}"
     )
@@ -256,7 +308,8 @@ def _at_risk_line(report: NpsReport) -> str:
         f"accounts) sits with customers whose latest response is a detractor score"
     )
     if not np.isfinite(a.expected_loss):
-        return head + "; the detractors' past ARR churn is not known yet, so no expected loss is estimated."
+        known = "not known (no response is tied to an outcome)" if report.linked.note else "not known yet"
+        return head + f"; the detractors' past ARR churn is {known}, so no expected loss is estimated."
     interval = ""
     if np.isfinite(a.expected_loss_low) and np.isfinite(a.expected_loss_high):
         low, high = fmt_money(a.expected_loss_low, cur), fmt_money(a.expected_loss_high, cur)
@@ -275,18 +328,21 @@ def _within(report: NpsReport) -> str:
 
 def _linking_line(report: NpsReport) -> str:
     excluded = report.linked.excluded
-    text = (
-        f"{report.linked.n_linked:,} of {report.overall.n:,} responses were linked to a known outcome "
-        f"({len(report.linked.accounts):,} accounts, each counted once through its first linked response)"
-    )
+    order = "" if report.responses.has_dates else " in file order, as responses have no dates"
+    text = f"{report.linked.n_linked:,} of {report.overall.n:,} responses were linked to a known outcome"
+    if len(report.linked.accounts):
+        text += (
+            f" ({len(report.linked.accounts):,} accounts, each counted once through its first linked response"
+            f"{order})"
+        )
     if excluded:
         text += "; not linked: " + "; ".join(f"{n:,} {reason}" for reason, n in excluded.items())
     return text + "."
 
 
 def tested_sentence(result: stats.TestResult, alpha: float, differs: str, same: str) -> str:
-    """'<differs> (test, p)' when significant, else '<same> (test, p)'."""
+    """'<differs> (test, p)' when significant, else '<same> (test, p)'; untested: '<same> (why)'."""
     if not np.isfinite(result.p_value):
-        return f"{same} (too few groups or events to test)."
+        return f"{same} ({result.note or 'too few groups or events to test'})."
     words = differs if result.significant(alpha) else same
     return f"{words} ({result.test}, {fmt_p(result.p_value)})."
