@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from revops_nb.analysis.currency import conversion_rates, to_reporting
-from revops_nb.data.coercion import to_number
+from revops_nb.data.coercion import as_nanoseconds, to_number
+from revops_nb.data.subscriptions import active_on, subscription_arr
 from revops_nb.errors import DataError, ParamsError
 
 KEY = "account_id"
@@ -186,8 +187,9 @@ def history_table(
     a customer active at t has no active subscription at t + ``horizon_days``.
     The last date, ``as_of``, is unlabeled: those rows are the customers to score.
     """
+    tables = {name: as_nanoseconds(frame) for name, frame in tables.items()}
     subs = _subscriptions(tables["subscriptions"], tables.get("fx_rates"), currency)
-    end = pd.Timestamp(as_of) if as_of is not None else data_end(tables)
+    end = pd.Timestamp(as_of).as_unit("ns") if as_of is not None else data_end(tables)
     dates = observation_dates(subs["start_date"].min(), end, horizon_days, step_days)
     rows = _active_rows(subs, dates, horizon_days)
     rows = _add_arr_change(rows, subs)
@@ -221,14 +223,7 @@ def _subscriptions(subs: pd.DataFrame, fx: pd.DataFrame | None, currency: str = 
     """
     out = subs[[KEY, "start_date"]].copy()
     out["end_date"] = subs.get("end_date", pd.NaT)
-    if "arr" in subs:
-        arr = subs["arr"].astype("float64")
-        if "mrr" in subs:
-            arr = arr.fillna(subs["mrr"].astype("float64") * 12)
-    elif "mrr" in subs:
-        arr = subs["mrr"].astype("float64") * 12
-    else:
-        arr = pd.Series(np.nan, index=subs.index)
+    arr = subscription_arr(subs)
     if "currency" in subs:
         arr = to_reporting(arr, subs["currency"], conversion_rates(fx, currency), currency, "subscriptions")
     out["arr"] = arr.to_numpy(dtype=float)
@@ -239,11 +234,16 @@ def _subscriptions(subs: pd.DataFrame, fx: pd.DataFrame | None, currency: str = 
 
 
 def _active_matrix(subs: pd.DataFrame, dates: pd.DatetimeIndex) -> np.ndarray:
-    """[subscription, date] True when the subscription started before the date and had not ended."""
+    """[subscription, date] True when the subscription counts at an observation date.
+
+    An observation date t is the start of that day: the model knows the data up to the
+    end of the day before, so a subscription counts when it is active on t - 1 day by the
+    shared definition (started before t, not ended before t). Nothing dated t is used.
+    """
     start = subs["start_date"].to_numpy()[:, None]
     end = subs["end_date"].to_numpy()[:, None]
-    t = dates.to_numpy()[None, :]
-    return (start < t) & (np.isnat(end) | (end >= t))
+    day_before = (dates - pd.Timedelta(days=1)).to_numpy()[None, :]
+    return active_on(start, end, day_before)
 
 
 def _by_account(subs: pd.DataFrame, mask: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

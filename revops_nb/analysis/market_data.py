@@ -15,6 +15,7 @@ import pandas as pd
 
 from revops_nb.analysis.currency import to_reporting
 from revops_nb.analysis.parameters import MARKET, date_parameter
+from revops_nb.data.subscriptions import subscription_arr
 from revops_nb.errors import DataError, ParamsError
 
 GRAINS: dict[str, tuple[str, int]] = {"month": ("M", 12), "quarter": ("Q", 4), "year": ("Y", 1)}
@@ -440,12 +441,7 @@ def prepare_subscriptions(
     """Subscriptions with dimensions from their account and ARR in the reporting currency (NaN if unknown)."""
     columns = list(dict.fromkeys([REGION, SEGMENT, *params.dimensions]))
     frame = with_dimensions(subscriptions, by_account, columns)
-    if "arr" in frame:
-        arr = frame["arr"]
-    elif "mrr" in frame:
-        arr = pd.to_numeric(frame["mrr"]) * 12
-    else:
-        arr = pd.Series(np.nan, index=frame.index)
+    arr = subscription_arr(frame)
     currencies = frame.get("currency")
     frame["arr"] = to_reporting(arr, currencies, rates, params.currency, "subscriptions").to_numpy()
     if "end_date" not in frame:

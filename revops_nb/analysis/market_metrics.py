@@ -10,6 +10,7 @@ from scipy import stats as sps
 
 from revops_nb.analysis.market_data import REGION, SEGMENT, Window, label
 from revops_nb.analysis.market_growth import TOTAL, z_value
+from revops_nb.data.subscriptions import active_on
 from revops_nb.stats import TestResult, independence_test, rate_table, wilson_interval
 
 
@@ -36,8 +37,8 @@ def customer_base(
         won = deals[deals["is_won"] & (deals["close_date"] <= day) & deals["account_id"].notna()]
         first = won.sort_values("close_date", kind="stable").drop_duplicates("account_id")
         return first[["account_id", *dims]].assign(arr=np.nan).reset_index(drop=True)
-    start, end = subscriptions["start_date"], subscriptions["end_date"]
-    active = subscriptions[(start <= day) & (end.isna() | (end > day)) & subscriptions["account_id"].notna()]
+    on_day = active_on(subscriptions["start_date"], subscriptions["end_date"], day)
+    active = subscriptions[on_day & subscriptions["account_id"].notna()]
     grouped = active.groupby("account_id", sort=False)
     out = grouped[dims].first()
     out["arr"] = grouped["arr"].sum(min_count=1)

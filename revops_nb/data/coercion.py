@@ -247,3 +247,18 @@ def map_distinct(series: pd.Series, fn) -> pd.Series:
     mapped = np.array([fn(u) for u in uniques], dtype=object)
     out = np.where(codes >= 0, mapped[np.clip(codes, 0, None)] if len(mapped) else None, None)
     return pd.Series(out, index=series.index, dtype="object")
+
+
+def as_nanoseconds(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``frame`` with every datetime column in nanoseconds, the unit the loader returns.
+
+    Frames built by hand (notebooks, tests, pandas 3 string parsing gives microseconds)
+    then join and compare with loaded tables instead of failing on mixed units.
+    """
+    if frame is None:
+        return None
+    cols = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    off = [c for c in cols if frame[c].dtype != "datetime64[ns]"]
+    if not off:
+        return frame
+    return frame.assign(**{c: frame[c].astype("datetime64[ns]") for c in off})

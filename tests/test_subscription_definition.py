@@ -1,0 +1,69 @@
+"""One definition of active, ARR and churned: the same subscriptions give the same figures in every report."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from revops_nb.analysis import market_metrics as mm
+from revops_nb.analysis import nps
+from revops_nb.analysis.churn_features import history_table
+from revops_nb.data.subscriptions import DEFINITION, active_on, subscription_arr
+
+DAY = pd.Timestamp("2025-06-30")
+
+
+def _edge_subscriptions() -> pd.DataFrame:
+    """Each account sits on an edge of the definition on DAY."""
+    rows = [
+        ("starts_on_day", "2025-06-30", None, 100.0, None),  # active: started on the day
+        (
+            "ends_on_day",
+            "2024-01-01",
+            "2025-06-30",
+            200.0,
+            None,
+        ),  # churned: end_date is the first day without
+        ("ends_next_day", "2024-01-01", "2025-07-01", 400.0, None),  # active on its last day
+        ("open", "2024-01-01", None, None, 50.0),  # active, ARR from MRR x 12
+        ("not_yet", "2025-07-01", None, 800.0, None),  # not a customer yet
+        ("two_subs", "2024-01-01", None, 1000.0, None),  # both count: ARR is summed
+        ("two_subs", "2025-01-01", "2026-01-01", 3000.0, None),
+    ]
+    frame = pd.DataFrame(rows, columns=["account_id", "start_date", "end_date", "arr", "mrr"])
+    for col in ("start_date", "end_date"):
+        frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
+    return frame
+
+
+EXPECTED_ARR = {"starts_on_day": 100.0, "ends_next_day": 400.0, "open": 600.0, "two_subs": 4000.0}
+
+
+def test_the_rule_on_its_edges():
+    subs = _edge_subscriptions()
+    on = active_on(subs["start_date"], subs["end_date"], DAY)
+    arr = subscription_arr(subs).where(on).groupby(subs["account_id"]).sum(min_count=1).dropna()
+    assert arr.to_dict() == EXPECTED_ARR
+    assert "start_date ≤ day < end_date" in DEFINITION
+
+
+def test_market_and_nps_count_the_same_customers_and_arr_on_a_day():
+    subs = _edge_subscriptions().assign(region="NA")
+    subs["arr"] = subscription_arr(subs)  # as market's prepare_subscriptions does
+    deals = pd.DataFrame(columns=["account_id", "is_won", "close_date", "region"])
+    market_base = mm.customer_base(subs, deals, DAY, ["region"]).set_index("account_id")["arr"]
+    history, _ = nps.account_history(subs, None, DAY)
+    nps_arr = history.set_index("account_id")["arr_now"]
+    assert market_base.to_dict() == EXPECTED_ARR
+    assert nps_arr[nps_arr > 0].to_dict() == EXPECTED_ARR
+    churned = history.set_index("account_id")["churned"]
+    assert churned[churned].index.tolist() == ["ends_on_day"]
+
+
+def test_churn_model_observing_the_next_morning_sees_the_same_customers_and_arr():
+    subs = _edge_subscriptions()
+    table = history_table(
+        {"subscriptions": subs}, horizon_days=30, step_days=30, as_of=DAY + pd.Timedelta(days=1)
+    )
+    current = table.current.set_index("account_id")["arr"]
+    assert current.to_dict() == pytest.approx(EXPECTED_ARR)
