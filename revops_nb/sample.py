@@ -34,9 +34,29 @@ Planted effects (sizes are what the generator puts in; a test checks each):
 8. **Cycle length**: lost deals take about 1.3x as long to close as won deals;
    Enterprise cycles are about 3x SMB cycles.
 
+9. **Support tickets before churn**: every customer files tickets (``support_tickets``)
+   at a base rate per active month (0.3 SMB, 0.6 Mid-Market, 1.2 Enterprise, times
+   exp(-0.3 x health)). In the ``TICKET_SURGE_DAYS`` (90) days before its end date a
+   churning customer files more: 2x the base rate, 5x for the 40% of churners whose
+   support went wrong. Those tickets are more often High/Urgent (50% instead of 20%),
+   take 1.6x as long to resolve, and their satisfaction (1-5 CSAT, answered for about
+   45% of resolved tickets) is 1.4 points lower: about 2.8 versus 4.2.
+10. **Churn reasons**: ``churn_events`` has one row per churned customer (churn_date =
+   the subscription's end date) with a reason from ``CHURN_REASONS``. A churner with at
+   least ``SUPPORT_HEAVY_TICKETS`` (2) High/Urgent tickets in the 90 days before churning
+   gives "Poor support" 45% of the time, the others 8%; the other reasons share the
+   rest as Price 30 : Missing features 25 : Moved to competitor 25 : Business closed 12.
+   About 5% of events have no reason, a third carry a short feedback text, and
+   "Business closed" is the ``Involuntary`` churn_type (the rest ``Voluntary``).
+
+Tickets and churn events come from their own random stream (seeded from ``seed``), so
+adding them left every other table identical to what it was for the same seed. Tickets
+are dated in whole days; a ticket still open on ``AS_OF`` has no resolution_hours.
+
 The ``customers`` table is a snapshot on ``SNAPSHOT_DATE`` (2025-09-30): the customers
 active that day, their features from data dated before it (ARR in USD, tenure, last
-three months' active users and their change, last NPS, support tickets), and
+three months' active users and their change, last NPS, a support-ticket count drawn
+for the snapshot itself rather than counted from ``support_tickets``), and
 ``churned`` = the subscription ended within the following 365 days. Because features
 precede the outcome, snapshot-mode models see the same planted effects without leakage.
 
@@ -61,6 +81,9 @@ SNAPSHOT_DATE = AS_OF - pd.Timedelta(days=365)  # the customers table is a snaps
 SNAPSHOT_HORIZON_DAYS = 365
 DEFAULT_SCALE = 2000
 DEFAULT_SEED = 42
+TICKET_SURGE_DAYS = 90  # churners file more, more urgent, less satisfied tickets in these days
+SUPPORT_HEAVY_TICKETS = 2  # High/Urgent tickets in the 90 days before churn that make "support-heavy"
+SUPPORT_STREAM = 1  # tickets and churn events use default_rng([seed, SUPPORT_STREAM])
 
 TABLE_NAMES = (
     "accounts",
@@ -71,6 +94,8 @@ TABLE_NAMES = (
     "usage",
     "market",
     "fx_rates",
+    "support_tickets",
+    "churn_events",
 )
 
 REGIONS = np.array(["NA", "EMEA", "APAC", "LATAM"])
@@ -108,6 +133,24 @@ LEAD_SOURCE_EFFECT = np.array([0.0, -0.3, 0.3, 0.0])
 COMPETITORS = np.array([PLANTED_COMPETITOR, "Quellio", "Brightpath"])
 COMPETITOR_EFFECT = np.array([-0.9, 0.0, 0.0])
 OPEN_STAGES = np.array(["Prospecting", "Qualification", "Proposal", "Negotiation"])
+TICKET_PRIORITIES = np.array(["Low", "Medium", "High", "Urgent"])
+HIGH_PRIORITIES = ("High", "Urgent")
+PRIORITY_P = np.array([0.35, 0.45, 0.15, 0.05])
+PRIORITY_P_BEFORE_CHURN = np.array([0.15, 0.35, 0.35, 0.15])
+PRIORITY_HOURS = np.array([40.0, 20.0, 8.0, 3.0])
+SEGMENT_TICKETS_PER_MONTH = {"SMB": 0.3, "Mid-Market": 0.6, "Enterprise": 1.2}
+CHURN_REASONS = np.array(
+    ["Price", "Missing features", "Poor support", "Moved to competitor", "Business closed"]
+)
+REASON_P = np.array([0.30, 0.25, 0.08, 0.25, 0.12])
+POOR_SUPPORT_P_HEAVY = 0.45
+FEEDBACK = {
+    "Price": ["Budget cut for next year", "Cheaper tool covers what we need"],
+    "Missing features": ["No SSO on our plan", "Needed a Salesforce sync that works both ways"],
+    "Poor support": ["Tickets sat open for days", "Nobody owned our escalation"],
+    "Moved to competitor": ["Consolidated on another vendor", "Switched to a bundled suite"],
+    "Business closed": ["Company wound down", "Acquired and merged into the parent"],
+}
 NON_COMPETITIVE_LOSS = np.array(["Price", "No Decision", "Missing Feature", "Timing"])
 OWNERS = np.array(
     [
@@ -159,6 +202,9 @@ def _generate_cached(scale: int, seed: int) -> dict[str, pd.DataFrame]:
     customers = _customers(rng, accounts, subs, usage, nps, sub_health)
     market = _market(rng, accounts)
     fx = pd.DataFrame({"currency": list(FX_TO_USD), "rate_to_reporting": list(FX_TO_USD.values())})
+    support_rng = np.random.default_rng([seed, SUPPORT_STREAM])  # its own stream: other tables unchanged
+    tickets = _support_tickets(support_rng, accounts, subs, start, end, sub_health)
+    churn_events = _churn_events(support_rng, subs, tickets)
     tables = {
         "accounts": accounts,
         "opportunities": opps,
@@ -168,6 +214,8 @@ def _generate_cached(scale: int, seed: int) -> dict[str, pd.DataFrame]:
         "usage": usage,
         "market": market,
         "fx_rates": fx,
+        "support_tickets": tickets,
+        "churn_events": churn_events,
     }
     for df in tables.values():
         for col in df.columns:
@@ -454,6 +502,84 @@ def _tail_mean(usage_sorted: pd.DataFrame, k: int, skip: int) -> pd.Series:
     pos_from_end = usage_sorted.groupby("account_id").cumcount(ascending=False)
     window = usage_sorted[(pos_from_end >= skip) & (pos_from_end < skip + k)]
     return window.groupby("account_id")["active_users"].mean()
+
+
+def _support_tickets(
+    rng: np.random.Generator,
+    accounts: pd.DataFrame,
+    subs: pd.DataFrame,
+    start: np.ndarray,
+    end: np.ndarray,
+    h: np.ndarray,
+) -> pd.DataFrame:
+    """Tickets over each subscription's life, with the surge before churn (planted effect 9)."""
+    churned = subs["end_date"].notna().to_numpy()
+    segment = subs["account_id"].map(accounts.set_index("account_id")["segment"]).to_numpy()
+    per_month = np.vectorize(SEGMENT_TICKETS_PER_MONTH.get)(segment).astype(float) * np.exp(-0.3 * h)
+    active_days = np.maximum((end - start).astype(int), 1)
+    window = np.where(churned, np.minimum(TICKET_SURGE_DAYS, active_days), 0)
+    troubled = rng.random(len(subs)) < 0.4
+    base = rng.poisson(per_month * active_days / 30.44)
+    extra = rng.poisson(per_month * np.where(troubled, 4.0, 1.0) * window / 30.44)
+    idx = np.r_[np.repeat(np.arange(len(subs)), base), np.repeat(np.arange(len(subs)), extra)]
+    n_base = int(base.sum())
+    span = np.r_[active_days[idx[:n_base]], window[idx[n_base:]]]
+    first = np.r_[start[idx[:n_base]], end[idx[n_base:]] - window[idx[n_base:]].astype("timedelta64[D]")]
+    date = first + np.floor(rng.random(len(idx)) * span).astype("timedelta64[D]")
+    before_churn = churned[idx] & (date >= end[idx] - np.timedelta64(TICKET_SURGE_DAYS, "D"))
+    cum = np.where(before_churn[:, None], np.cumsum(PRIORITY_P_BEFORE_CHURN), np.cumsum(PRIORITY_P))
+    priority = np.minimum((rng.random(len(idx))[:, None] > cum).sum(axis=1), len(TICKET_PRIORITIES) - 1)
+    hours = PRIORITY_HOURS[priority] * rng.lognormal(0, 0.6, len(idx)) * np.where(before_churn, 1.6, 1.0)
+    hours = np.round(hours, 1)
+    resolved = date + np.ceil(hours / 24).astype("timedelta64[D]") <= np.datetime64(AS_OF.date(), "D")
+    csat = 4.2 + 0.3 * h[idx] - 1.4 * before_churn + rng.normal(0, 0.8, len(idx))
+    answered = resolved & (rng.random(len(idx)) < 0.45)
+    tickets = pd.DataFrame(
+        {
+            "account_id": subs["account_id"].to_numpy()[idx],
+            "created_date": pd.to_datetime(date),
+            "priority": TICKET_PRIORITIES[priority],
+            "resolution_hours": np.where(resolved, hours, np.nan),
+            "satisfaction": pd.array(
+                np.where(answered, np.clip(np.round(csat), 1, 5), np.nan), dtype="Int64"
+            ),
+        }
+    )
+    tickets = tickets.sort_values(["created_date", "account_id"], kind="stable").reset_index(drop=True)
+    tickets.insert(0, "ticket_id", _ids("T", len(tickets)))
+    return tickets
+
+
+def _churn_events(rng: np.random.Generator, subs: pd.DataFrame, tickets: pd.DataFrame) -> pd.DataFrame:
+    """One event per churned subscription; support-heavy churners say "Poor support" more (effect 10)."""
+    churned = subs[subs["end_date"].notna()]
+    end = churned.set_index("account_id")["end_date"]
+    t = tickets[tickets["priority"].isin(HIGH_PRIORITIES) & tickets["account_id"].isin(end.index)]
+    days_before = (t["account_id"].map(end) - t["created_date"]).dt.days
+    high = t[days_before <= TICKET_SURGE_DAYS].groupby("account_id").size()
+    heavy = churned["account_id"].map(high).fillna(0).to_numpy() >= SUPPORT_HEAVY_TICKETS
+    poor = list(CHURN_REASONS).index("Poor support")
+    p_heavy = REASON_P * (1 - POOR_SUPPORT_P_HEAVY) / (1 - REASON_P[poor])
+    p_heavy[poor] = POOR_SUPPORT_P_HEAVY
+    cum = np.where(heavy[:, None], np.cumsum(p_heavy), np.cumsum(REASON_P))
+    n = len(churned)
+    pick = np.minimum((rng.random(n)[:, None] > cum).sum(axis=1), len(CHURN_REASONS) - 1)
+    reason = CHURN_REASONS[pick].astype(object)
+    choice = rng.integers(0, 2, n)
+    feedback = np.array([FEEDBACK[r][c] for r, c in zip(reason, choice, strict=True)], dtype=object)
+    feedback[rng.random(n) >= 1 / 3] = None
+    reason[rng.random(n) < 0.05] = None
+    churn_type = np.where(reason == "Business closed", "Involuntary", "Voluntary")
+    events = pd.DataFrame(
+        {
+            "account_id": churned["account_id"].to_numpy(),
+            "churn_date": churned["end_date"].to_numpy(),
+            "reason": pd.array(reason, dtype="str"),
+            "churn_type": churn_type,
+            "feedback": pd.array(feedback, dtype="str"),
+        }
+    )
+    return events.sort_values(["churn_date", "account_id"], kind="stable").reset_index(drop=True)
 
 
 def _market(rng, accounts: pd.DataFrame) -> pd.DataFrame:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from revops_nb.data.contract import TABLES
 from revops_nb.errors import ConfigError
-from revops_nb.sample import TABLE_NAMES
 from revops_nb.yaml_file import read_yaml
 
 DATA_ENV = "REVOPS_NB_DATA"
@@ -170,8 +170,8 @@ def parse_data_config(raw: Any, file: Path) -> DataConfig:
 
 def _parse_table(name: str, spec: Any, file: Path, base_dir: Path) -> TableSource:
     where = f"{file}: table {name!r}"
-    if name not in TABLE_NAMES:
-        raise ConfigError(f"{file}: unknown table {name!r}; known tables are {', '.join(TABLE_NAMES)}")
+    if name not in TABLES:
+        raise ConfigError(f"{file}: unknown table {name!r}; known tables are {', '.join(TABLES)}")
     if not isinstance(spec, dict):
         raise ConfigError(f"{where} must be a mapping with 'path:', 'sql:' or 'table:'")
     for key, value in spec.items():

@@ -139,11 +139,43 @@ TABLES: dict[str, TableSpec] = {
         references_accounts=False,
         description="one row per currency",
     ),
+    "support_tickets": TableSpec(
+        "support_tickets",
+        key=("ticket_id",),
+        required=("account_id", "created_date"),
+        kinds={
+            "ticket_id": _TEXT,
+            "account_id": _TEXT,
+            "created_date": _DATE,
+            "closed_date": _DATE,
+            "priority": _TEXT,
+            "resolution_hours": _NUM,
+            "satisfaction": _NUM,
+        },
+        description="one row per support ticket (optional; CSAT in satisfaction)",
+    ),
+    "churn_events": TableSpec(
+        "churn_events",
+        key=("account_id", "churn_date", "reason"),
+        required=("account_id", "churn_date"),
+        kinds={
+            "account_id": _TEXT,
+            "churn_date": _DATE,
+            "reason": _TEXT,
+            "churn_type": _TEXT,
+            "feedback": _TEXT,
+        },
+        description="one row per churned customer and date, with the reason given (optional)",
+    ),
 }
 
 
 def row_schema(table: str, score_min: float = 0, score_max: float = 10) -> pa.DataFrameSchema:
-    """Pandera schema of the row rules of ``table``; check names are the reasons shown to users."""
+    """Pandera schema of the row rules of ``table``; check names are the reasons shown to users.
+
+    ``score_min``/``score_max`` bound NPS scores and ticket satisfaction (CSAT): the
+    default 0-10 admits the usual 1-5 and 0-10 scales; a 0-100 scale is set in data.yaml.
+    """
     spec = TABLES[table]
     columns: dict[str, pa.Column] = {}
     checks: list[pa.Check] = []
@@ -178,6 +210,18 @@ def row_schema(table: str, score_min: float = 0, score_max: float = 10) -> pa.Da
         columns["rate_to_reporting"] = pa.Column(
             float, _rule(lambda s: s > 0, "rate_to_reporting not positive"), nullable=False
         )
+    elif table == "support_tickets":
+        columns["resolution_hours"] = pa.Column(
+            float, _rule(lambda s: s >= 0, "negative resolution_hours"), nullable=True, required=False
+        )
+        reason = f"satisfaction outside {score_min:g}-{score_max:g}"
+        columns["satisfaction"] = pa.Column(
+            float,
+            _rule(lambda s: (s >= score_min) & (s <= score_max), reason),
+            nullable=True,
+            required=False,
+        )
+        checks.append(_ordered("created_date", "closed_date", "closed date before created date"))
     elif table == "market":
         for col in ("addressable_accounts", "addressable_arr"):
             columns[col] = pa.Column(

@@ -59,6 +59,21 @@ _SALESFORCE: dict[str, dict[str, str]] = {
         "CreatedDate": "created_date",
         "Created Date": "created_date",
     },
+    # Case: CaseNumber, not Id, is the ticket id (API exports carry both; two would clash)
+    "support_tickets": {
+        "CaseNumber": "ticket_id",
+        "Case Number": "ticket_id",
+        "AccountId": "account_id",
+        "Account ID": "account_id",
+        "CreatedDate": "created_date",
+        "Date/Time Opened": "created_date",
+        "Opened Date": "created_date",
+        "ClosedDate": "closed_date",
+        "Date/Time Closed": "closed_date",
+        "Closed Date": "closed_date",
+        "Priority": "priority",
+        "CSAT__c": "satisfaction",
+    },
 }
 
 _HUBSPOT: dict[str, dict[str, str]] = {
@@ -97,6 +112,24 @@ _HUBSPOT: dict[str, dict[str, str]] = {
         "Create Date": "created_date",
         "Region": "region",
         "Segment": "segment",
+    },
+    # tickets: internal property names (API) and export labels; time_to_close (ms) is not mapped,
+    # resolution time comes from closed_date - created_date instead
+    "support_tickets": {
+        "hs_object_id": "ticket_id",
+        "Ticket ID": "ticket_id",
+        "Record ID": "ticket_id",
+        "Associated Company ID": "account_id",
+        "Associated Company IDs": "account_id",
+        "Company ID": "account_id",
+        "createdate": "created_date",
+        "Create date": "created_date",
+        "Create Date": "created_date",
+        "closed_date": "closed_date",
+        "Close date": "closed_date",
+        "Close Date": "closed_date",
+        "hs_ticket_priority": "priority",
+        "Priority": "priority",
     },
 }
 
