@@ -320,3 +320,81 @@ def test_configured_stages_that_occur_are_matched_in_any_case(tmp_path, capsys):
     opps_csv(tmp_path, GOOD_OPPS)
     body = OPPS_YAML + "    won_stages: [closed won]\n    lost_stages: [CLOSED LOST]\n"
     expect(capsys, data_yaml(tmp_path, body), 0, "opportunities: ok - 3 rows loaded")
+
+
+# ---------------------------------------------------------------- exit 0: valid but suspicious, said in words
+
+
+def _subs_yaml(folder: Path, rows: list[str]) -> Path:
+    write(folder, "subs.csv", "\n".join(["subscription_id,account_id,start_date,end_date,arr", *rows]) + "\n")
+    return data_yaml(folder, "sample: false\ntables:\n  subscriptions:\n    path: subs.csv\n")
+
+
+def test_nps_scores_that_never_pass_half_the_scale_warn_of_a_csat_survey(tmp_path, capsys):
+    rows = [f"R{i},A{i},2025-01-{1 + i % 28:02d},{1 + i % 5}" for i in range(30)]
+    write(tmp_path, "nps.csv", "\n".join(["response_id,account_id,response_date,score", *rows]) + "\n")
+    body = "sample: false\ntables:\n  nps_responses:\n    path: nps.csv\n"
+    expect(
+        capsys, data_yaml(tmp_path, body), 0, "no score exceeds 5 on the configured 0–10 scale", "1–5 CSAT"
+    )
+
+
+def test_every_deal_won_and_zero_day_cycles_warn(tmp_path, capsys):
+    opps_csv(
+        tmp_path,
+        [f"O{i},A1,Closed Won,100,2024-01-{1 + i % 28:02d},2024-01-{1 + i % 28:02d}" for i in range(25)],
+    )
+    text = expect(capsys, data_yaml(tmp_path, OPPS_YAML), 0, "every closed opportunity is won (25 of 25)")
+    assert "25 of 25 closed opportunities closed on the day they were created" in text
+
+
+def test_zero_arr_trials_and_overlapping_subscriptions_warn(tmp_path, capsys):
+    rows = [
+        "S1,A1,2024-01-01,,1000",
+        "S2,A1,2024-06-01,,500",  # runs beside S1
+        "S3,A1,2024-07-01,2024-08-01,200",  # a third at once
+        "S4,A2,2024-01-01,2024-06-01,800",
+        "S5,A2,2024-06-01,,900",  # a renewal on the day the first ends: no overlap
+        "S6,A3,2024-01-01,,0",
+    ]
+    text = expect(
+        capsys, _subs_yaml(tmp_path, rows), 0, "1 subscription(s) have ARR 0 (trials or free plans?)"
+    )
+    assert "1 account(s) have subscriptions that run at the same time (up to 3 at once, e.g. 'A1')" in text
+
+
+def test_absurd_and_infinite_amounts_warn_and_infinity_is_missing(tmp_path, capsys):
+    opps_csv(
+        tmp_path,
+        [
+            *GOOD_OPPS,
+            "O4,A2,Closed Won,1e18,2024-01-10,2024-03-01",
+            "O5,A2,Closed Won,inf,2024-01-10,2024-03-01",
+        ],
+    )
+    text = expect(
+        capsys, data_yaml(tmp_path, OPPS_YAML), 0, "amount: 1 value(s) of 1,000,000,000,000 or more"
+    )
+    assert "amount: 1 value(s) are infinite; treated as missing" in text
+    from revops_nb import data
+
+    frame = data.load(["opportunities"], data_file=tmp_path / "data.yaml")["opportunities"]
+    assert frame.loc[frame["opportunity_id"] == "O5", "amount"].isna().all()
+
+
+def test_responses_before_the_first_subscription_warn(tmp_path, capsys):
+    write(tmp_path, "subs.csv", "subscription_id,account_id,start_date,end_date,arr\nS1,A1,2024-06-01,,100\n")
+    write(
+        tmp_path,
+        "nps.csv",
+        "response_id,account_id,response_date,score\nR1,A1,2024-01-15,9\nR2,A1,2024-07-01,7\n",
+    )
+    body = (
+        "sample: false\ntables:\n  subscriptions:\n    path: subs.csv\n  nps_responses:\n    path: nps.csv\n"
+    )
+    expect(
+        capsys,
+        data_yaml(tmp_path, body),
+        0,
+        "1 response(s) are dated before their account's first subscription",
+    )

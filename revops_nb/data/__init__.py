@@ -21,6 +21,7 @@ from revops_nb.data.loader import (
     load_table,
     unknown_account_refs,
 )
+from revops_nb.data.sanity import cross_table_warnings
 from revops_nb.record import note_data
 
 __all__ = ["TABLES", "DataConfig", "Dataset", "TableLoad", "TableSource", "load", "read_data_config"]
@@ -105,6 +106,8 @@ def load(
         ds.loads[name].warnings.append(
             f"{count} row(s) reference an account_id not in accounts, e.g. {example!r}; kept"
         )
+    for name, warnings in cross_table_warnings(frames).items():
+        ds.loads[name].warnings.extend(warnings)
     for name, load_ in ds.loads.items():
         load_.frame = frames[name]
         note_data(name, load_.summary())

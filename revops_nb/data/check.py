@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from revops_nb.data.config import DataConfig
 from revops_nb.data.loader import TableLoad, load_table, unknown_account_refs
+from revops_nb.data.sanity import cross_table_warnings
 from revops_nb.errors import RevopsError
 
 
@@ -38,4 +39,6 @@ def check_tables(config: DataConfig, tables: list[str] | None = None) -> list[Ta
         load.warnings.append(
             f"{count} row(s) reference an account_id not in accounts, e.g. {example!r}; kept"
         )
+    for name, warnings in cross_table_warnings(frames).items():
+        next(r.load for r in results if r.name == name).warnings.extend(warnings)
     return results

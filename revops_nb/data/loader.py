@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from revops_nb import sample
-from revops_nb.data import coercion
+from revops_nb.data import coercion, sanity
 from revops_nb.data.config import DEFAULT_LOST_STAGES, DEFAULT_WON_STAGES, DataConfig, TableSource
 from revops_nb.data.contract import TABLES, row_schema, rule_violations
 from revops_nb.data.presets import preset_columns
@@ -135,6 +136,10 @@ def _conform(
     if frame.empty:
         reasons = ", ".join(f"{n} {r}" for r, n in load.excluded.items())
         raise DataError(f"{where}: no usable rows remain ({reasons})")
+    load.warnings += sanity.table_warnings(source.name, frame, source.score_min, source.score_max)
+    for col in ("amount", "arr", "mrr"):
+        if col in frame and pd.api.types.is_float_dtype(frame[col]):
+            frame[col] = frame[col].where(~np.isinf(frame[col]))
     load.frame = frame.reset_index(drop=True)
     return load
 
