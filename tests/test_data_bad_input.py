@@ -398,3 +398,14 @@ def test_responses_before_the_first_subscription_warn(tmp_path, capsys):
         0,
         "1 response(s) are dated before their account's first subscription",
     )
+
+
+def test_columns_outside_the_contract_are_named_as_unused(tmp_path, capsys):
+    opps_csv(tmp_path, [f"{row},x" for row in GOOD_OPPS], header=OPPS_HEADER + ",Deal_Size__c")
+    expect(
+        capsys,
+        data_yaml(tmp_path, OPPS_YAML),
+        0,
+        "1 column(s) are not in the data contract and no report uses them: deal_size_c",
+        "map it with 'columns:'",
+    )

@@ -137,6 +137,13 @@ def _conform(
         reasons = ", ".join(f"{n} {r}" for r, n in load.excluded.items())
         raise DataError(f"{where}: no usable rows remain ({reasons})")
     load.warnings += sanity.table_warnings(source.name, frame, source.score_min, source.score_max)
+    unused = [str(c) for c in frame.columns if c not in spec.kinds] if not spec.numeric_extras else []
+    if unused:
+        shown = ", ".join(unused[:8]) + (f" and {len(unused) - 8} more" if len(unused) > 8 else "")
+        load.warnings.append(
+            f"{len(unused)} column(s) are not in the data contract and no report uses them: {shown} "
+            "(if one holds a canonical field, map it with 'columns:')"
+        )
     for col in ("amount", "arr", "mrr"):
         if col in frame and pd.api.types.is_float_dtype(frame[col]):
             frame[col] = frame[col].where(~np.isinf(frame[col]))
