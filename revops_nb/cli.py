@@ -91,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     lst = sub.add_parser("list", help="reports and their parameters")
     lst.add_argument("--notebooks", type=Path, default=None, help=argparse.SUPPRESS)
+
+    sub.add_parser("contract", help="print the data contract: tables, columns, types, what each report needs")
     return parser
 
 
@@ -142,6 +144,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _sample(args.out, args.scale, args.seed, args.format)
     if args.command == "list":
         return _list(args.notebooks)
+    if args.command == "contract":
+        from revops_nb.report.contract_doc import contract_markdown
+
+        print(contract_markdown(), end="")
+        return EXIT_OK
     raise AssertionError(args.command)
 
 
@@ -183,6 +190,14 @@ def _check(data_file: Path | None) -> int:
     if invalid:
         print(f"{len(invalid)} table(s) invalid", file=sys.stderr)
         return EXIT_INVALID
+    from revops_nb.report.readiness import churn_label_line, report_lines
+
+    print("reports:")
+    for line in report_lines(config):
+        print(line)
+    label_line = churn_label_line(config, {r.name: r.load for r in results if r.load is not None})
+    if label_line:
+        print(label_line)
     return EXIT_OK
 
 

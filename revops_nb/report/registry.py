@@ -20,6 +20,23 @@ REQUIRES: dict[str, tuple[tuple[str, ...], ...]] = {
     "nps_retention": (("nps_responses",), ("subscriptions", "customers")),
     "churn_model": (("customers", "subscriptions"),),
 }
+# Every table each report's notebook loads (the required ones and those it uses when present);
+# tests check each notebook's data.load([...]) list against this.
+USES: dict[str, tuple[str, ...]] = {
+    "market_analysis": ("opportunities", "accounts", "subscriptions", "market", "fx_rates"),
+    "win_loss": ("opportunities", "accounts", "fx_rates"),
+    "nps_retention": ("nps_responses", "subscriptions", "customers", "accounts", "fx_rates"),
+    "churn_model": (
+        "subscriptions",
+        "usage",
+        "nps_responses",
+        "accounts",
+        "fx_rates",
+        "customers",
+        "support_tickets",
+        "churn_events",
+    ),
+}
 
 
 @dataclass(frozen=True)
