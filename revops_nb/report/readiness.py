@@ -22,7 +22,9 @@ def report_lines(config: DataConfig) -> list[str]:
     """One line per standard report: would run, or skipped with the table it needs."""
     lines = []
     for report in ORDER:
-        missing = [" or ".join(g) for g in REQUIRES[report] if all(config.source_of(t) == "absent" for t in g)]
+        missing = [
+            " or ".join(g) for g in REQUIRES[report] if all(config.source_of(t) == "absent" for t in g)
+        ]
         if missing:
             lines.append(f"  {report}: skipped, needs the {missing[0]} table")
         else:
