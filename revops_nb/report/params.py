@@ -20,10 +20,13 @@ from revops_nb.yaml_file import read_yaml
 SECRET_KEY = re.compile(
     r"(password|passwd|pwd|pass\b|secret|token|key|auth|credential|dsn|sig)", re.IGNORECASE
 )
-# scheme://user:PASSWORD@host -- the password may itself contain '@' (greedy up to the last one)
-URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/\s]*:)(?P<pw>[^/\s]*)(?P<at>@[^@/\s]*)")
+# The authority of a URL after '://': up to the first '/', '?', '#', whitespace or quote (as urllib
+# splits it). A plain character class and no backtracking: one scan per URL, linear in the text.
+AUTHORITY = re.compile(r"[^/?#\s'\"<>`]*")
+# '&amp;' too: the rendered report holds query strings HTML-escaped
 QUERY_SECRET = re.compile(
-    r"(?P<key>[?&](?:password|pwd|secret|token|sig|signature|api_key|apikey|key|access_token)=)(?P<val>[^&\s'\"]+)",
+    r"(?P<key>(?:[?&]|&amp;)(?:password|pwd|secret|token|sig|signature|api_key|apikey|key|access_token)=)"
+    r"(?P<val>[^&\s'\"<>]+)",
     re.IGNORECASE,
 )
 
@@ -179,9 +182,35 @@ def secret_values(params: dict[str, Any]) -> list[str]:
 
 
 def mask_url_password(text: str) -> str:
-    """'postgresql://u:pw@h/db' -> 'postgresql://u:***@h/db'; '?token=abc' -> '?token=***'."""
-    text = URL_PASSWORD.sub(lambda m: f"{m.group('scheme')}***{m.group('at')}", text)
-    return QUERY_SECRET.sub(lambda m: f"{m.group('key')}***", text)
+    """'postgresql://u:pw@h/db' -> 'postgresql://u:***@h/db'; '?token=abc' -> '?token=***'.
+
+    The password runs from the first ':' of the user info to the LAST '@' before the host, so a
+    password holding '@' is masked whole. Time is linear in ``text``: it runs on every output of
+    every run, and a value of a megabyte must not stall a report.
+    """
+    if "://" in text:
+        text = _mask_authorities(text)
+    if "=" in text:
+        text = QUERY_SECRET.sub(lambda m: f"{m.group('key')}***", text)
+    return text
+
+
+def _mask_authorities(text: str) -> str:
+    """Replace the password of every ``scheme://user:password@host`` in ``text`` (one pass)."""
+    parts: list[str] = []
+    done = 0  # text[:done] is already in parts
+    start = text.find("://")
+    while start != -1:
+        begin = start + 3
+        end = AUTHORITY.match(text, begin).end()
+        at = text.rfind("@", begin, end)
+        colon = text.find(":", begin, at) if at != -1 else -1
+        if colon != -1 and text[colon + 1 : at] not in ("", "***"):
+            parts += [text[done : colon + 1], "***"]
+            done = at
+        start = text.find("://", max(end - 1, begin))  # the authority holds no '/': no '://' before end - 1
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 def redact(text: str, secrets: list[str]) -> str:
