@@ -31,6 +31,7 @@ import pandas as pd
 
 from revops_nb import stats
 from revops_nb.analysis.parameters import NPS, date_parameter
+from revops_nb.data.subscriptions import active_on, ended_by, subscription_arr
 from revops_nb.errors import DataError, ParamsError
 
 CATEGORIES = ("promoter", "passive", "detractor")
@@ -320,8 +321,8 @@ def account_history(
     subs["arr_usd"] = _arr_usd(subs, fx_rates, reporting_currency)
     if as_of is None:
         as_of = max(subs["start_date"].max(), subs["end_date"].max())
-    ended = subs["end_date"].notna() & (subs["end_date"] <= as_of)
-    active = (subs["start_date"] <= as_of) & ~ended
+    ended = ended_by(subs["end_date"], as_of)
+    active = active_on(subs["start_date"], subs["end_date"], as_of)
     grouped = subs.groupby("account_id", sort=True)
     out = pd.DataFrame(
         {
@@ -345,12 +346,7 @@ def _arr_usd(subs: pd.DataFrame, fx_rates: pd.DataFrame | None, reporting_curren
     """
     from revops_nb.analysis.currency import conversion_rates, to_reporting
 
-    if "arr" in subs and subs["arr"].notna().any():
-        arr = subs["arr"].astype(float)
-    elif "mrr" in subs:
-        arr = 12.0 * subs["mrr"].astype(float)
-    else:
-        return pd.Series(np.nan, index=subs.index)
+    arr = subscription_arr(subs)
     currencies = subs.get("currency")
     rates = conversion_rates(fx_rates, reporting_currency)
     return to_reporting(arr, currencies, rates, reporting_currency, "subscriptions")

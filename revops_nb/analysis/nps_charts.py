@@ -30,6 +30,7 @@ from revops_nb.analysis.nps_summary import (
     summary_lines,
     tested_sentence,
 )
+from revops_nb.data.subscriptions import DEFINITION as SUBSCRIPTION_DEFINITION
 
 MIN_AT_RISK = 10  # curves are drawn while at least this many accounts remain at risk
 NO_DATES_CURVES = (
@@ -83,6 +84,11 @@ def period_words(report: NpsReport) -> str:
     if report.linked.as_of is not None:
         text += f"; outcomes known up to {report.linked.as_of:%Y-%m-%d}"
     return text
+
+
+def subscription_rule(report: NpsReport) -> Markdown | None:
+    """The shared definition of an active subscription and churn, when outcomes come from subscriptions."""
+    return Markdown(SUBSCRIPTION_DEFINITION) if report.linked.mode == "subscriptions" else None
 
 
 def linking_table(report: NpsReport) -> HTML:
