@@ -409,3 +409,38 @@ def test_columns_outside_the_contract_are_named_as_unused(tmp_path, capsys):
         "1 column(s) are not in the data contract and no report uses them: deal_size_c",
         "map it with 'columns:'",
     )
+
+
+def test_a_very_wide_export_reads_only_the_contract_columns(tmp_path, capsys):
+    extra = [f"custom_{i}" for i in range(10_000)]
+    header = ",".join([OPPS_HEADER, *extra])
+    rows = [",".join([row, *("1" for _ in extra)]) for row in GOOD_OPPS]
+    write(tmp_path, "opps.csv", "\n".join([header, *rows]) + "\n")
+    expect(
+        capsys,
+        data_yaml(tmp_path, OPPS_YAML),
+        0,
+        "the file has 10,006 columns; 10,000 of them are not in the data contract and were not read",
+    )
+    from revops_nb import data
+
+    frame = data.load(["opportunities"], data_file=tmp_path / "data.yaml")["opportunities"]
+    assert not any(c.startswith("custom_") for c in frame.columns)
+
+
+def test_xlsx_formulas_without_saved_values_are_named(tmp_path, capsys):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["opportunity_id", "stage", "created_date", "amount"])
+    sheet.append(["O1", "Closed Won", "2024-01-05", 100])
+    sheet.append(["O2", "Closed Lost", "2024-01-06", "=D2*2"])  # openpyxl stores no computed value
+    book.save(tmp_path / "opps.xlsx")
+    body = "sample: false\ntables:\n  opportunities:\n    path: opps.xlsx\n"
+    expect(
+        capsys,
+        data_yaml(tmp_path, body),
+        0,
+        "1 cell(s) are formulas saved without a computed value (e.g. D3 '=D2*2'); they read as missing",
+    )

@@ -17,7 +17,7 @@ from revops_nb.data import coercion, sanity
 from revops_nb.data.config import DEFAULT_LOST_STAGES, DEFAULT_WON_STAGES, DataConfig, TableSource
 from revops_nb.data.contract import TABLES, row_schema, rule_violations
 from revops_nb.data.presets import preset_columns
-from revops_nb.data.sources import read_source
+from revops_nb.data.sources import READ_WARNINGS, read_source
 from revops_nb.errors import DataError, RevopsError
 
 
@@ -68,16 +68,30 @@ def load_table(source: TableSource, config: DataConfig) -> TableLoad:
     """Read and conform one configured table; raises :class:`DataError` when unusable."""
     where = f"table {source.name!r} ({source.describe()})"
     try:
-        raw = read_source(source, config)
+        raw = read_source(source, config, _columns_to_read(source, where))
+        read_notes = list(raw.attrs.pop(READ_WARNINGS, []))
         if raw.empty and raw.shape[1] and source.path is None:
             raise DataError(f"{where}: the query returned no rows")
         frame = _rename(raw, source, where)
-        return _conform(frame, source, where, source.describe())
+        load = _conform(frame, source, where, source.describe())
+        load.warnings[:0] = read_notes
+        return load
     except RevopsError:
         raise
     except Exception as exc:  # unexpected data still gets one sentence naming the table
         detail = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise DataError(f"{where}: could not be loaded ({type(exc).__name__}: {detail})") from None
+
+
+def _columns_to_read(source: TableSource, where: str):
+    """Which file columns a table needs (None: all, for tables whose extra columns are features)."""
+    spec = TABLES[source.name]
+    if spec.numeric_extras:
+        return None
+    mapped = set(source.columns)
+    if source.preset:
+        mapped |= set(preset_columns(source.preset, source.name, where))
+    return lambda column: column in mapped or coercion.snake_case(column) in spec.kinds
 
 
 def _rename(raw: pd.DataFrame, source: TableSource, where: str) -> pd.DataFrame:

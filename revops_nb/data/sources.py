@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,10 +23,19 @@ from revops_nb.errors import DataError
 FILE_SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".xlsx", ".xls", ".json", ".jsonl", ".ndjson")
 
 
-def read_source(source: TableSource, config: DataConfig) -> pd.DataFrame:
-    """Return the raw rows of ``source`` exactly as stored (no renaming or coercion)."""
+READ_WARNINGS = "revops_read_warnings"  # frame.attrs key: what reading noticed, for the loader
+
+
+def read_source(
+    source: TableSource, config: DataConfig, keep: Callable[[str], bool] | None = None
+) -> pd.DataFrame:
+    """Return the raw rows of ``source`` exactly as stored (no renaming or coercion).
+
+    ``keep``, when given, says which file columns to read at all: a 10,000-column export
+    then costs the columns the reports use, and the rest are named in a read warning.
+    """
     if source.path is not None:
-        return read_file(source)
+        return read_file(source, keep)
     if config.connection is not None and _is_duckdb_path(config.connection):
         sqlite_url = _sqlite_file_url(config.connection, config.base_dir)
         if sqlite_url:
@@ -35,7 +45,7 @@ def read_source(source: TableSource, config: DataConfig) -> pd.DataFrame:
     return _read_sqlalchemy(source, config)
 
 
-def read_file(source: TableSource) -> pd.DataFrame:
+def read_file(source: TableSource, keep: Callable[[str], bool] | None = None) -> pd.DataFrame:
     """Read a .csv/.parquet/.xlsx/.json file with checks that name the file at fault."""
     path = source.path
     assert path is not None
@@ -49,13 +59,17 @@ def read_file(source: TableSource) -> pd.DataFrame:
         raise DataError(f"{where}: unsupported file type {suffix!r}; use .csv, .parquet, .xlsx or .json")
     if path.stat().st_size == 0:
         raise DataError(f"{where}: file is empty")
+    notes: list[str] = []
     try:
         if suffix in (".csv", ".txt", ".tsv"):
-            frame = _read_csv(source, where)
+            frame = _read_csv(source, where, keep, notes)
         elif suffix == ".parquet":
-            frame = pd.read_parquet(path)
+            frame = pd.read_parquet(path, columns=_kept(_parquet_columns(path), keep, notes))
         elif suffix in (".xlsx", ".xls"):
-            frame = pd.read_excel(path, sheet_name=source.sheet if source.sheet is not None else 0)
+            sheet = source.sheet if source.sheet is not None else 0
+            frame = pd.read_excel(path, sheet_name=sheet)
+            if suffix == ".xlsx":
+                notes += _uncached_formulas(path, sheet)
         else:
             frame = _read_json(path, suffix, where)
     except DataError:
@@ -64,10 +78,68 @@ def read_file(source: TableSource) -> pd.DataFrame:
         raise DataError(f"{where}: could not be read as {suffix[1:]}: {_first_line(exc)}") from None
     if not isinstance(frame, pd.DataFrame):
         raise DataError(f"{where}: did not contain a table of rows")
+    frame.attrs[READ_WARNINGS] = notes
     return frame
 
 
-def _read_csv(source: TableSource, where: str) -> pd.DataFrame:
+WIDE_FILE_COLUMNS = 200  # beyond this, only the contract's (and mapped) columns are read
+
+
+def _kept(columns: list[str], keep: Callable[[str], bool] | None, notes: list[str]) -> list[str] | None:
+    """The columns to read of a very wide file (None: all); the others are named in ``notes``.
+
+    Files of ordinary width are read whole, so extra columns stay available (e.g. as a
+    market dimension); a 10,000-column export costs only the columns the reports know.
+    """
+    if keep is None or len(columns) <= WIDE_FILE_COLUMNS:
+        return None
+    kept = [c for c in columns if keep(c)]
+    skipped = [c for c in columns if c not in kept]
+    if skipped:
+        shown = ", ".join(skipped[:8]) + (f" and {len(skipped) - 8} more" if len(skipped) > 8 else "")
+        notes.append(
+            f"the file has {len(columns):,} columns; {len(skipped):,} of them are not in the data contract "
+            f"and were not read: {shown} "
+            "(if one holds a canonical field, map it with 'columns:')"
+        )
+    return kept
+
+
+def _parquet_columns(path: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(path).names)
+
+
+def _uncached_formulas(path: Path, sheet: str | int) -> list[str]:
+    """Formula cells saved without a computed value read as blank: say so, with an example."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        name = book.sheetnames[sheet] if isinstance(sheet, int) else sheet
+        formulas = book[name].iter_rows()
+        cached = values[name].iter_rows()
+        count, example = 0, ""
+        for f_row, v_row in zip(formulas, cached, strict=False):
+            for f_cell, v_cell in zip(f_row, v_row, strict=False):
+                if isinstance(f_cell.value, str) and f_cell.value.startswith("=") and v_cell.value is None:
+                    count += 1
+                    example = example or f"{f_cell.coordinate} {f_cell.value[:40]!r}"
+    except Exception:  # the values were read already; this check only adds a warning
+        return []
+    if not count:
+        return []
+    return [
+        f"{count:,} cell(s) are formulas saved without a computed value (e.g. {example}); they read as "
+        "missing: open and save the file in Excel (or export it as CSV) so their values are stored"
+    ]
+
+
+def _read_csv(
+    source: TableSource, where: str, keep: Callable[[str], bool] | None = None, notes: list[str] | None = None
+) -> pd.DataFrame:
     path = source.path
     assert path is not None
     raw = path.read_bytes()
@@ -85,14 +157,25 @@ def _read_csv(source: TableSource, where: str) -> pd.DataFrame:
         raise DataError(f"{where}: file is empty")
     delimiter = source.delimiter or ("\t" if path.suffix.lower() == ".tsv" else ",")
     try:
+        usecols = None
+        if keep is not None:
+            header = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, nrows=0).columns
+            usecols = _kept([str(c) for c in header], keep, notes if notes is not None else [])
+            if not usecols or len(usecols) == len(header):  # none kept: read all, for a clear error
+                usecols = None
         frame = pd.read_csv(
-            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_values=[""]
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            usecols=usecols,
         )
     except pd.errors.ParserError as exc:
         raise DataError(f"{where}: malformed CSV: {_first_line(exc)}") from None
     except pd.errors.EmptyDataError:
         raise DataError(f"{where}: file is empty") from None
-    if frame.shape[1] == 1 and source.delimiter is None:
+    if (len(header) if usecols is not None else frame.shape[1]) == 1 and source.delimiter is None:
         header = str(frame.columns[0])
         guess = _sniff_delimiter(text)
         if guess and guess != delimiter:
