@@ -29,7 +29,7 @@ from revops_nb.analysis.win_loss_data import (
     prepare_deals,
 )
 from revops_nb.analysis.win_loss_drivers import Drivers, win_drivers
-from revops_nb.analysis.window import window_dates
+from revops_nb.analysis.window import closed_deals_window, window_dates
 from revops_nb.errors import DataError
 from revops_nb.stats import TestResult
 
@@ -57,6 +57,7 @@ __all__ = [
     "prepare_deals",
     "quarterly_trend",
     "time_to_close",
+    "velocity_note",
     "win_drivers",
     "win_rate_by",
 ]
@@ -479,6 +480,8 @@ def time_to_close(
     note = ""
     if cohort.empty:
         note = "no deal in the period has a creation date to measure the time to close from"
+    elif not cohort["ttc_closed"].astype(bool).any():
+        note = "no deal in the period has closed on a known date, so every deal is still open"
     elif cohort["ttc_days"].nunique() == 1:
         note = f"every deal has the same time to close ({_days(cohort['ttc_days'].iloc[0])})"
     groups: dict[str, pd.DataFrame] = {"All deals": cohort}
@@ -544,6 +547,18 @@ def pipeline_velocity(deals: Deals, settings: Settings, by: str = "segment", see
             parts.append((str(value), closed[labels == value], open_[open_labels == value]))
     rows = [_velocity_row(label, c, o, settings, seed) for label, c, o in parts]
     return pd.DataFrame(rows)
+
+
+def velocity_note(deals: Deals) -> str:
+    """Why pipeline velocity cannot be estimated (one sentence), or '' when it can."""
+    won = deals.closed[deals.closed["is_won"]]
+    if won.empty:
+        return "Pipeline velocity needs won deals, and no deal in the period was won."
+    if won["amount_rep"].isna().all():
+        return "Pipeline velocity needs the amounts of won deals, and no won deal in the period has one."
+    if won["cycle_days"].isna().all():
+        return "Pipeline velocity needs the cycle length of won deals, and none has a close date."
+    return ""
 
 
 def _velocity_parts(won: np.ndarray, amount: np.ndarray, cycle: np.ndarray) -> tuple[float, float, float]:
@@ -670,6 +685,27 @@ def _quarter_complete(quarter: str, as_of: pd.Timestamp, period_start: pd.Timest
 # ---------------------------------------------------------------- everything
 
 
+# what a section would show, for the sentence saying it steps aside when nothing closed
+NOTHING_CLOSED = {
+    "win_rate": "no win rate to show",
+    "losses": "no lost deal to analyse",
+    "competitors": "no win rate against competitors",
+    "cycle": "no sales cycle to measure",
+    "time_to_close": "no time to close to estimate",
+    "velocity": "no win rate or won deal to project the open pipeline with",
+    "trend": "no win rate by quarter",
+    "drivers": "no won or lost deal to model",
+}
+# a section that needs close dates, and the sentence it shows when the closed deals have none
+UNDATED = {
+    "cycle": "The sales cycle needs close dates, and the closed deals have none.",
+    "time_to_close": "Time to close needs close dates, and the closed deals have none.",
+    "velocity": "Pipeline velocity needs the cycle length of won deals, and the closed deals have no close dates.",
+    "trend": "Win rate by quarter needs close dates, and the closed deals have none.",
+}
+UNDATED_WINDOW = "all closed deals (no close dates)"
+
+
 @dataclass
 class WinLossReport:
     """Every win/loss result for one period, plus the key figures and tables the run records."""
@@ -685,31 +721,63 @@ class WinLossReport:
     velocity: pd.DataFrame
     trend: Trend
     drivers: Drivers
+    velocity_note: str = ""  # why velocity is not estimated ('' = it is)
 
     @property
-    def window(self) -> tuple[pd.Timestamp, pd.Timestamp]:
-        """First and last close date of the window: the parameters, else the data's first close and as-of."""
-        first = self.settings.period_start or self.deals.closed["close_date"].min()
+    def window(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        """First and last close date of the window: the parameters, else the data's first close and as-of.
+
+        None when no closed deal in the window has a close date (closed by stage only, or none closed).
+        """
+        first = self.settings.period_start
+        if first is None:
+            dates = self.deals.closed["close_date"].dropna()
+            if dates.empty:
+                return None
+            first = dates.min()
         last = self.settings.period_end or self.deals.as_of
         return pd.Timestamp(first), pd.Timestamp(last)
 
-    def key_figures(self) -> dict[str, float | int | str]:
-        """The headline figures recorded in run.json."""
+    @property
+    def window_text(self) -> str:
+        """The window in the words every report uses, or what stands in for it without close dates."""
+        if self.window is not None:
+            return closed_deals_window(*self.window)
+        return UNDATED_WINDOW if len(self.deals.closed) else "no deal has closed yet"
+
+    def aside(self, section: str) -> str | None:
+        """Why ``section`` (a key of ``NOTHING_CLOSED``) steps aside, in one sentence; None when it shows."""
+        if self.deals.closed.empty:
+            return f"No deal has closed yet ({len(self.deals.open):,} open), so there is {NOTHING_CLOSED[section]}."
+        if not self.deals.dated and section in UNDATED:
+            return UNDATED[section]
+        if section == "velocity":
+            return self.velocity_note or None
+        won = int(self.deals.closed["is_won"].sum())
+        if section == "drivers" and won in (0, len(self.deals.closed)):
+            outcome = "won" if won else "lost"
+            return f"Win drivers need won and lost deals to compare, and every closed deal in the period was {outcome}."
+        return None
+
+    def key_figures(self) -> dict[str, float | int | str | None]:
+        """The headline figures recorded in run.json; None where the data cannot give one."""
         o, cycle = self.overall, self.cycle.table.set_index("outcome")["median_days"]
-        return {
-            "window": window_dates(*self.window),
+        window = self.window
+        figures = {
+            "window": window_dates(*window) if window else (UNDATED_WINDOW if o.n_closed else None),
             "win_rate": o.win_rate,
             "win_rate_ci_low": o.ci_low,
             "win_rate_ci_high": o.ci_high,
             "n_closed": o.n_closed,
             "n_won": o.n_won,
             "n_open": len(self.deals.open),
-            "won_amount": o.won_amount,
+            "won_amount": o.won_amount if o.n_with_amount else None,
             "win_rate_amount_weighted": o.win_rate_amount,
             "median_cycle_days_won": float(cycle["Won"]),
             "median_cycle_days_lost": float(cycle["Lost"]),
             "pipeline_velocity_per_day": float(self.velocity["velocity_per_day"].iloc[0]),
         }
+        return {k: _finite(v) for k, v in figures.items()}
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The main tables saved as CSV: win rate per dimension, loss reasons, win drivers."""
@@ -723,10 +791,26 @@ class WinLossReport:
         return out
 
 
+def _finite(value):
+    """A float figure that is NaN or infinite becomes None; anything else is kept."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
 def analyze(deals: Deals, settings: Settings) -> WinLossReport:
-    """Run every win/loss analysis; raises :class:`~revops_nb.errors.DataError` when nothing closed."""
-    if deals.closed.empty:
-        raise DataError("opportunities: no deal closed within the period, so there is no win rate to report")
+    """Run every win/loss analysis; what the data cannot support steps aside (see ``WinLossReport.aside``).
+
+    Raises :class:`~revops_nb.errors.DataError` only when deals closed but none within the period.
+    """
+    closed = deals.frame["is_closed"].astype(bool)
+    if deals.closed.empty and closed.any():
+        why = ""
+        if deals.frame.loc[closed, "close_date"].isna().all():
+            why = " (the closed deals have no close dates; leave period_start and period_end unset)"
+        raise DataError(
+            f"opportunities: no deal closed within the period, so there is no win rate to report{why}"
+        )
     return WinLossReport(
         deals=deals,
         settings=settings,
@@ -739,4 +823,5 @@ def analyze(deals: Deals, settings: Settings) -> WinLossReport:
         velocity=pipeline_velocity(deals, settings),
         trend=quarterly_trend(deals, settings),
         drivers=win_drivers(deals, settings),
+        velocity_note=velocity_note(deals),
     )

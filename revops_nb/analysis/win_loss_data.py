@@ -126,6 +126,12 @@ class Deals:
         """Whether ``column`` exists with at least one value (a dimension can be absent)."""
         return column in self.frame and self.frame[column].notna().any()
 
+    @property
+    def dated(self) -> bool:
+        """Whether any closed deal has a close date: without, closed means 'by stage', with no timing."""
+        closed = self.frame["status"].isin(["won", "lost"])
+        return bool(self.frame.loc[closed, "close_date"].notna().any())
+
 
 def prepare_deals(
     opportunities: pd.DataFrame,
@@ -170,6 +176,12 @@ def _add_account_columns(
     """Fill region, segment, industry, country from accounts where the deal lacks them."""
     if "account_id" not in frame:
         frame["account_id"] = pd.Series(np.nan, index=frame.index, dtype="str")
+        if accounts is not None:
+            notes.append(
+                "opportunities have no account_id column, so nothing from the accounts table is joined; "
+                "account attributes are taken from the opportunities themselves"
+            )
+        return frame
     no_account = int(frame["account_id"].isna().sum())
     if no_account:
         notes.append(
@@ -240,10 +252,12 @@ def _status(frame: pd.DataFrame, settings: Settings, as_of: pd.Timestamp, notes:
 def _time_to_close(frame: pd.DataFrame, settings: Settings, as_of: pd.Timestamp) -> pd.DataFrame:
     """Days from creation to close; open deals are censored at the report date."""
     created = frame["created_date"]
-    cohort = frame["status"].isin(["won", "lost", "open"]) & created.notna()
+    ended = frame["status"].isin(["won", "lost"])
+    # a closed deal without a close date has no time to close; censoring it would count it as open
+    cohort = (frame["status"].eq("open") | (ended & frame["close_date"].notna())) & created.notna()
     if settings.period_start is not None:
         cohort &= created >= settings.period_start
-    closed = frame["status"].isin(["won", "lost"]) & frame["close_date"].notna()
+    closed = ended & frame["close_date"].notna()
     end = frame["close_date"].where(closed, as_of)
     frame["ttc_days"] = (end - created).dt.days.where(cohort).astype("float64")
     frame["ttc_closed"] = closed.where(cohort)

@@ -32,6 +32,7 @@ NUMERIC_LABELS = {
     "decision_makers": "Decision makers (per additional person)",
 }
 OTHER = "Other"
+NO_DRIVER = "no driver is available in the data"
 MIN_OUTCOMES = 10
 NOT_CONVERGED = (
     "the model could not be fitted: the fit did not converge to finite odds ratios "
@@ -148,7 +149,7 @@ def win_drivers(deals: Deals, settings: Settings) -> Drivers:
         return Drivers(empty, n_used, n_dropped, baselines, skipped, msg, separated, n_sep)
 
     if x.shape[1] == 0:
-        return failed("no driver is available in the data", 0)
+        return failed(NO_DRIVER, 0)
     x = x.loc[:, x.std() > 0]
     twins = duplicate_columns(x)
     skipped += [f"{name}: identical to another term (same deals)" for name in x.columns[twins]]

@@ -16,7 +16,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from revops_nb import charts
 from revops_nb.analysis.win_loss import LOSS_COMPETITOR, LOSS_NO_DECISION, NO_COMPETITOR, WinLossReport
-from revops_nb.analysis.window import closed_deals_window
+from revops_nb.analysis.win_loss_drivers import NO_DRIVER
 from revops_nb.charts import escape, fmt_int, fmt_interval, fmt_money, fmt_num, fmt_p, fmt_pct
 
 RATE_FORMATS = {"n": "int", "won": "int", "win_rate": "pct", "ci_low": "pct", "ci_high": "pct"}
@@ -55,7 +55,7 @@ def label(dimension: str) -> str:
 def period_text(report: WinLossReport) -> str:
     """The period in words: closed deals by close date, open deals as of the report date."""
     return (
-        f"{closed_deals_window(*report.window)}; "
+        f"{report.window_text}; "
         f"open pipeline as of {report.deals.as_of:%Y-%m-%d}; amounts in {report.deals.currency}"
     )
 
@@ -67,15 +67,35 @@ def deal_notes(report: WinLossReport) -> HTML:
 
 def summary(report: WinLossReport) -> Markdown:
     """The findings first: headline rates, then only the differences a test backs."""
+    if report.deals.closed.empty:
+        return charts.bullets([_nothing_closed_line(report)])
     lines = [_overall_line(report)]
     lines += _dimension_lines(report)
     lines += _competitor_lines(report)
     lines += _loss_lines(report)
-    lines += _cycle_lines(report)
-    lines += _trend_lines(report)
+    if report.deals.dated:
+        lines += _cycle_lines(report)
+        lines += _trend_lines(report)
+    else:
+        lines.append(
+            "**Timing:** the closed deals have no close dates, so the sales cycle, time to close, "
+            "pipeline velocity and win rate by quarter are not shown."
+        )
     lines += _driver_lines(report)
-    lines.append(_velocity_line(report))
+    if report.deals.dated:
+        lines.append(_velocity_line(report))
     return charts.bullets([line for line in lines if line])
+
+
+def _nothing_closed_line(report: WinLossReport) -> str:
+    """The one summary line when no deal has closed: the open pipeline, and why nothing else shows."""
+    open_ = report.deals.open
+    amount = open_["amount_rep"]
+    worth = f" worth {fmt_money(amount.sum(), report.deals.currency)}" if amount.notna().any() else ""
+    return (
+        f"**No deal has closed yet:** {fmt_int(len(open_))} deals are open{worth}, so there is no win rate; "
+        "the sections below that need closed deals say so."
+    )
 
 
 def _overall_line(report: WinLossReport) -> str:
@@ -91,7 +111,17 @@ def _overall_line(report: WinLossReport) -> str:
 
 
 def _untested_text(report: WinLossReport) -> str:
+    if one := _one_outcome(report):
+        return f"not tested: {one}"
     return f"not tested: fewer than two groups with at least {report.settings.min_n} closed deals"
+
+
+def _one_outcome(report: WinLossReport) -> str | None:
+    """'every closed deal in the period was lost' (or won) when only one outcome occurs, else None."""
+    o = report.overall
+    if o.n_closed and o.n_won in (0, o.n_closed):
+        return f"every closed deal in the period was {'won' if o.n_won else 'lost'}"
+    return None
 
 
 def _dimension_lines(report: WinLossReport) -> list[str]:
@@ -184,6 +214,13 @@ def _cycle_lines(report: WinLossReport) -> list[str]:
     table = report.cycle.table.set_index("outcome")
     won, lost = table.loc["Won"], table.loc["Lost"]
     test = report.cycle.test
+    for mine, other, name in ((won, lost, "won"), (lost, won, "lost")):
+        if mine["n"] and not other["n"]:
+            return [
+                f"**Cycle:** {name} deals took a median {fmt_num(mine['median_days'], 0)} days ({_ci(report)} "
+                f"{fmt_interval(mine['ci_low'], mine['ci_high'], 'int')}, n = {fmt_int(mine['n'])}); "
+                f"no {'lost' if name == 'won' else 'won'} deal in the period has a cycle length to compare with."
+            ]
     base = (
         f"median {fmt_num(lost['median_days'], 0)} days ({_ci(report)} "
         f"{fmt_interval(lost['ci_low'], lost['ci_high'], 'int')}) for lost vs {fmt_num(won['median_days'], 0)} "
@@ -232,6 +269,8 @@ def _trend_lines(report: WinLossReport) -> list[str]:
 
 
 def _driver_lines(report: WinLossReport) -> list[str]:
+    if aside := report.aside("drivers"):
+        return [aside.replace("Win drivers", "**Win drivers**", 1)]
     d = report.drivers
     lines = [f"**Win drivers:** {escape(note)}." for note in d.separated]
     if d.message or d.table.empty:
@@ -258,6 +297,8 @@ def _driver_lines(report: WinLossReport) -> list[str]:
 def _velocity_line(report: WinLossReport) -> str:
     v = report.velocity.iloc[0]
     cur = report.deals.currency
+    if report.velocity_note:
+        return report.velocity_note.replace("Pipeline velocity", "**Pipeline velocity**", 1)
     if not np.isfinite(v["velocity_per_day"]):
         return (
             f"**Pipeline velocity:** not estimated ({fmt_int(v['open_deals'])} open deals; it needs open deals "
@@ -274,6 +315,8 @@ def _velocity_line(report: WinLossReport) -> str:
 
 def overall(report: WinLossReport) -> HTML:
     """Win rate by count and by amount, each with n and its interval."""
+    if aside := report.aside("win_rate"):
+        return charts.notice(aside)
     o = report.overall
     frame = pd.DataFrame(
         {
@@ -290,18 +333,24 @@ def overall(report: WinLossReport) -> HTML:
         }
     )
     formats = {**RATE_FORMATS, "closed": "int", "won_amount": "money"}
-    return charts.table(
-        frame,
-        formats,
-        currency=report.deals.currency,
-        caption=f"{_ci(report)}: Wilson (count), {_amount_method(report)} (amount)",
-    )
+    caption = f"{_ci(report)}: Wilson (count), {_amount_method(report)} (amount)"
+    if not o.n_with_amount:
+        frame = frame.head(1).drop(columns="won_amount")
+        caption = f"{_ci(report)}: Wilson; no closed deal has an amount, so there is no win rate by amount"
+    return charts.table(frame, formats, currency=report.deals.currency, caption=caption)
 
 
 def _amount_method(report: WinLossReport) -> str:
     if report.overall.amount_ci_method == "wilson":
         return "Wilson on the effective sample size (too few won or lost deals for the delta method)"
     return "delta method"
+
+
+def dimensions(report: WinLossReport) -> list[Displayable]:
+    """Every breakdown of :func:`dimension` in turn, or one notice when no deal has closed."""
+    if aside := report.aside("win_rate"):
+        return [charts.notice(aside)]
+    return [shown for name in report.settings.dimensions for shown in dimension(report, name)]
 
 
 def dimension(report: WinLossReport, name: str) -> list[Displayable]:
@@ -359,6 +408,8 @@ def _dimension_sentence(report: WinLossReport, name: str) -> Markdown:
 def losses(report: WinLossReport) -> list[Displayable]:
     """Competitor vs no-decision split and the loss-reason Pareto (table and chart)."""
     la = report.losses
+    if aside := report.aside("losses"):
+        return [charts.notice(aside)]
     if not la.n_lost:
         return [charts.notice("No deal was lost in the period.")]
     out: list[Displayable] = []
@@ -394,6 +445,8 @@ def pareto_chart(report: WinLossReport) -> plt.Figure:
 def competitors(report: WinLossReport) -> list[Displayable]:
     """Head-to-head win rates against each competitor, tested against deals with no competitor."""
     comp = report.competitors
+    if aside := report.aside("competitors"):
+        return [charts.notice(aside)]
     if comp.empty:
         return [charts.notice("The data has no competitor values, so there is no head-to-head view.")]
     chart = charts.rate_bars(
@@ -426,6 +479,8 @@ def competitors(report: WinLossReport) -> list[Displayable]:
 def cycle(report: WinLossReport) -> list[Displayable]:
     """Median cycle of won vs lost deals with intervals, a box plot and the test."""
     c = report.cycle
+    if aside := report.aside("cycle"):
+        return [charts.notice(aside)]
     fig, ax = plt.subplots()
     order = ["Won", "Lost"]
     data = [c.days.loc[c.days["outcome"] == o, "cycle_days"] for o in order]
@@ -444,6 +499,8 @@ def cycle(report: WinLossReport) -> list[Displayable]:
 def time_to_close_section(report: WinLossReport) -> list[Displayable]:
     """Kaplan–Meier curves of time to close, the medians and the log-rank test (or why there are none)."""
     t = report.time_to_close
+    if aside := report.aside("time_to_close"):
+        return [charts.notice(aside)]
     if t.note:
         return [charts.notice(f"Time to close is not charted or tested: {t.note}.")]
     fig = charts.km_plot(
@@ -479,6 +536,8 @@ def velocity(report: WinLossReport) -> list[Displayable]:
     """Pipeline velocity overall and per segment, with bootstrap intervals."""
     v = report.velocity
     cur = report.deals.currency
+    if aside := report.aside("velocity"):
+        return [charts.notice(aside)]
     fig, ax = plt.subplots()
     colors = [charts.MUTED if f else charts.ACCENT for f in v["flagged"]]
     ax.barh(v["group"].astype(str), v["velocity_per_day"], color=colors)
@@ -512,6 +571,8 @@ def velocity(report: WinLossReport) -> list[Displayable]:
 def trend(report: WinLossReport) -> list[Displayable]:
     """Win rate per close quarter with intervals, and the latest-vs-previous test in words."""
     t = report.trend
+    if aside := report.aside("trend"):
+        return [charts.notice(aside)]
     fig, ax = plt.subplots()
     x = t.table["quarter"].astype(str)
     ax.plot(x, t.table["win_rate"], marker="o", color=charts.ACCENT)
@@ -535,6 +596,15 @@ def trend(report: WinLossReport) -> list[Displayable]:
 def drivers(report: WinLossReport) -> list[Displayable]:
     """Odds ratios of winning (forest plot and table), or why the model could not be fitted."""
     d = report.drivers
+    if aside := report.aside("drivers"):
+        return [charts.notice(aside)]
+    if d.message == NO_DRIVER:
+        names = ", ".join(report.settings.drivers)
+        return [
+            charts.notice(
+                f"Win drivers are not shown: none of the drivers ({names}) has two values with enough closed deals to compare."
+            )
+        ]
     notes = [*d.skipped, *d.separated]
     out: list[Displayable] = [charts.notice(f"Left out of the model: {note}.") for note in notes]
     if d.message:
