@@ -162,3 +162,32 @@ def test_sample_text_is_already_clean_so_the_loader_may_trust_it(company):
                 pd.testing.assert_series_equal(
                     cleaned, frame[col].astype("str"), check_names=False, obj=f"{name}.{col}"
                 )
+
+
+def test_churners_file_more_urgent_and_less_satisfied_tickets_before_churning(company):
+    tickets = company["support_tickets"]
+    end = tickets["account_id"].map(company["subscriptions"].set_index("account_id")["end_date"])
+    before_churn = end.notna() & ((end - tickets["created_date"]).dt.days <= sample.TICKET_SURGE_DAYS)
+    high = tickets["priority"].isin(sample.HIGH_PRIORITIES)
+    assert 0.15 < high[~before_churn].mean() < 0.25 and 0.40 < high[before_churn].mean() < 0.60
+    csat = tickets["satisfaction"].astype(float)
+    assert csat[~before_churn].mean() - csat[before_churn].mean() > 1.0  # about 4.1 vs 2.5
+    assert (tickets["created_date"] < end.fillna(sample.AS_OF)).all()  # nothing after a customer left
+    assert tickets["resolution_hours"].isna().any() and (tickets["resolution_hours"].dropna() >= 0).all()
+
+
+def test_support_heavy_churners_say_poor_support(company):
+    events, tickets = company["churn_events"], company["support_tickets"]
+    subs = company["subscriptions"]
+    assert sorted(events["account_id"]) == sorted(subs.loc[subs["end_date"].notna(), "account_id"])
+    churn = tickets["account_id"].map(events.set_index("account_id")["churn_date"])
+    days = (churn - tickets["created_date"]).dt.days
+    urgent = tickets[tickets["priority"].isin(sample.HIGH_PRIORITIES) & (days <= sample.TICKET_SURGE_DAYS)]
+    heavy = (
+        events["account_id"].map(urgent.groupby("account_id").size()).fillna(0)
+        >= sample.SUPPORT_HEAVY_TICKETS
+    )
+    poor = events["reason"] == "Poor support"
+    assert poor[heavy].mean() > 0.35 and poor[~heavy].mean() < 0.15  # planted 0.45 vs 0.08
+    assert set(events["reason"].dropna()) == set(sample.CHURN_REASONS)
+    assert 0.01 < events["reason"].isna().mean() < 0.10

@@ -1,6 +1,6 @@
 """Modelling tables for the churn model: one row per customer (snapshot) or per customer and date (history).
 
-*History* mode turns subscription, usage, NPS and account tables into observation
+*History* mode turns subscription, usage, NPS, support-ticket and account tables into observation
 rows: every ``step_days`` a customer with an active subscription is observed, its
 features are computed only from data dated strictly before that date, and its
 label says whether it had no active subscription ``horizon_days`` later.
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from revops_nb.analysis.currency import conversion_rates, to_reporting
-from revops_nb.data.coercion import as_nanoseconds, to_number
+from revops_nb.data.coercion import as_nanoseconds, normalize_label, to_number
 from revops_nb.data.subscriptions import active_on, subscription_arr
 from revops_nb.errors import DataError, ParamsError
 
@@ -26,6 +26,12 @@ LABEL = "churned"
 USAGE_MONTHS = 3
 ACCOUNT_FEATURES = ("region", "segment", "industry", "country", "employees")
 USAGE_KEYS = (KEY, "period_start")
+TICKET_WINDOW_DAYS = 90
+CSAT_LAG_DAYS = 30  # a satisfaction score without a close date counts as known this long after the ticket
+HIGH_PRIORITY_LABELS = frozenset(
+    {"high", "urgent", "critical", "highest", "blocker", "p0", "p1", "p2", "sev 1", "sev 2", "severity 1",
+     "severity 2"}
+)  # fmt: skip
 
 
 @dataclass
@@ -40,6 +46,7 @@ class ModelTable:
     current: pd.DataFrame
     coerced: dict[str, int] = field(default_factory=dict)
     as_of: pd.Timestamp | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def y(self) -> np.ndarray:
@@ -180,10 +187,12 @@ def history_table(
     as_of: pd.Timestamp | None = None,
     currency: str = "USD",
 ) -> ModelTable:
-    """Observation rows from ``subscriptions`` (+ ``usage``, ``nps_responses``, ``accounts``, ``fx_rates``).
+    """Observation rows from ``subscriptions`` (+ ``usage``, ``nps_responses``, ``support_tickets``,
+    ``accounts``, ``fx_rates``).
 
     Features at date t use only rows dated before t: subscriptions started before
-    t, usage months that ended by t, NPS responses before t. The label is 1 when
+    t, usage months that ended by t, NPS responses before t, tickets opened before t
+    (and their resolution and satisfaction only once closed before t). The label is 1 when
     a customer active at t has no active subscription at t + ``horizon_days``.
     The last date, ``as_of``, is unlabeled: those rows are the customers to score.
     """
@@ -202,6 +211,11 @@ def history_table(
     if nps is not None and len(nps) and "response_date" in nps:
         rows = _add_nps(rows, nps)
         numeric += ["last_nps", "days_since_nps"]
+    notes: list[str] = []
+    tickets = tables.get("support_tickets")
+    if tickets is not None and len(tickets):
+        rows, ticket_cols, notes = ticket_features(rows, tickets)
+        numeric += ticket_cols
     categorical: list[str] = []
     accounts = tables.get("accounts")
     if accounts is not None:
@@ -212,7 +226,9 @@ def history_table(
     labeled = rows[rows[DATE] < end].reset_index(drop=True)
     current = rows[rows[DATE] == end].drop(columns=[LABEL]).reset_index(drop=True)
     labeled[LABEL] = labeled[LABEL].astype(bool)
-    return ModelTable(labeled, numeric + categorical, numeric, categorical, "history", current, as_of=end)
+    return ModelTable(
+        labeled, numeric + categorical, numeric, categorical, "history", current, as_of=end, notes=notes
+    )
 
 
 def _subscriptions(subs: pd.DataFrame, fx: pd.DataFrame | None, currency: str = "USD") -> pd.DataFrame:
@@ -360,6 +376,111 @@ def _add_nps(rows: pd.DataFrame, nps: pd.DataFrame) -> pd.DataFrame:
     out["last_nps"] = merged["score"].to_numpy(dtype=float)
     out["days_since_nps"] = ((merged[DATE] - merged["_resp"]).dt.days).to_numpy(dtype=float)
     return out
+
+
+def _window_sums(
+    rows: pd.DataFrame, events: pd.DataFrame, when: str, cols: list[str], days: int
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Per row: sums of ``cols`` over events with ``when`` in [date - days, date), and the last ``when`` before date.
+
+    Events are summed per account and time, accumulated per account, and looked up with
+    ``merge_asof`` strictly before each bound (as :func:`_add_nps` does), so the window
+    sum is the running total before the date minus the running total before date - days.
+    """
+    ev = events[[KEY, when, *cols]].dropna(subset=[KEY, when])
+    ev = ev.assign(**{when: ev[when].astype("datetime64[ns]")})
+    agg = ev.groupby([KEY, when], as_index=False)[cols].sum().sort_values([KEY, when], kind="stable")
+    agg[cols] = agg.groupby(KEY)[cols].cumsum()
+    right = agg.sort_values(when, kind="stable")
+    found = {}
+    for label, shift in (("now", 0), ("then", days)):
+        at = rows[DATE].astype("datetime64[ns]") - pd.Timedelta(days=shift)
+        left = pd.DataFrame({KEY: rows[KEY].to_numpy(), "_at": at.to_numpy(), "_row": np.arange(len(rows))})
+        merged = pd.merge_asof(
+            left.sort_values("_at", kind="stable"),
+            right,
+            left_on="_at",
+            right_on=when,
+            by=KEY,
+            direction="backward",
+            allow_exact_matches=False,
+        )
+        found[label] = merged.set_index("_row").reindex(np.arange(len(rows)))
+    sums = found["now"][cols].fillna(0.0) - found["then"][cols].fillna(0.0)
+    return sums, found["now"][when]
+
+
+def _is_high_priority(priority: pd.Series) -> pd.Series:
+    """Whether each ticket's priority reads as high (High, Urgent, Critical, P1, Sev 1 ...)."""
+    return priority.map(
+        lambda v: normalize_label(v) in HIGH_PRIORITY_LABELS if pd.notna(v) else False
+    ).astype(float)
+
+
+def ticket_features(rows: pd.DataFrame, tickets: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Support-ticket features of each row from tickets before its date; returns rows, feature names, notes.
+
+    ``tickets_90d`` (opened in the 90 days before the date), ``high_priority_share_90d``
+    (of those, the share High/Urgent/Critical/P1...), ``days_since_ticket`` (last ticket
+    opened before the date), ``resolution_hours_90d`` and ``satisfaction_90d`` (means over
+    tickets *closed* in the 90 days before the date: a resolution time or CSAT score is not
+    known while the ticket is open). Resolution comes from ``resolution_hours`` or from
+    ``closed_date`` - ``created_date``; a satisfaction score without any close time counts
+    as known ``CSAT_LAG_DAYS`` after the ticket was opened.
+    """
+    t = tickets.dropna(subset=[KEY, "created_date"]).copy()
+    t["created_date"] = t["created_date"].astype("datetime64[ns]")
+    t["_n"] = 1.0
+    cols, notes = ["_n"], []
+    has_priority = "priority" in t and t["priority"].notna().any()
+    if has_priority:
+        t["_high"] = _is_high_priority(t["priority"])
+        if t["_high"].sum() == 0:
+            shown = ", ".join(map(repr, t["priority"].dropna().astype(str).value_counts().index[:5]))
+            notes.append(
+                f"support_tickets: no priority reads as high (values seen: {shown}), so the high-priority "
+                "share is left out"
+            )
+            has_priority = False
+        else:
+            cols.append("_high")
+    sums, last = _window_sums(rows, t, "created_date", cols, TICKET_WINDOW_DAYS)
+    out = rows.copy()
+    out["tickets_90d"] = sums["_n"].to_numpy()
+    features = ["tickets_90d"]
+    if has_priority:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["high_priority_share_90d"] = np.where(sums["_n"] > 0, sums["_high"] / sums["_n"], np.nan)
+        features.append("high_priority_share_90d")
+    out["days_since_ticket"] = ((rows[DATE].astype("datetime64[ns]") - last).dt.days).to_numpy(dtype=float)
+    features.append("days_since_ticket")
+    closed = (
+        t["closed_date"].astype("datetime64[ns]")
+        if "closed_date" in t
+        else pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]")
+    )
+    hours = (
+        t["resolution_hours"].astype(float) if "resolution_hours" in t else pd.Series(np.nan, index=t.index)
+    )
+    hours = hours.fillna((closed - t["created_date"]) / pd.Timedelta(hours=1))
+    known = closed.fillna(t["created_date"] + pd.to_timedelta(hours, unit="h"))
+    for name, values, when in (
+        ("resolution_hours_90d", hours, known),
+        (
+            "satisfaction_90d",
+            t.get("satisfaction"),
+            known.fillna(t["created_date"] + pd.Timedelta(days=CSAT_LAG_DAYS)),
+        ),
+    ):
+        if values is None or values.notna().sum() == 0:
+            continue
+        scored = pd.DataFrame({KEY: t[KEY], "_when": when, "_sum": values.astype(float), "_k": 1.0})
+        scored = scored[scored["_sum"].notna() & scored["_when"].notna()]
+        window, _ = _window_sums(rows, scored, "_when", ["_sum", "_k"], TICKET_WINDOW_DAYS)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[name] = np.where(window["_k"] > 0, window["_sum"] / window["_k"], np.nan)
+        features.append(name)
+    return out, features, notes
 
 
 def _add_accounts(rows: pd.DataFrame, accounts: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
