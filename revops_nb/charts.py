@@ -7,7 +7,9 @@ text that comes from the data is HTML-escaped before it reaches the report.
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 import re
 from collections.abc import Mapping
 
@@ -283,3 +285,50 @@ def data_note(dataset, period: str | None = None) -> HTML:
     if issues.empty:
         return HTML(head + "<p>No rows were excluded.</p>")
     return HTML(head + table(issues, {"rows": "int"}, caption="Rows excluded and data warnings").data)
+
+
+# ---------------------------------------------------------------- accessible chart images
+
+
+class ChartImage:
+    """A finished chart shown as ``<img alt="...">`` with the PNG embedded as a data: URI.
+
+    Notebooks display a plain matplotlib figure as an ``image/png`` output, which the
+    HTML report renders without alt text. This wrapper renders the same PNG as HTML
+    with the alt text (escaped), so screen readers and a report whose images fail to
+    load still say what the chart shows.
+    """
+
+    def __init__(self, fig: plt.Figure, alt: str) -> None:
+        self.fig = fig
+        self.alt = alt
+
+    def png(self) -> bytes:
+        """The chart as PNG bytes, drawn as the inline backend draws it (tight bounding box)."""
+        buffer = io.BytesIO()
+        self.fig.savefig(buffer, format="png", bbox_inches="tight", dpi=plt.rcParams["savefig.dpi"])
+        return buffer.getvalue()
+
+    def html(self) -> str:
+        """``<img>`` with the embedded PNG and the escaped alt text."""
+        data = base64.b64encode(self.png()).decode("ascii")
+        return f'<img src="data:image/png;base64,{data}" alt="{escape(self.alt)}">'
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        return {"text/html": self.html(), "text/plain": f"[chart: {self.alt}]"}
+
+
+def figure(fig: plt.Figure, alt: str | None = None) -> ChartImage:
+    """Wrap a finished figure so the report shows it with alt text (default: its title).
+
+    Without ``alt`` the text is the figure's title (the suptitle, else the titles of its
+    axes joined by '; '); a chart with neither is a ValueError, since every chart has one.
+    """
+    if alt is None:
+        suptitle = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) is not None else ""
+        titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+        alt = suptitle or "; ".join(titles)
+    if not alt or not alt.strip():
+        raise ValueError("a chart needs a title or alt text")
+    plt.close(fig)
+    return ChartImage(fig, alt.strip())

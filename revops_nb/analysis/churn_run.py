@@ -22,10 +22,11 @@ from revops_nb.analysis.churn_features import (
     select_features,
     snapshot_table,
 )
+from revops_nb.analysis.churn_reasons import ReasonsBreakdown, churn_reasons
 from revops_nb.analysis.parameters import CHURN
 
-HISTORY_INPUTS = ("subscriptions", "usage", "nps_responses", "accounts", "fx_rates")
-INPUT_TABLES = (*HISTORY_INPUTS, "customers")
+HISTORY_INPUTS = ("subscriptions", "usage", "nps_responses", "support_tickets", "accounts", "fx_rates")
+INPUT_TABLES = (*HISTORY_INPUTS, "customers", "churn_events")
 
 
 @dataclass(frozen=True)
@@ -96,10 +97,20 @@ class ChurnReport:
     scores: pd.DataFrame
     risk: results.ArrAtRisk
     survival: pd.DataFrame | None
+    reasons: ReasonsBreakdown | None = None
 
     @property
     def mode(self) -> str:
         return self.table.mode
+
+    @property
+    def better_than_chance(self) -> bool:
+        """Whether the chosen model's test ROC AUC interval lies above 0.5 (a coin flip).
+
+        When it does not, the probabilities do not tell riskier customers from safer ones,
+        so ARR at risk and the scored list are shown with that caveat in words.
+        """
+        return bool(self.model.chosen_metrics["roc_auc_ci_low"] > 0.5)
 
     def key_figures(self) -> dict[str, object]:
         """Headline numbers for ``record()``; each equals a value in :meth:`tables`."""
@@ -119,7 +130,14 @@ class ChurnReport:
             "arr_at_risk": float(self.scores["arr_at_risk"].sum()),
             "model": self.model.chosen,
             "calibrated": bool(self.model.calibrator.applied),
+            "model_better_than_chance": self.better_than_chance,
         }
+
+    def key_figure_labels(self) -> dict[str, str]:
+        """Labels for ``record(..., label=...)`` where a figure needs words next to it in the index."""
+        if self.better_than_chance:
+            return {}
+        return {"arr_at_risk": "ARR at risk (model no better than chance)"}
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Tables saved with the run: the scored customers, lift, calibration, drivers, metrics, rates."""
@@ -130,7 +148,16 @@ class ChurnReport:
             "drivers": self.drivers,
             "model_metrics": self.model.metrics,
             "churn_rates": self.rates,
+            **self._reason_tables(),
         }
+
+    def _reason_tables(self) -> dict[str, pd.DataFrame]:
+        if self.reasons is None or not self.reasons.accounts:
+            return {}
+        out = {"churn_reasons": self.reasons.table}
+        if self.reasons.by_support is not None:
+            out["churn_reasons_by_support"] = self.reasons.by_support
+        return out
 
 
 def model_table(tables: dict[str, pd.DataFrame | None], settings: ChurnSettings) -> ModelTable:
@@ -167,4 +194,18 @@ def analyze(tables: dict[str, pd.DataFrame | None], settings: ChurnSettings) -> 
         scores=scores,
         risk=results.arr_at_risk(scores, seed=settings.seed),
         survival=results.tenure_survival(table, tables.get("subscriptions")),
+        reasons=_reasons(tables, settings, table),
     )
+
+
+def _reasons(
+    tables: dict[str, pd.DataFrame | None], settings: ChurnSettings, table: ModelTable
+) -> ReasonsBreakdown | None:
+    """Churn reasons up to the as-of date when a churn_events table is loaded, else None."""
+    events = tables.get("churn_events")
+    if events is None or events.empty:
+        return None
+    return churn_reasons(
+        events, tables.get("subscriptions"), tables.get("customers"), tables.get("support_tickets"),
+        tables.get("fx_rates"), settings.reporting_currency, table.as_of, settings.n_bootstrap, settings.seed,
+    )  # fmt: skip

@@ -3,10 +3,14 @@
 Each function takes the :class:`~revops_nb.analysis.churn_run.ChurnReport` and
 returns things a notebook displays. Sentences claim a difference only where its
 interval excludes no-difference; feature names (which come from the data in
-snapshot mode) are escaped before they reach Markdown.
+snapshot mode) are escaped before they reach Markdown. Every chart leaves a section
+as a :func:`revops_nb.charts.figure`, so the report shows it with its title as alt text.
 """
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -16,10 +20,34 @@ from IPython.display import HTML, Markdown
 from revops_nb import charts
 from revops_nb.analysis.churn import NAIVE
 from revops_nb.analysis.churn_features import DATE
+from revops_nb.analysis.churn_reasons import NO_REASON
 from revops_nb.analysis.churn_run import ChurnReport
-from revops_nb.charts import escape, fmt_int, fmt_interval, fmt_money, fmt_num, fmt_pct
+from revops_nb.charts import (
+    escape,
+    escape_markdown,
+    fmt_int,
+    fmt_interval,
+    fmt_money,
+    fmt_num,
+    fmt_p,
+    fmt_pct,
+)
 
-Displayable = Markdown | HTML | plt.Figure
+Displayable = Markdown | HTML | plt.Figure | charts.ChartImage
+
+
+def with_alt_text(section: Callable[..., list[Displayable]]) -> Callable[..., list[Displayable]]:
+    """Show each matplotlib figure a section returns with alt text (its title), via :func:`charts.figure`."""
+
+    @functools.wraps(section)
+    def wrapper(*args, **kwargs) -> list[Displayable]:
+        return [
+            charts.figure(item) if isinstance(item, plt.Figure) else item for item in section(*args, **kwargs)
+        ]
+
+    return wrapper
+
+
 RATE_FORMATS = {"n": "int", "churners": "int", "churn_rate": "pct", "ci_low": "pct", "ci_high": "pct"}
 
 
@@ -70,7 +98,7 @@ def data_notes(report: ChurnReport) -> list[Displayable]:
     for col, n in t.coerced.items():
         what = "rows without a churn flag were left out" if col == "churned" else "values were not numbers"
         out.append(charts.notice(f"{col}: {n} {what} and are treated as missing."))
-    for note in report.model.notes:
+    for note in [*t.notes, *report.model.notes]:
         out.append(charts.notice(note))
     return out
 
@@ -78,7 +106,7 @@ def data_notes(report: ChurnReport) -> list[Displayable]:
 def summary(report: ChurnReport) -> Markdown:
     """The findings, each backed by an interval or test computed in the report."""
     lines = [_rate_line(report), _model_line(report), _baseline_line(report), _lift_line(report)]
-    lines += [_calibration_line(report), _driver_line(report), _risk_line(report)]
+    lines += [_calibration_line(report), _driver_line(report), _risk_line(report), _reasons_line(report)]
     return charts.bullets([line for line in lines if line])
 
 
@@ -188,9 +216,31 @@ def _money(report: ChurnReport, value: float) -> str:
     return fmt_money(value, report.settings.reporting_currency)
 
 
+def chance_caveat(report: ChurnReport) -> str:
+    """The sentence that goes next to ARR at risk and the scored list when the model ranks no better than chance.
+
+    Empty when the test ROC AUC interval lies above 0.5.
+    """
+    if report.better_than_chance:
+        return ""
+    m = report.model.chosen_metrics
+    return (
+        f"The model does no better than chance here: its test ROC AUC is {_auc(m)}, an interval that "
+        "includes 0.5 (a coin flip), so its probabilities do not tell the customers who will churn from "
+        "those who will stay."
+    )
+
+
 def _risk_line(report: ChurnReport) -> str:
     r = report.risk
     rng = f"{_money(report, r.low)}–{_money(report, r.high)}"
+    caveat = chance_caveat(report)
+    if caveat:
+        return (
+            f"**ARR at risk (model no better than chance):** {caveat} Taken at face value they put "
+            f"{_money(report, r.expected)} of ARR at risk across {fmt_int(r.customers)} current customers "
+            f"(90% range {rng}); read that as a rough total, not as a list of customers to act on."
+        )
     if report.mode == "history":
         return (
             f"**ARR at risk:** {_money(report, r.expected)} of ARR is expected to churn within "
@@ -208,6 +258,7 @@ def _risk_line(report: ChurnReport) -> str:
 # ---------------------------------------------------------------- sections
 
 
+@with_alt_text
 def churn_rate(report: ChurnReport) -> list[Displayable]:
     """Churn rate table (and, in history mode, its course over observation dates)."""
     rates = report.rates
@@ -230,6 +281,7 @@ def churn_rate(report: ChurnReport) -> list[Displayable]:
     ]
 
 
+@with_alt_text
 def model_quality(report: ChurnReport) -> list[Displayable]:
     """Test ROC AUC, PR AUC and Brier of each model with intervals: chart and table."""
     metrics = report.model.metrics
@@ -254,6 +306,7 @@ def model_quality(report: ChurnReport) -> list[Displayable]:
     return [fig, charts.table(metrics[cols], {**formats, "n": "int", "churners": "int"})]
 
 
+@with_alt_text
 def calibration(report: ChurnReport) -> list[Displayable]:
     """Reliability chart: mean predicted probability vs observed churn rate per bin, with Wilson CIs."""
     cal = report.calibration
@@ -274,6 +327,7 @@ def calibration(report: ChurnReport) -> list[Displayable]:
     return [fig, charts.table(cal, formats)]
 
 
+@with_alt_text
 def lift(report: ChurnReport) -> list[Displayable]:
     """Cumulative gains chart and the decile lift table."""
     lt = report.lift
@@ -297,6 +351,7 @@ def _logistic_note(report: ChurnReport) -> str:
     return str(report.drivers.attrs.get("logistic_note", ""))
 
 
+@with_alt_text
 def drivers(report: ChurnReport, top: int = 12) -> list[Displayable]:
     """Permutation importance chart, the drivers table with logistic effects, and any fit note."""
     d = report.drivers.head(top)
@@ -321,6 +376,7 @@ def drivers(report: ChurnReport, top: int = 12) -> list[Displayable]:
     return [fig, *notes, charts.table(shown, formats)]
 
 
+@with_alt_text
 def survival(report: ChurnReport) -> list[Displayable]:
     """Kaplan–Meier curve of tenure with retained shares at 6, 12, 24 and 36 months."""
     from revops_nb.analysis.churn_results import survival_points
@@ -340,8 +396,11 @@ def survival(report: ChurnReport) -> list[Displayable]:
 
 
 def scored(report: ChurnReport) -> list[Displayable]:
-    """The current customers with the most ARR at risk."""
+    """The current customers with the most ARR at risk (after the no-better-than-chance caveat, if it applies)."""
     n = report.settings.top_n
+    caveat = chance_caveat(report)
+    warning = [charts.notice(f"{caveat} The order of this list and each probability carry no evidence about "
+                             "who will churn; the list is shown for completeness, not for action.")] if caveat else []  # fmt: skip
     sentence = Markdown(
         f"{fmt_int(len(report.scores))} current customers scored; the {min(n, len(report.scores))} with the "
         f"most ARR at risk (churn probability × ARR, in {report.settings.reporting_currency}) are shown. "
@@ -349,4 +408,122 @@ def scored(report: ChurnReport) -> list[Displayable]:
     )
     formats = {"churn_probability": "pct", "arr": "money", "arr_at_risk": "money", "top_drivers": "text"}
     currency = report.settings.reporting_currency
-    return [sentence, charts.table(report.scores, formats, max_rows=n, currency=currency)]
+    return [*warning, sentence, charts.table(report.scores, formats, max_rows=n, currency=currency)]
+
+
+# ---------------------------------------------------------------- churn reasons
+
+
+def _share(share: float, low: float, high: float) -> str:
+    return f"{fmt_pct(share)} (95% CI {fmt_interval(low, high)})"
+
+
+def _reasons_line(report: ChurnReport) -> str:
+    """The most frequent churn reason, and whether it leads the next one by a binomial test."""
+    r = report.reasons
+    if r is None or not r.accounts or r.leader is None:
+        return ""
+    table = r.table.set_index("reason")
+    lead, nxt = r.leader, table.loc[r.leader.second]
+    top = table.loc[lead.first]
+    arr = (
+        f" and {_share(top['arr_share'], top['arr_ci_low'], top['arr_ci_high'])} of churned ARR"
+        if r.arr_accounts
+        else ""
+    )
+    first, second = escape_markdown(lead.first), escape_markdown(lead.second)
+    test = f"binomial test among the accounts giving either, {fmt_p(lead.p_value)}"
+    if lead.p_value < 0.05:
+        verdict = f'more often than the next reason, "{second}" ({fmt_pct(nxt["share"])}; {test})'
+    else:
+        verdict = f'not clearly more often than "{second}" ({fmt_pct(nxt["share"])}; {test})'
+    return (
+        f"**Why customers left:** of {fmt_int(r.accounts)} churned accounts with a churn event, the most "
+        f'frequent reason is "{first}": {_share(top["share"], top["ci_low"], top["ci_high"])} of the accounts'
+        f"{arr}, {verdict}."
+    )  # fmt: skip
+
+
+@with_alt_text
+def reasons(report: ChurnReport) -> list[Displayable]:
+    """Churn reasons by share of churned accounts and ARR (chart and table), and by support tickets before churn."""
+    r = report.reasons
+    if r is None:
+        return [Markdown("This section needs a `churn_events` table (account_id, churn_date, reason), which is not "
+                         "configured, so the report cannot say why customers left.")]  # fmt: skip
+    if not r.accounts:
+        return [Markdown(f"The `churn_events` table has no churn dated up to {_as_of_text(report)}, so there "
+                         "is no reason to break down.")]  # fmt: skip
+    span = f"from {r.first_date:%Y-%m-%d} to {r.last_date:%Y-%m-%d}"
+    text = (
+        f"{fmt_int(r.accounts)} accounts churned {span} according to `churn_events`; each counts once, "
+        "under the reason of its latest event. Account shares carry Wilson 95% intervals; "
+    )
+    if r.arr_accounts:
+        text += (
+            f"churned ARR is that of {r.arr_source} (known for {fmt_int(r.arr_accounts)} of the accounts), and its "
+            "shares carry bootstrap 95% intervals that resample accounts."
+        )
+    else:
+        text += "no churned ARR is known (no subscriptions or customers ARR to match), so ARR shares are not shown."
+    out: list[Displayable] = [Markdown(text)]
+    if r.accounts < report.settings.min_n:
+        out.append(charts.notice(f"Only {r.accounts} churned accounts (fewer than {report.settings.min_n}): "
+                                 "the shares are shown but not compared."))  # fmt: skip
+    shares = r.table.rename(columns={"reason": "value", "share": "rate"})
+    shares["flagged"] = r.accounts < report.settings.min_n
+    out.append(
+        charts.rate_bars(
+            shares, "Churned accounts by reason given, with 95% CI", "Share of churned accounts (%)", "Reason"
+        )
+    )
+    formats = {"accounts": "int", "share": "pct", "ci_low": "pct", "ci_high": "pct", "arr": "money",
+               "arr_share": "pct", "arr_ci_low": "pct", "arr_ci_high": "pct", "reason": "text"}  # fmt: skip
+    shown = r.table if r.arr_accounts else r.table[["reason", "accounts", "share", "ci_low", "ci_high"]]
+    out.append(charts.table(shown, formats, currency=report.settings.reporting_currency))
+    return out + _support_split(report)
+
+
+def _as_of_text(report: ChurnReport) -> str:
+    return f"{report.table.as_of:%Y-%m-%d}" if report.table.as_of is not None else "the data's end"
+
+
+def _support_split(report: ChurnReport) -> list[Displayable]:
+    """Reasons among churners with and without a high-priority ticket in their last 90 days."""
+    r = report.reasons
+    split = r.by_support if r is not None else None
+    if split is None:
+        return [Markdown("With a `support_tickets` table that has a priority, the reasons would also be compared "
+                         "between churners who filed a high-priority ticket before leaving and the others.")]  # fmt: skip
+    with_n, without_n = int(split["with_n"].iloc[0]), int(split["without_n"].iloc[0])
+    min_n = report.settings.min_n
+    intro = (
+        f"**Reasons and support before churning.** {fmt_int(with_n)} churned accounts filed a high-priority "
+        f"ticket (High, Urgent, Critical, P1 …) in the 90 days before churning; {fmt_int(without_n)} did not."
+    )
+    if min(with_n, without_n) < min_n:
+        intro += f" One group has fewer than {min_n} accounts, so the shares are not compared."
+        clear = split.iloc[0:0]
+    else:
+        clear = split[(split["p_holm"] < 0.05) & (split["reason"] != NO_REASON)]
+        if clear.empty:
+            intro += (
+                "No reason's share differs clearly between the two groups (tests Holm-adjusted over reasons)."
+            )
+    lines = [
+        f'"{escape_markdown(row["reason"])}" was given by '
+        f"{_share(row['with_ticket'], row['with_ci_low'], row['with_ci_high'])} of those with such a ticket, "
+        f"against {_share(row['without_ticket'], row['without_ci_low'], row['without_ci_high'])} of the others "
+        f"({row['test']}, {fmt_p(row['p_holm'])} after Holm adjustment over {len(split)} reasons)."
+        for _, row in clear.iterrows()
+    ]
+    formats = {"with_ticket": "pct", "with_ci_low": "pct", "with_ci_high": "pct", "with_n": "int",
+               "without_ticket": "pct", "without_ci_low": "pct", "without_ci_high": "pct", "without_n": "int",
+               "p_value": "p", "p_holm": "p", "reason": "text", "test": "text"}  # fmt: skip
+    caption = (
+        "Share giving each reason: churners with a high-priority ticket in their last 90 days vs the others"
+    )
+    return [
+        Markdown(intro + (" " + " ".join(lines) if lines else "")),
+        charts.table(split, formats, caption=caption),
+    ]
