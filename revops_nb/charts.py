@@ -2,13 +2,12 @@
 
 Everything a notebook shows a stakeholder goes through here, so every chart has
 a title and labelled axes with units, every table is formatted the same way, and
-text that comes from the data is HTML-escaped before it reaches the report.
+text that comes from the data is escaped for HTML and Markdown before it reaches the report.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
 import re
 from collections.abc import Mapping
@@ -43,6 +42,7 @@ def set_theme() -> None:
             "axes.titleweight": "bold",
             "axes.labelsize": 11,
             "figure.autolayout": True,
+            "text.parse_math": False,  # a '$' in a name from the data is a dollar sign, never math
         }
     )
 
@@ -110,17 +110,34 @@ def _missing(value) -> bool:
 # ---------------------------------------------------------------- safe text
 
 
+# Character references, not backslashes: they read the same in HTML and in Markdown, where they
+# form no syntax. escape() output lands in both (HTML outputs and f-strings shown as Markdown), so
+# it encodes what makes links, images, autolinks ('://'), code, emphasis, math, tables and breaks.
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
+_INLINE = "\\`*_[]|~$\n\r"
+_BLOCK = "()!#{}+-.="  # meaningful at the start of a line, or only next to the ones above
+_ESCAPE = str.maketrans({**_HTML, **{c: f"&#{ord(c)};" for c in _INLINE}})
+_ESCAPE_ALL = str.maketrans({**_HTML, **{c: f"&#{ord(c)};" for c in _INLINE + _BLOCK}})
+_BLOCK_ONLY = str.maketrans({c: f"&#{ord(c)};" for c in _BLOCK})
+# a value that starts a line could open a heading, a list or a setext underline
+_BLOCK_START = re.compile(r"^(\s*)([#+\-=]|\d+[.)])")
+
+
 def escape(value: object) -> str:
-    """HTML-escape text from the data so it shows as text and runs nothing."""
-    return html.escape(str(value), quote=True)
+    """Escape text from the data for HTML and for Markdown: it shows as text and forms no markup or link.
 
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()!#|~{}+\-.>])")
+    HTML-escapes, and writes Markdown's inline syntax (brackets, ``*``, ``_``, backticks, ``$``,
+    ``|``, ``~``, the colon of ``://``, line breaks) and a leading list or heading marker as character
+    references, so the same string is safe in an HTML output and in a Markdown sentence:
+    ``![a](http:host/a.png)`` becomes neither an image nor a link.
+    """
+    text = str(value).translate(_ESCAPE).replace("://", "&#58;//")  # no bare-URL autolink
+    return _BLOCK_START.sub(lambda m: m.group(1) + m.group(2).translate(_BLOCK_ONLY), text, count=1)
 
 
 def escape_markdown(value: object) -> str:
-    """HTML-escape, then backslash-escape Markdown syntax, so data text can form no link or image."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", escape(value))
+    """Like :func:`escape`, with every character that has a meaning in Markdown encoded (for Markdown only)."""
+    return str(value).translate(_ESCAPE_ALL).replace("://", "&#58;//")
 
 
 def say(template: str, **values: object) -> Markdown:
@@ -156,15 +173,18 @@ def table(
     """Render a DataFrame as an escaped, formatted HTML table.
 
     ``formats`` maps column -> 'pct', 'money', 'int', 'num', 'p' or 'text'.
-    Index is dropped; booleans show as yes/blank; at most ``max_rows`` rows.
+    Index is dropped; booleans show as yes/blank; at most ``max_rows`` rows. Headers and cells
+    go through :func:`escape`, so they stay text even where the table ends up inside Markdown.
     """
     formats = dict(formats or {})
     shown = frame.head(max_rows).copy()
     out = pd.DataFrame(index=shown.index)
     for col in shown.columns:
         kind = formats.get(col) or _guess_kind(shown[col])
-        out[str(col).replace("_", " ")] = [_format_cell(v, kind, currency) for v in shown[col]]
-    body = out.to_html(index=False, escape=True, border=0, classes="revops-table", na_rep="–")
+        out[escape(str(col).replace("_", " "))] = [
+            escape(_format_cell(v, kind, currency)) for v in shown[col]
+        ]
+    body = out.to_html(index=False, escape=False, border=0, classes="revops-table", na_rep="–")
     more = ""
     if len(frame) > max_rows:
         more = f'<p class="revops-more">Showing {max_rows:,} of {len(frame):,} rows.</p>'

@@ -103,3 +103,21 @@ def execute_report_notebook(
             else:
                 os.environ[key] = value
     return run_dir
+
+
+def write_sample_with_names(folder: Path, names: list[str]) -> Path:
+    """The sample as CSV (scale 200) whose first account names are ``names`` (any text, CSV-quoted); returns its data.yaml."""
+    import csv
+
+    result = cli("sample", "--out", folder, "--scale", "200")
+    assert result.code == 0, result.text
+    path = folder / "accounts.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row, name in zip(rows, names, strict=False):
+        row["account_name"] = name
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return folder / "data.yaml"

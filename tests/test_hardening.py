@@ -63,3 +63,209 @@ def test_masking_hides_whole_passwords_and_query_tokens():
     }
     for text, masked in cases.items():
         assert mask_url_password(text) == masked
+
+
+# ---------------------------------------------------------------- 2. data text never reaches the network
+
+
+def _hostile_names(port: int) -> list[str]:
+    """Account names that tried to reach a server: Markdown image and link, raw tags, obfuscations."""
+    host = f"127.0.0.1:{port}"
+    return [
+        f"![a](http:{host}/md-image.png)",
+        f"[a](http:{host}/md-link)",
+        f"<img src=//{host}/protocol-relative.png>",
+        f'<img src="http://{host}/plain.png">',
+        f'<img src="h&#116;tp://{host}/entity.png"><img src=" http://{host}/space.png">',
+        f'<img srcset="http://{host}/srcset.png 1x">',
+        f'<div style="background:url(http://{host}/css.png)">css</div>',
+        f"<style>@import 'http://{host}/import.css'; body {{ background: u\\72 l(http://{host}/esc.png) }}</style>",
+        f"http://{host}/bare-url",
+        f"<meta http-equiv=refresh content='0;url=http://{host}/refresh'>",
+        '<a href="javascript:alert(1)">js</a> [b](javascript:alert(2))',
+        f"<svg><image href='http://{host}/svg.png'/><rect filter='url(http://{host}/f.svg#f)'/></svg>",
+    ]
+
+
+def test_escape_forms_no_markdown_link_image_or_autolink():
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from revops_nb import charts
+
+    for name in [*_hostile_names(8765), "1. list", "# heading", "a\n\n# b\n===", "$x$ *b* `c`"]:
+        for escaped in (charts.escape(name), charts.escape_markdown(name)):
+            rendered = markdown2html_mistune(f"Named {escaped} here and\n\n{escaped}")
+            assert "<img" not in rendered and "<a " not in rendered and "<h" not in rendered, rendered
+            assert "<li" not in rendered and "<em" not in rendered and "<code" not in rendered, rendered
+            assert "<style" not in rendered and "<meta" not in rendered and "<div" not in rendered, rendered
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        '<img src="http:127.0.0.1:8765/a.png" alt="a">',
+        "<a href='http:127.0.0.1/'>a</a>",
+        "<img src=//host/a.png>",
+        "<img/src=http://q/a.png>",
+        '<a href="javascript:alert(1)">x</a>',
+        '<a href=" jav&#x09;ascript:alert(1)">x</a>',
+        '<img src="h&#116;tp://x/a.png">',
+        '<img src="&#104;&#116;&#116;&#112;&#58;//x/a.png">',
+        "<img src='relative/a.png'>",
+        '<img srcset="data:image/png;base64,AA 1x, http://x/a.png 2x">',
+        '<div style="background:u\\72 l(http://x/a.png)">x</div>',
+        '<div style="background:u&#114;l(http://x/a.png)">x</div>',
+        "<style>@import 'http://x/a.css';</style>",
+        "<style>.a { background: url( 'http://x/b.png' ) }</style>",
+        "<style>@\\69mport url(x.css)</style>",
+        "<style>.a { background: image-set('http://x/c.png' 1x) }</style>",
+        '<meta http-equiv="refresh" content="0;url=http://x/">',
+        '<iframe srcdoc="&lt;img src=http://x/a.png&gt;"></iframe>',
+        '<!-- <a title=" --> <img src="http://evil/a.png">',
+        '<!-- --!> <img src="http://evil/a.png">',
+        '<img alt="a>b" src="http://x/a.png">',
+        "<svg><style><img src=http://z/a.png></style></svg>",
+        '<svg><a xlink:href="http://x">a</a><set attributeName="href" to="javascript:alert(1)"/></svg>',
+        '<svg><rect filter="url(http://x/f.svg#f)"/></svg>',
+        "<object data='http://x/a.swf'></object><form action='http://x/'></form>",
+    ],
+)
+def test_final_pass_leaves_only_fragments_and_embedded_images(page):
+    from revops_nb.report.html import external_references, neutralize_urls
+
+    assert external_references(page) != []
+    safe = neutralize_urls(f"<html><head></head><body>{page}</body></html>")
+    assert external_references(safe) == [], safe
+    assert 'http-equiv="Content-Security-Policy"' in safe.split("</head>")[0]
+
+
+def test_final_pass_keeps_fragments_images_and_text():
+    from revops_nb.report.html import neutralize_urls
+
+    page = (
+        '<a href="#Summary">s</a><img src="data:image/png;base64,AAA" alt="chart">'
+        '<div style="background:url(data:image/svg+xml;base64,AA)">ok</div>'
+        "<p>text that reads src=x and href=http://x stays &lt;img src=x&gt;</p>"
+    )
+    assert neutralize_urls(page).endswith(page)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<" * MB,
+        '<a b="' * (MB // 6),
+        "<a src=" * (MB // 7),
+        "<a " + "b=c " * (MB // 4),
+        "<style>" + 'url("' * (MB // 5),
+        "<style>" + "@" * MB,
+        "<svg>" * (MB // 5),
+        "<!--" * (MB // 4),
+        '<a style="' + "u\\72 l(" * (MB // 7) + '">',
+        "X" * MB,
+    ],
+)
+def test_final_pass_is_linear_on_a_megabyte(page):
+    from revops_nb.report.html import neutralize_urls
+
+    quarter = _median_seconds(neutralize_urls, page[: len(page) // 4])
+    whole = _median_seconds(neutralize_urls, page)
+    assert whole < 2.0 and whole < 8 * quarter + 0.05, (quarter, whole)
+
+
+@pytest.fixture
+def listener():
+    """A local HTTP server on a random port; yields (port, paths requested)."""
+    import http.server
+    import threading
+
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        do_POST = do_HEAD = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1], seen
+    server.shutdown()
+    server.server_close()
+
+
+def _open_in_chromium(chromium: str, pages: list, wait_ms: int = 1500) -> list[dict]:
+    """Open each page with the network NOT blocked; return what each page references and shows."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM_ARGS
+
+    found = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            for path in pages:
+                page = browser.new_page()
+                requests: list[str] = []
+                dialogs: list[str] = []
+                page.on("request", lambda r, requests=requests: requests.append(r.url))
+                page.on("dialog", lambda d, dialogs=dialogs: (dialogs.append(d.message), d.dismiss()))
+                page.goto(path.resolve().as_uri(), wait_until="load")
+                page.wait_for_timeout(wait_ms)
+                refs = page.evaluate(
+                    """() => [...document.querySelectorAll('*')].flatMap(e =>
+                        ['src', 'href', 'xlink:href', 'srcset', 'style', 'action', 'data', 'filter']
+                            .filter(a => e.hasAttribute(a)).map(a => [a, e.getAttribute(a)]))"""
+                )
+                found.append(
+                    {
+                        "url": page.url,
+                        "requests": requests,
+                        "dialogs": dialogs,
+                        "refs": refs,
+                        "text": page.inner_text("body"),
+                    }
+                )
+                page.close()
+        finally:
+            browser.close()
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_report_from_hostile_data_makes_no_request(tmp_path, listener, chromium_path):
+    """Names that became an <img> fetching a local server (and a live link) now stay text."""
+    from tests.helpers import ROOT, cli, write_sample_with_names
+
+    port, seen = listener
+    names = _hostile_names(port)
+    data = write_sample_with_names(tmp_path / "data", names)
+    out = tmp_path / "out"
+    result = cli("run", "--notebooks", ROOT / "tests" / "notebooks" / "hostile", "--out", out, "--data", data)
+    assert result.code == 0, result.text
+    (report,) = out.glob("hostile/*/report.html")
+    html = report.read_text()
+    assert f"127.0.0.1:{port}" in html  # the names are there, as text
+    visits = _open_in_chromium(chromium_path, [report, out / "index.html"])
+    assert seen == [], f"the server was asked for {seen}"
+    for visit in visits:
+        assert visit["url"].startswith("file:"), visit["url"]  # no meta refresh went anywhere
+        assert [r for r in visit["requests"] if not r.startswith(("file:", "data:"))] == [], visit
+        assert visit["dialogs"] == []
+    for attr, value in visits[0]["refs"]:  # the report: fragments and embedded images only
+        if attr in ("style", "filter"):
+            assert "url(" not in value.replace("url(data:image/", ""), (attr, value)
+        else:
+            assert value == "" or value.startswith(("#", "data:image/")), (attr, value)
+    for attr, value in visits[1]["refs"]:  # the index: its own links to the reports
+        assert attr == "href" and (value.endswith("/report.html") or value.startswith("#")), (attr, value)
+    report_text = visits[0]["text"]
+    for name in (names[0], names[1], names[8]):
+        assert name in report_text  # shown verbatim, neither image nor link

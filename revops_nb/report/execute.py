@@ -242,8 +242,10 @@ def fallback_html(title: str, error: str) -> str:
     """A minimal, self-contained page for a run whose notebook could not be rendered."""
     import html as html_lib
 
+    from revops_nb.report.html import CSP_META
+
     return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>{CSP_META}"
         f"<title>{html_lib.escape(title)}</title></head><body style='font-family:sans-serif;max-width:900px;"
         f"margin:2em auto'><h1>{html_lib.escape(title)}</h1><p style='color:#9b1c1c'><strong>This report "
         f"failed.</strong> {html_lib.escape(error)}</p><p>See report.ipynb and run.json in this folder.</p>"

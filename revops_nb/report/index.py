@@ -33,6 +33,10 @@ MAX_FIGURES = 8  # lines shown per report; the others are one click away
 MAX_HISTORY = 12
 MAX_TREND = 8  # good runs in a sparkline
 REPORT_ORDER = ("market_analysis", "win_loss", "nps_retention", "churn_model")
+# the page loads nothing: its own links to the reports are navigations, which this does not stop
+INDEX_CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'"
+)
 
 
 def load_runs(out_dir: Path) -> dict[str, list[dict[str, Any]]]:
@@ -263,6 +267,7 @@ def render_index(out_dir: Path) -> str:
     built = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{INDEX_CSP}">
 <title>RevOps reports</title>
 <style>
 body {{ font-family: -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif; max-width: 980px;
