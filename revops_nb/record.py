@@ -109,7 +109,47 @@ def save_table(frame: pd.DataFrame, name: str) -> None:
         return
     path = folder / "tables" / f"{name}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
+    defuse_formulas(frame).to_csv(path, index=False)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells and headers cannot run as spreadsheet formulas (OWASP CSV injection).
+
+    Text starting with ``= + - @``, a tab or a carriage return gets a leading single quote, so
+    Excel and LibreOffice show it as text: an owner named ``=HYPERLINK(...)`` opens as that text.
+    Numbers stay numbers (a numeric -5, and a text cell that is a plain number such as "-5").
+    """
+    out = frame.copy()
+    out.columns = [_defuse(c) for c in out.columns]
+    for column in out.columns:
+        series = out[column]
+        if not (
+            pd.api.types.is_object_dtype(series)
+            or pd.api.types.is_string_dtype(series)
+            or isinstance(series.dtype, pd.CategoricalDtype)
+        ):
+            continue
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            series = series.astype(object)
+        out[column] = series.map(_defuse, na_action="ignore")
+    return out
+
+
+def _defuse(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _plain_number(value):
+        return "'" + value
+    return value
+
+
+def _plain_number(text: str) -> bool:
+    try:
+        float(text.replace("_", "!"))  # '-1_0' is not a number in a spreadsheet
+    except ValueError:
+        return False
+    return True
 
 
 def note_data(table: str, summary: dict[str, Any]) -> None:

