@@ -410,7 +410,7 @@ def _window_sums(
     return sums, found["now"][when]
 
 
-def _is_high_priority(priority: pd.Series) -> pd.Series:
+def is_high_priority(priority: pd.Series) -> pd.Series:
     """Whether each ticket's priority reads as high (High, Urgent, Critical, P1, Sev 1 ...)."""
     return priority.map(
         lambda v: normalize_label(v) in HIGH_PRIORITY_LABELS if pd.notna(v) else False
@@ -434,7 +434,7 @@ def ticket_features(rows: pd.DataFrame, tickets: pd.DataFrame) -> tuple[pd.DataF
     cols, notes = ["_n"], []
     has_priority = "priority" in t and t["priority"].notna().any()
     if has_priority:
-        t["_high"] = _is_high_priority(t["priority"])
+        t["_high"] = is_high_priority(t["priority"])
         if t["_high"].sum() == 0:
             shown = ", ".join(map(repr, t["priority"].dropna().astype(str).value_counts().index[:5]))
             notes.append(

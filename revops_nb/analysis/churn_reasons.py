@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from revops_nb import stats
-from revops_nb.analysis.churn_features import KEY, TICKET_WINDOW_DAYS, _is_high_priority
+from revops_nb.analysis.churn_features import KEY, TICKET_WINDOW_DAYS, is_high_priority
 from revops_nb.analysis.currency import conversion_rates, to_reporting
 from revops_nb.data.coercion import as_nanoseconds
 from revops_nb.data.subscriptions import subscription_arr
@@ -152,7 +152,7 @@ def support_split(
     """
     t = as_nanoseconds(tickets)
     t = t[t[KEY].isin(accounts[KEY]) & t["created_date"].notna()]
-    t = t[_is_high_priority(t["priority"]).to_numpy() > 0]
+    t = t[is_high_priority(t["priority"]).to_numpy() > 0]
     t = t.merge(accounts[[KEY, "churn_date"]], on=KEY)
     before = (t["created_date"] < t["churn_date"]) & (
         t["created_date"] >= t["churn_date"] - pd.Timedelta(days=window_days)
