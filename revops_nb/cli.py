@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except RevopsError as exc:
-        print(f"revops-nb: error: {exc}", file=sys.stderr)
+        print(f"revops-nb: error: {safe_message(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("revops-nb: interrupted", file=sys.stderr)
@@ -114,8 +114,18 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        print(f"revops-nb: internal error: {type(exc).__name__}: {exc} (rerun with --debug)", file=sys.stderr)
+        print(
+            f"revops-nb: internal error: {type(exc).__name__}: {safe_message(str(exc))} (rerun with --debug)",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
+
+
+def safe_message(text: str) -> str:
+    """An error sentence as printed: URL passwords and query tokens masked ('***')."""
+    from revops_nb.report.params import mask_url_password
+
+    return mask_url_password(text)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -169,7 +179,7 @@ def _check(data_file: Path | None) -> int:
         )
     for result in results:
         if result.error:
-            print(f"  {result.name}: INVALID - {result.error}")
+            print(f"  {result.name}: INVALID - {safe_message(result.error)}")
             continue
         load = result.load
         assert load is not None
@@ -182,7 +192,7 @@ def _check(data_file: Path | None) -> int:
         for reason, count in load.excluded.items():
             print(f"    excluded {count:,} row(s): {reason}")
         for warning in load.warnings:
-            print(f"    warning: {warning}")
+            print(f"    warning: {safe_message(warning)}")
     sampled = [t for t in TABLE_NAMES if t not in config.tables]
     if config.sample and config.tables and sampled:
         print(f"  from the embedded sample: {', '.join(sampled)}")

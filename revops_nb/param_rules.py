@@ -22,10 +22,20 @@ from revops_nb.errors import ParamsError
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SHOWN_CHARS = 80  # a hostile value is shown truncated, never whole
+SECRET_KEY = re.compile(
+    r"(password|passwd|pwd|pass\b|secret|token|key|auth|credential|dsn|sig)", re.IGNORECASE
+)
 
 
-def shown(value: Any) -> str:
-    """``repr`` of a value for an error message, cut to a readable length."""
+def is_secret(name: object) -> bool:
+    """Whether a parameter's name says its value is a secret (password, token, key, dsn...)."""
+    return isinstance(name, str) and SECRET_KEY.search(name) is not None
+
+
+def shown(value: Any, key: object = None) -> str:
+    """``repr`` of a value for an error message, cut to a readable length; '***' for a secret ``key``."""
+    if is_secret(key):
+        return "***"
     text = repr(value)
     return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 5] + "…" + text[-4:]
 
@@ -209,7 +219,7 @@ class NotAfter:
         if a in (None, "") or b in (None, ""):
             return None
         if str(a).strip() > str(b).strip():
-            return f"{self.first} {shown(str(a))} is after {self.second} {shown(str(b))}"
+            return f"{self.first} {shown(str(a), self.first)} is after {self.second} {shown(str(b), self.second)}"
         return None
 
 
@@ -231,6 +241,8 @@ class Below:
         if a < b or (self.or_equal and a == b):
             return None
         word = "at most" if self.or_equal else "below"
+        if is_secret(self.first) or is_secret(self.second):
+            return f"{self.first} must be {word} {self.second}"
         return f"{self.first} ({a:g}) must be {word} {self.second} ({b:g})"
 
 
@@ -247,8 +259,10 @@ class ReportRules:
         for name, rule in self.fields.items():
             if name in values and values[name] is not None:
                 problem = rule.problem(values[name])
+                if problem and is_secret(name):  # the rule's own words may quote the value
+                    problem = f"must be {rule.describe()}"
                 if problem:
-                    out.append(((name,), f"parameter {name!r} {problem}; got {shown(values[name])}"))
+                    out.append(((name,), f"parameter {name!r} {problem}; got {shown(values[name], name)}"))
         if not out:
             for relation in self.relations:
                 problem = relation.problem(values)

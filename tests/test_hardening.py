@@ -307,3 +307,74 @@ def test_saved_tables_cannot_run_spreadsheet_formulas(tmp_path, monkeypatch):
     assert {row[3] for row in rows} == {"'=1+2"}
     assert rows[0][1] == "-5" and rows[0][2] == "-0.5"  # numbers stay numbers
     assert frame["owner"].iloc[0] == owners[0]  # the notebook's own frame is untouched
+
+
+# ---------------------------------------------------------------- 4. secrets with '@' and in errors
+
+PASSWORD = "s3cr@tPW!"
+
+
+@pytest.mark.slow
+def test_password_with_at_sign_is_masked_whole_by_check_and_run(tmp_path, monkeypatch):
+    """SQLAlchemy shows 'revops:***@tPW!@host' (it splits at the first '@'); the CLI masks it whole."""
+    from tests.helpers import TINY_NOTEBOOKS, cli
+
+    (tmp_path / "data.yaml").write_text(
+        "connection: postgresql://revops:${PW}@127.0.0.1:1/db\n"
+        "tables:\n  opportunities:\n    sql: select * from opportunities\n"
+    )
+    monkeypatch.setenv("PW", PASSWORD)
+    check = cli("check", "--data", tmp_path / "data.yaml")
+    run = cli("run", "--notebooks", TINY_NOTEBOOKS, "--data", tmp_path / "data.yaml", "--out", tmp_path / "o")
+    for result in (check, run):
+        assert result.code == 2, result.text
+        assert "postgresql://revops:***@127.0.0.1:1/db" in result.text
+        assert "tPW" not in result.text and "s3cr" not in result.text, result.text
+
+
+def test_secret_parameter_values_never_appear_in_errors():
+    from revops_nb.errors import ParamsError
+    from revops_nb.param_rules import Between, NotAfter, OneOf, ReportRules, shown
+    from revops_nb.report.notebook_params import ParamSpec, check_value
+
+    with pytest.raises(ParamsError) as caught:
+        check_value(ParamSpec("db_password", "str", ""), 424242, "params.yaml")
+    assert "424242" not in str(caught.value) and "'db_password'" in str(caught.value)
+    with pytest.raises(ParamsError) as caught:
+        check_value(ParamSpec("api_tokens", "list[str]", []), "hunter2", "-p")
+    assert "hunter2" not in str(caught.value)
+    rules = ReportRules(
+        {"api_key": OneOf(("a", "b")), "secret_level": Between(0, 1)},
+        (NotAfter("start_token", "end_token"),),
+    )
+    found = rules.problems({"api_key": "hunter2", "secret_level": 7})
+    assert found and all("hunter2" not in s and "7" not in s and "***" in s for _, s in found)
+    (_, sentence), *_ = rules.problems({"start_token": "2025-02-01", "end_token": "2025-01-01"})
+    assert "2025" not in sentence
+    assert shown("hunter2", "password") == "***" and shown("x" * 1000).endswith("…" + "xxx'")
+    assert len(shown("x" * 1000)) <= 80
+
+
+@pytest.mark.slow
+def test_run_never_echoes_a_secret_parameter_value(tmp_path):
+    from tests.helpers import TINY_NOTEBOOKS, assert_clean_error, cli
+
+    params = tmp_path / "p.yaml"
+    params.write_text("secret_token: 424242\n")
+    base = ["run", "--notebooks", TINY_NOTEBOOKS, "--out", tmp_path / "o"]
+    for result in (
+        cli(*base, "--params", params),
+        cli(*base, "-p", "db_password=hunter2"),
+        cli(*base, "-p", "tiny.api_key=hunter2"),
+    ):
+        assert_clean_error(result, 2, "***")
+        assert "424242" not in result.text and "hunter2" not in result.text, result.text
+
+
+def test_redact_hides_secrets_as_written_in_html_and_json():
+    from revops_nb.report.params import secret_values
+
+    hidden = secret_values({"db_password": 'p<w&"d', "label": "not secret"})
+    for text in ('p<w&"d', "p&lt;w&amp;&quot;d", 'p&lt;w&amp;"d', 'p<w&\\"d'):
+        assert redact(f"before {text} after", hidden) == "before *** after"
+    assert "not secret" not in hidden

@@ -16,6 +16,7 @@ from typing import Any
 import nbformat
 
 from revops_nb.errors import ParamsError
+from revops_nb.param_rules import shown
 
 SCALARS = {"int": int, "float": float, "str": str, "bool": bool}
 
@@ -83,7 +84,10 @@ def parse_param_source(source: str, where: str) -> dict[str, ParamSpec]:
 
 
 def check_value(spec: ParamSpec, value: Any, where: str) -> Any:
-    """Return ``value`` if it fits ``spec``'s type (ints accepted for floats), else raise."""
+    """Return ``value`` if it fits ``spec``'s type (ints accepted for floats), else raise.
+
+    The message shows the value cut short, and a secret-looking parameter's value as '***'.
+    """
     if value is None:
         if spec.optional:
             return None
@@ -95,7 +99,8 @@ def check_value(spec: ParamSpec, value: Any, where: str) -> Any:
         inner = base[5:-1]
         if not isinstance(value, list):
             raise ParamsError(
-                f"{where}: parameter {spec.name!r} must be {spec.type_text}, got {type(value).__name__} {value!r}"
+                f"{where}: parameter {spec.name!r} must be {spec.type_text}, "
+                f"got {type(value).__name__} {shown(value, spec.name)}"
             )
         return [_check_scalar(spec, inner, v, where) for v in value]
     raise ParamsError(f"{where}: parameter {spec.name!r} has an unsupported type {spec.type_text!r}")
@@ -112,6 +117,7 @@ def _check_scalar(spec: ParamSpec, base: str, value: Any, where: str) -> Any:
         return float(value)
     if not ok:
         raise ParamsError(
-            f"{where}: parameter {spec.name!r} must be {spec.type_text}, got {type(value).__name__} {value!r}"
+            f"{where}: parameter {spec.name!r} must be {spec.type_text}, "
+            f"got {type(value).__name__} {shown(value, spec.name)}"
         )
     return value

@@ -7,6 +7,8 @@ parameters cell before any kernel starts; errors name the file and the key.
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -14,12 +16,10 @@ from typing import Any
 import yaml
 
 from revops_nb.errors import ParamsError
+from revops_nb.param_rules import is_secret, shown
 from revops_nb.report.notebook_params import ParamSpec, check_value
 from revops_nb.yaml_file import read_yaml
 
-SECRET_KEY = re.compile(
-    r"(password|passwd|pwd|pass\b|secret|token|key|auth|credential|dsn|sig)", re.IGNORECASE
-)
 # The authority of a URL after '://': up to the first '/', '?', '#', whitespace or quote (as urllib
 # splits it). A plain character class and no backtracking: one scan per URL, linear in the text.
 AUTHORITY = re.compile(r"[^/?#\s'\"<>`]*")
@@ -44,7 +44,7 @@ def read_params_file(path: Path) -> dict[str, Any]:
 def parse_cli_param(item: str) -> tuple[str, Any]:
     """``KEY=VALUE`` -> (key, YAML-parsed value); strings stay strings."""
     if "=" not in item:
-        raise ParamsError(f"-p {item!r}: expected KEY=VALUE")
+        raise ParamsError(f"-p {shown(item)}: expected KEY=VALUE")
     key, text = item.split("=", 1)
     key = key.strip()
     try:
@@ -52,6 +52,14 @@ def parse_cli_param(item: str) -> tuple[str, Any]:
     except (yaml.YAMLError, ValueError):  # ValueError: YAML's date rule on 2025-13-01
         value = text
     return key, value
+
+
+def shown_item(item: str) -> str:
+    """A ``-p KEY=VALUE`` for an error message: cut short, and the value '***' when the key is secret."""
+    key, eq, _ = item.partition("=")
+    if eq and is_secret(key.strip().rpartition(".")[2]):
+        return repr(f"{key}=***") if len(key) <= 60 else shown(item, key)
+    return shown(item)
 
 
 def merge_params(
@@ -104,7 +112,7 @@ def merge_params(
             if key not in specs:
                 known = ", ".join(specs)
                 raise ParamsError(
-                    f"{where}: unknown parameter {key!r} for report {report!r} (known: {known})"
+                    f"{where}: unknown parameter {shown(key)} for report {report!r} (known: {known})"
                 )
             merged[key] = check_value(specs[key], value, where)
             if origins is not None:
@@ -158,7 +166,7 @@ def typed_cli_value(spec: ParamSpec, parsed: Any, raw: str) -> Any:
 def mask_secrets(params: dict[str, Any]) -> dict[str, Any]:
     """Copy of ``params`` with secret-looking keys, URL passwords and query tokens replaced by '***'."""
     return {
-        key: ("***" if SECRET_KEY.search(key) and value not in (None, "") else _mask_value(value))
+        key: ("***" if is_secret(key) and value not in (None, "") else _mask_value(value))
         for key, value in params.items()
     }
 
@@ -173,12 +181,14 @@ def _mask_value(value: Any) -> Any:
 
 def secret_values(params: dict[str, Any]) -> list[str]:
     """The values of secret-looking parameters, longest first, to redact from every output."""
-    found = []
+    found: set[str] = set()
     for key, value in params.items():
-        if SECRET_KEY.search(key) and value not in (None, ""):
+        if is_secret(key) and value not in (None, ""):
             items = value if isinstance(value, list) else [value]
-            found += [str(v) for v in items if len(str(v)) >= 3]
-    return sorted(set(found), key=len, reverse=True)
+            for text in (str(v) for v in items if len(str(v)) >= 3):
+                # as written in HTML (the report) and in JSON strings (run.json, report.ipynb) too
+                found |= {text, html.escape(text), html.escape(text, quote=False), json.dumps(text)[1:-1]}
+    return sorted(found, key=len, reverse=True)
 
 
 def mask_url_password(text: str) -> str:

@@ -19,6 +19,7 @@ from revops_nb.data.check import check_tables
 from revops_nb.data.config import read_data_config
 from revops_nb.data.loader import load_sample_table
 from revops_nb.errors import ConfigError, DataError, ParamsError
+from revops_nb.param_rules import shown
 from revops_nb.report.execute import RunRequest, RunResult, run_report
 from revops_nb.report.index import write_index
 from revops_nb.report.notebook_params import read_param_specs
@@ -47,7 +48,7 @@ def plan(options: RunOptions, log: TextIO) -> list[RunRequest]:
     available = discover(options.notebooks_dir)
     for name in options.reports:
         if name not in available:
-            raise ConfigError(f"unknown report {name!r}; available: {', '.join(available)}")
+            raise ConfigError(f"unknown report {shown(name)}; available: {', '.join(available)}")
     data_file = options.data_file
     if data_file is None and (options.params_dir / "data.yaml").is_file():
         data_file = options.params_dir / "data.yaml"
@@ -125,27 +126,27 @@ def check_currencies(config, frames: dict, requests: list[RunRequest], specs: di
 
 def check_keys_known(options: RunOptions, specs: dict, names: frozenset[str]) -> None:
     """Every plain ``-p`` key and flat ``--params`` key must belong to at least one selected report."""
-    from revops_nb.report.params import read_params_file
+    from revops_nb.report.params import read_params_file, shown_item
 
     for item in options.cli_params:
         key = parse_cli_param(item)[0]
         target, dot, pname = key.partition(".")
         if dot and target in names:
             if target in specs and pname not in specs[target]:
-                raise ParamsError(f"-p {item!r}: report {target!r} has no parameter {pname!r}")
+                raise ParamsError(f"-p {shown_item(item)}: report {target!r} has no parameter {shown(pname)}")
         elif not any(key in s for s in specs.values()):
-            raise ParamsError(f"-p {item!r}: no selected report has a parameter {key!r}")
+            raise ParamsError(f"-p {shown_item(item)}: no selected report has a parameter {shown(key)}")
     for path in options.params_files:
         content = read_params_file(path)
         if content and set(content) <= names:
             for report, section in content.items():
                 for key in section or {}:
                     if report in specs and key not in specs[report]:
-                        raise ParamsError(f"{path}: unknown parameter {key!r} for report {report!r}")
+                        raise ParamsError(f"{path}: unknown parameter {shown(key)} for report {report!r}")
             continue
         for key in content:
             if not any(key in s for s in specs.values()):
-                raise ParamsError(f"{path}: unknown parameter {key!r}; no selected report has it")
+                raise ParamsError(f"{path}: unknown parameter {shown(key)}; no selected report has it")
 
 
 def execute(requests: list[RunRequest], jobs: int, out_dir: Path, log: TextIO) -> list[RunResult]:
