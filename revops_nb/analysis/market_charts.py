@@ -6,6 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from IPython.display import HTML
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from revops_nb import charts
@@ -20,8 +22,10 @@ def _period_axis(ax, periods: list[str]) -> None:
     ax.set_xticklabels(periods[::step], rotation=45, ha="right")
 
 
-def bookings_trend(result: MarketResult):
-    """Bookings per period, one line per region."""
+def bookings_trend(result: MarketResult) -> Figure | HTML:
+    """Bookings per period, one line per region; a notice saying why when there are no bookings."""
+    if why := result.aside("bookings"):
+        return charts.notice(why)
     data = result.bookings_by_period.groupby(["period", REGION], observed=True)["bookings"].sum().unstack()
     periods = [str(p) for p in result.window.periods]
     data = data.reindex(periods).fillna(0.0)
@@ -39,8 +43,17 @@ def bookings_trend(result: MarketResult):
     )
 
 
-def growth_bars(result: MarketResult):
-    """Year-on-year bookings growth by region with intervals; small regions greyed."""
+def growth_bars(result: MarketResult) -> Figure | HTML | None:
+    """Year-on-year bookings growth by region with intervals; small regions greyed.
+
+    None without bookings (the section's sentences say why); a notice without regions.
+    """
+    if not result.has_bookings:
+        return None
+    if why := result.aside("growth_by_region"):
+        return charts.notice(why)
+    if not result.window.has_year_on_year:
+        return None  # the growth sentence above says why
     rows = result.growth_by_region
     total = rows[rows[REGION] == TOTAL]
     rows = rows[rows[REGION] != TOTAL]
@@ -57,8 +70,13 @@ def growth_bars(result: MarketResult):
     )
 
 
-def levels_trend(result: MarketResult):
-    """ARR (or customers, without ARR) on the last day of each period, one line per region."""
+def levels_trend(result: MarketResult) -> Figure | HTML:
+    """ARR (or customers, without ARR) on the last day of each period, one line per region.
+
+    A notice instead when customers cannot be counted, or only on the last day.
+    """
+    if why := result.aside("levels_trend"):
+        return charts.notice(why)
     column = "arr" if result.has_arr else "customers"
     data = result.levels_by_period.groupby(["period", REGION], observed=True)[column].sum().unstack()
     periods = [str(p) for p in result.window.periods]
@@ -76,8 +94,13 @@ def levels_trend(result: MarketResult):
     return charts.finish(ax, "Customers by region", f"End of {result.params.grain}", "Customers (accounts)")
 
 
-def decomposition_bars(result: MarketResult):
-    """Each region's change in bookings split into volume, mix and rate (deal size) effects."""
+def decomposition_bars(result: MarketResult) -> Figure | None:
+    """Each region's change in bookings split into volume, mix and rate (deal size) effects.
+
+    None when the section steps aside (no bookings or no regions; ``share_view`` says why).
+    """
+    if result.aside("share") or result.decomposition.empty:
+        return None
     data = result.decomposition.set_index(REGION)[["volume", "mix", "rate"]]
     _fig, ax = plt.subplots(figsize=(charts.FIGSIZE[0], max(3.0, 0.6 * len(data) + 1.5)))
     height = 0.8 / 3
@@ -104,8 +127,15 @@ def decomposition_bars(result: MarketResult):
     )
 
 
-def win_rate_bars(result: MarketResult):
-    """Win rate of closed deals by region with Wilson intervals; small regions greyed."""
+def win_rate_bars(result: MarketResult) -> Figure | HTML | None:
+    """Win rate of closed deals by region with Wilson intervals; small regions greyed.
+
+    None without a win rate (the sentence says why); a notice without regions.
+    """
+    if not result.has_win_rate:
+        return None
+    if why := result.aside("win_rate_by_region"):
+        return charts.notice(why)
     closed = result.win_rates
     overall = closed["won"].sum() / closed["n"].sum() if closed["n"].sum() else None
     return charts.rate_bars(
@@ -118,8 +148,10 @@ def win_rate_bars(result: MarketResult):
     )
 
 
-def deal_size_bars(result: MarketResult):
-    """Average won deal by region with t intervals; small regions greyed."""
+def deal_size_bars(result: MarketResult) -> Figure | None:
+    """Average won deal by region with t intervals; small regions greyed (None without bookings)."""
+    if not result.has_bookings:
+        return None
     data = result.deal_sizes
     _fig, ax = plt.subplots(figsize=(charts.FIGSIZE[0], max(2.5, 0.38 * len(data) + 1.2)))
     colors = [charts.MUTED if f else charts.ACCENT for f in data["flagged"]]
@@ -141,9 +173,14 @@ def deal_size_bars(result: MarketResult):
     )
 
 
-def penetration_bars(result: MarketResult):
-    """Share of addressable accounts that are customers, per market row, with Wilson intervals."""
+def penetration_bars(result: MarketResult) -> Figure | None:
+    """Share of addressable accounts that are customers, per market row, with Wilson intervals.
+
+    None without penetration, or without regions (the total alone is in the sentence and table).
+    """
     pen = result.penetration
+    if pen is None or not result.has_regions:
+        return None
     keys = [c for c in ("region", "segment") if c in pen.columns]
     data = pen.assign(value=pen[keys].astype(str).agg(" · ".join, axis=1), rate=pen["penetration_accounts"])
     data = data[data[REGION] != TOTAL]
@@ -157,8 +194,13 @@ def penetration_bars(result: MarketResult):
     )
 
 
-def growth_heatmap(result: MarketResult):
-    """Year-on-year bookings growth by region × breakdown; cells under min_n are grey and starred."""
+def growth_heatmap(result: MarketResult) -> Figure | HTML:
+    """Year-on-year bookings growth by region × breakdown; cells under min_n are grey and starred.
+
+    A notice instead without bookings, regions or breakdown values.
+    """
+    if why := result.aside("heatmap"):
+        return charts.notice(why)
     dim = result.params.breakdown
     cells = result.growth_by_cell.assign(
         n=np.minimum(result.growth_by_cell["deals_base"], result.growth_by_cell["deals_current"])

@@ -22,6 +22,12 @@ GRAINS: dict[str, tuple[str, int]] = {"month": ("M", 12), "quarter": ("Q", 4), "
 BLANK = "(blank)"
 REGION = "region"
 SEGMENT = "segment"
+ONE_GROUP = "All deals"  # the one region when the data has no region column
+NO_REGION = (
+    "The data has no region column in opportunities or accounts, so all deals are treated as one group: "
+    "totals, win rate and customers are for all deals together, and the sections that compare regions "
+    "are left out."
+)
 
 
 @dataclass(frozen=True)
@@ -151,17 +157,29 @@ def with_dimensions(frame: pd.DataFrame, by_account: pd.DataFrame, columns: Sequ
     return frame
 
 
+def has_region(opportunities: pd.DataFrame, accounts: pd.DataFrame | None) -> bool:
+    """Whether opportunities or accounts have a region column with at least one value."""
+    return any(
+        frame is not None and REGION in frame and frame[REGION].notna().any()
+        for frame in (opportunities, accounts)
+    )
+
+
 def check_dimensions(
     params: MarketParams, opportunities: pd.DataFrame, accounts: pd.DataFrame | None
 ) -> None:
-    """Every dimension (and region) must be a column of opportunities or accounts."""
+    """Every dimension must be a column of opportunities or accounts (region and segment may be absent).
+
+    Without a region, ``regions`` cannot choose any: that is a :class:`ParamsError`.
+    """
     available = set(opportunities.columns) | (set(accounts.columns) if accounts is not None else set())
-    if REGION not in available:
-        raise DataError(
-            "the market report needs a 'region' column in opportunities or accounts; neither has one"
+    if params.regions and not has_region(opportunities, accounts):
+        raise ParamsError(
+            f"regions lists {params.regions[0]!r}, but the data has no region column in opportunities or "
+            "accounts; leave regions empty"
         )
     for dim in params.dimensions:
-        if dim not in available and dim != SEGMENT:
+        if dim not in available and dim not in (REGION, SEGMENT):
             shown = ", ".join(sorted(c for c in available if not c.endswith(("_id", "_date"))))
             raise ParamsError(
                 f"dimensions names {dim!r}, which is not a column of opportunities or accounts ({shown})"
@@ -236,6 +254,7 @@ class Window:
     notes: tuple[str, ...] = field(default_factory=tuple)
     ramp_up_skipped: str = ""  # label of the ramp-up periods kept out of growth rates ('' = none)
     growth_start: pd.Period | None = None  # first period growth rates use (None = the first period)
+    partial: bool = False  # the last period is only partly covered (the data covers no whole period)
 
     @property
     def start(self) -> pd.Timestamp:
@@ -285,6 +304,8 @@ class Window:
             if len(self.periods) == 1
             else f"{label(self.periods[0])} to {label(self.periods[-1])}"
         )
+        if self.partial:
+            return f"part of the {self.grain} {span} (data up to {self.as_of:%Y-%m-%d})"
         return f"{len(self.periods)} whole {self.grain}s, {span} (data up to {self.as_of:%Y-%m-%d})"
 
     def describe_growth(self) -> str:
@@ -308,6 +329,15 @@ def label(period: pd.Period | pd.PeriodIndex) -> str:
     return str(period)
 
 
+def window_anchor(deals: pd.DataFrame) -> pd.Series:
+    """The dates the window starts from: won deals' close dates, else closed deals', else creation dates."""
+    closed = deals["close_date"].where(deals["is_closed"])
+    for dates in (closed.where(deals["is_won"]), closed, deals["created_date"]):
+        if dates.notna().any():
+            return dates.dropna()
+    return deals["created_date"]
+
+
 def data_as_of(opportunities: pd.DataFrame) -> pd.Timestamp:
     """Latest date the opportunities speak for: a closing of a closed deal or a creation."""
     closed = opportunities.loc[opportunities["is_closed"].astype(bool), "close_date"]
@@ -326,7 +356,7 @@ def analysis_window(
     and so is every period that begins before ``ramp`` ends (the pipeline was still filling),
     with a note naming them.
     """
-    freq, notes = params.freq, []
+    freq, notes, partial = params.freq, [], False
     if params.period_start is not None:
         first = pd.Period(params.period_start, freq)
         if params.period_start > first.start_time:
@@ -358,6 +388,12 @@ def analysis_window(
         if wanted > latest:
             notes.append(f"period_end is after the data ends; the analysis stops at {latest}")
         last = min(wanted, latest)
+    if last < first and params.period_start is None and params.period_end is None and latest + 1 >= first:
+        last, partial = latest + 1, True  # the data covers no whole period: keep the one it partly covers
+        notes[-1] = (
+            f"{last} is the only {params.grain} with data and the data ends on {as_of:%Y-%m-%d}, before it "
+            f"ends; it is kept, so its figures cover only part of the {params.grain}"
+        )
     if last < first:
         raise ParamsError(
             f"no whole {params.grain} lies between {first.start_time:%Y-%m-%d} and "
@@ -368,7 +404,9 @@ def analysis_window(
         skipped = label(ramp_periods)
         notes.insert(0, _ramp_note(ramp_periods, ramp, growth_start <= last))
     periods = pd.period_range(first, last, freq=freq)
-    return Window(periods, as_of, params.grain, params.periods_per_year, tuple(notes), skipped, growth_start)
+    return Window(
+        periods, as_of, params.grain, params.periods_per_year, tuple(notes), skipped, growth_start, partial
+    )
 
 
 def _ramp_note(excluded: pd.PeriodIndex, ramp: RampUp, any_growth: bool) -> str:
@@ -400,6 +438,8 @@ def prepare_deals(
     columns = list(dict.fromkeys([REGION, SEGMENT, *params.dimensions]))
     by_account = account_dimensions(accounts, opportunities, columns)
     frame = with_dimensions(opportunities, by_account, columns)
+    if not has_region(opportunities, accounts):
+        frame[REGION] = ONE_GROUP
     currencies = frame.get("currency")
     amount = frame["amount"] if "amount" in frame else pd.Series(np.nan, index=frame.index)
     frame["amount"] = to_reporting(amount, currencies, rates, params.currency, "opportunities").to_numpy()
@@ -410,10 +450,10 @@ def prepare_deals(
     notes = []
     won = frame["is_won"]
     no_date = won & frame["close_date"].isna()
-    if no_date.any():
+    if no_date.any() and not no_date.eq(won).all():  # none dated: bookings_gap says why, once
         notes.append(f"{int(no_date.sum()):,} won deal(s) have no close_date and are left out of bookings")
     no_amount = won & frame["close_date"].notna() & frame["amount"].isna()
-    if no_amount.any():
+    if no_amount.any() and not no_amount.eq(won & frame["close_date"].notna()).all():
         notes.append(
             f"{int(no_amount.sum()):,} won deal(s) have no amount and are left out of bookings and deal size"
         )
@@ -430,6 +470,25 @@ def bookings_frame(deals: pd.DataFrame, window: Window) -> pd.DataFrame:
 def closed_frame(deals: pd.DataFrame, window: Window) -> pd.DataFrame:
     """Closed deals (won or lost) that closed in the window."""
     return deals[deals["is_closed"] & deals["period"].isin(window.periods)]
+
+
+BOOKED = "bookings, growth, shares and deal sizes"
+
+
+def bookings_gap(deals: pd.DataFrame, window: Window, has_amounts: bool) -> str:
+    """Why no won deal counts as a booking in the window, in one sentence (for when there is none)."""
+    won = deals[deals["is_won"]]
+    if not deals["is_closed"].any():
+        return f"No deal has closed yet ({len(deals):,} open), so there are no {BOOKED} to show."
+    if won.empty:
+        return f"No deal has been won, so there are no {BOOKED} to show."
+    if not has_amounts:
+        return f"{BOOKED.capitalize()} need deal amounts, and the opportunities have no amount column."
+    if won["amount"].isna().all():
+        return f"{BOOKED.capitalize()} need deal amounts, and no won deal has one."
+    if won["close_date"].isna().all():
+        return f"{BOOKED.capitalize()} need the close dates of won deals, and the opportunities have none."
+    return f"No won deal with an amount closed in {window.describe()}, so there are no {BOOKED} to show."
 
 
 def prepare_subscriptions(

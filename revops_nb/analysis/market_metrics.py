@@ -24,17 +24,25 @@ def bookings_by_period(bookings: pd.DataFrame, window: Window, dimensions: Seque
 
 
 def customer_base(
-    subscriptions: pd.DataFrame | None, deals: pd.DataFrame, day: pd.Timestamp, dimensions: Sequence[str]
+    subscriptions: pd.DataFrame | None,
+    deals: pd.DataFrame,
+    day: pd.Timestamp,
+    dimensions: Sequence[str],
+    include_undated: bool = False,
 ) -> pd.DataFrame:
     """One row per customer on ``day`` with its dimensions and ARR.
 
     With subscriptions, a customer is an account with a subscription active on
     ``day`` (started on or before it, not ended by it) and its ARR is the sum over
-    them. Without, it is an account with a won deal closed by ``day`` (ARR unknown).
+    them. Without, it is an account with a won deal closed by ``day`` (ARR unknown);
+    ``include_undated`` also counts won deals without a close date (on the last day).
     """
     dims = list(dimensions)
     if subscriptions is None:
-        won = deals[deals["is_won"] & (deals["close_date"] <= day) & deals["account_id"].notna()]
+        by_day = deals["close_date"] <= day
+        if include_undated:
+            by_day |= deals["close_date"].isna()
+        won = deals[deals["is_won"] & by_day & deals["account_id"].notna()]
         first = won.sort_values("close_date", kind="stable").drop_duplicates("account_id")
         return first[["account_id", *dims]].assign(arr=np.nan).reset_index(drop=True)
     on_day = active_on(subscriptions["start_date"], subscriptions["end_date"], day)
@@ -52,7 +60,8 @@ def arr_by_period(
     dims = list(dimensions)
     frames = []
     for period in window.periods:
-        base = customer_base(subscriptions, deals, period.end_time.normalize(), dims)
+        last = period == window.periods[-1]
+        base = customer_base(subscriptions, deals, period.end_time.normalize(), dims, include_undated=last)
         grouped = base.groupby(dims, observed=True, sort=True)
         part = pd.DataFrame({"arr": grouped["arr"].sum(min_count=1), "customers": grouped.size()})
         frames.append(part.reset_index().assign(period=label(period)))
@@ -65,6 +74,9 @@ def arr_by_period(
 
 def win_rates(closed: pd.DataFrame, min_n: int, confidence: float) -> tuple[pd.DataFrame, TestResult]:
     """Win rate of closed deals per region (Wilson interval, small regions flagged) and a chi-square test."""
+    if closed.empty:
+        columns = [REGION, "n", "won", "rate", "ci_low", "ci_high", "flagged"]
+        return pd.DataFrame(columns=columns), TestResult(np.nan, np.nan, "none")
     table = rate_table(closed, REGION, "is_won", min_n=min_n, confidence=confidence).rename(
         columns={"value": REGION, "successes": "won"}
     )
@@ -101,6 +113,7 @@ def penetration(
     regions: Sequence[str],
     min_n: int,
     confidence: float,
+    by_region: bool = True,
 ) -> pd.DataFrame:
     """Customers and ARR at the end of the window against the addressable market.
 
@@ -110,9 +123,13 @@ def penetration(
     interval; ARR penetration a log-normal one with var(log ARR) = sum(arr^2)/ARR^2
     over the customers (the compound-Poisson rule of the growth intervals), the
     addressable ARR taken as known. Rows with fewer than ``min_n`` addressable accounts
-    are flagged. The last row is the total over the market rows.
+    are flagged. The last row is the total over the market rows. Without ``by_region`` (customers
+    have no region) only the total row is given: every customer against the whole market.
     """
     keys = [REGION, SEGMENT] if SEGMENT in market and market[SEGMENT].notna().any() else [REGION]
+    if not by_region:
+        market, customers = market.assign(**{REGION: TOTAL}), customers.assign(**{REGION: TOTAL})
+        keys = [REGION]
     mk = market.copy()
     if regions:
         mk = mk[mk[REGION].isin(regions)]
@@ -132,7 +149,8 @@ def penetration(
     out = mk.join(have, how="left").reset_index()
     out["customers"] = out["customers"].fillna(0).astype(int)
     sums = out[["addressable_accounts", "addressable_arr", "customers", "arr", "arr_sq"]].sum(min_count=1)
-    out = pd.concat([out, pd.DataFrame([{k: TOTAL for k in keys} | sums.to_dict()])], ignore_index=True)
+    if by_region:
+        out = pd.concat([out, pd.DataFrame([{k: TOTAL for k in keys} | sums.to_dict()])], ignore_index=True)
     out["customers"] = out["customers"].astype(int)
     _penetration_columns(out, min_n, confidence)
     cols = [*keys, "customers", "addressable_accounts", "penetration_accounts", "ci_low", "ci_high"]

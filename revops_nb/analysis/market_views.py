@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from IPython.display import HTML
+from IPython.display import HTML, Markdown
 
 from revops_nb import charts
+from revops_nb.analysis import market_charts
 from revops_nb.analysis.market import MarketResult
 from revops_nb.analysis.market_data import REGION, label
 from revops_nb.analysis.market_growth import TOTAL
@@ -43,8 +44,13 @@ def _signed(value: float) -> str:
 
 
 def summary_lines(result: MarketResult) -> list[str]:
-    """The summary bullets, each backed by a table of the report and, for differences, a test."""
-    lines = [bookings_sentence(result), growth_sentence(result)]
+    """The summary bullets, each backed by a table of the report and, for differences, a test.
+
+    A part the data cannot give (bookings, customers, win rate) is one sentence saying why.
+    """
+    lines = [bookings_sentence(result)]
+    if result.has_bookings:
+        lines.append(growth_sentence(result))
     lines += [s for s in (cagr_sentence(result), top_region_sentence(result)) if s]
     lines += [s for s in (share_sentence(result), driver_sentence(result)) if s]
     lines += [levels_sentence(result), win_rate_sentence(result), penetration_sentence(result)]
@@ -53,7 +59,9 @@ def summary_lines(result: MarketResult) -> list[str]:
 
 
 def bookings_sentence(result: MarketResult) -> str:
-    """Total bookings and deals over the window."""
+    """Total bookings and deals over the window (or why there are none)."""
+    if why := result.aside("bookings"):
+        return why
     deals = int(result.bookings_by_period["deals"].sum())
     return (
         f"Bookings over {escape(result.window.describe())}: **{_money(result, result.bookings_total)}** "
@@ -64,6 +72,8 @@ def bookings_sentence(result: MarketResult) -> str:
 def growth_sentence(result: MarketResult) -> str:
     """Last twelve months against the twelve before, with the base and the interval."""
     row = result.total_row
+    if row is None:
+        return result.aside("growth") or ""
     if not result.window.has_year_on_year:
         after = " after the ramp-up" if result.window.ramp_up_skipped else ""
         return (
@@ -90,7 +100,7 @@ def _direction(growth: float, low: float, high: float) -> str:
 def cagr_sentence(result: MarketResult) -> str | None:
     """Compound annual growth from the first twelve months to the last."""
     row = result.total_row
-    if not np.isfinite(row["cagr"]):
+    if row is None or not np.isfinite(row["cagr"]):
         return None
     window = result.window
     return (
@@ -138,6 +148,8 @@ def _test(test) -> str:
 
 def share_sentence(result: MarketResult) -> str | None:
     """The region with the largest share of the latest bookings."""
+    if result.aside("share"):
+        return None
     rows = result.growth_by_region[result.growth_by_region[REGION] != TOTAL]
     rows = rows[rows["share"].notna()]
     if rows.empty:
@@ -151,6 +163,8 @@ def share_sentence(result: MarketResult) -> str | None:
 
 def driver_sentence(result: MarketResult) -> str | None:
     """Which region added the most to the change in bookings, and through which effect."""
+    if result.aside("share"):
+        return None
     dec = result.decomposition
     rows = dec[dec[REGION] != TOTAL]
     if rows.empty:
@@ -169,7 +183,9 @@ def driver_sentence(result: MarketResult) -> str | None:
 
 
 def levels_sentence(result: MarketResult) -> str:
-    """ARR and customers on the last day of the window."""
+    """ARR and customers on the last day of the window (or why customers cannot be counted)."""
+    if why := result.aside("levels"):
+        return why
     end = f"{result.window.end:%Y-%m-%d}"
     if not result.has_arr:
         return (
@@ -184,8 +200,16 @@ def levels_sentence(result: MarketResult) -> str:
 
 def win_rate_sentence(result: MarketResult) -> str:
     """Whether win rates differ between regions (chi-square test), with the overall rate."""
+    if why := result.aside("win_rate"):
+        return why
     n, _, rate, low, high = result.win_rate
-    overall = f"overall {fmt_pct(rate)} of {fmt_int(n)} closed deals ({_interval(result, low, high)})"
+    basis = f", counting {escape(result.win_rate_basis)}" if result.win_rate_basis else ""
+    overall = f"overall {fmt_pct(rate)} of {fmt_int(n)} closed deals ({_interval(result, low, high)}){basis}"
+    if not result.has_regions:
+        return f"Win rate: {overall}."
+    if n and result.win_rate[1] in (0, n):
+        outcome = "won" if result.win_rate[1] else "lost"
+        return f"Win rate: {overall}; every closed deal was {outcome}, so regions cannot differ."
     test = result.win_test
     if not np.isfinite(test.p_value):
         return f"Win rate: {overall}; too few regions with {result.params.min_n}+ closed deals to compare."
@@ -196,6 +220,8 @@ def win_rate_sentence(result: MarketResult) -> str:
 
 def penetration_sentence(result: MarketResult) -> str:
     """Penetration of the addressable market, or why it is missing."""
+    if why := result.aside("penetration"):
+        return why
     if result.penetration is None:
         return "Penetration is not shown: it needs a market table (addressable accounts and ARR by region)."
     row = result.penetration.iloc[-1]
@@ -224,6 +250,8 @@ def addressable_currency_note(result: MarketResult) -> str:
 
 def small_regions_sentence(result: MarketResult) -> str | None:
     """Regions too small to rank."""
+    if result.aside("growth_by_region"):
+        return None
     rows = result.growth_by_region
     small = rows[rows["flagged"] & (rows[REGION] != TOTAL)][REGION]
     if small.empty:
@@ -252,7 +280,16 @@ def decomposition_sentence(result: MarketResult) -> str:
 
 
 def deal_size_sentence(result: MarketResult) -> str:
-    """Whether deal sizes differ between regions (Kruskal–Wallis test)."""
+    """Whether deal sizes differ between regions (Kruskal–Wallis test); without regions, the overall deal."""
+    if why := result.aside("deal_size"):
+        return why
+    if not result.has_regions:
+        row = result.deal_sizes.iloc[0]
+        return (
+            f"Average won deal over all deals: {_money(result, row['average'])} ({_ci(result)} "
+            f"{_money(result, row['ci_low'])}–{_money(result, row['ci_high'])}), median "
+            f"{_money(result, row['median'])}, from {fmt_int(row['deals'])} won deals."
+        )
     test = result.size_test
     if not np.isfinite(test.p_value):
         return f"Too few regions with {result.params.min_n}+ won deals to compare deal sizes."
@@ -260,11 +297,53 @@ def deal_size_sentence(result: MarketResult) -> str:
     return f"Won deal sizes {verdict} between regions ({_test(test)}, on the regions with {result.params.min_n}+ deals)."
 
 
+def growth_lines(result: MarketResult) -> Markdown | HTML:
+    """The growth section's sentences, or a notice saying why there is no growth to show."""
+    if why := result.aside("growth"):
+        return charts.notice(why)
+    return charts.bullets([s for s in (growth_sentence(result), top_region_sentence(result)) if s])
+
+
+def change_lines(result: MarketResult) -> Markdown | None:
+    """What drove the change in bookings, in words (None when the share section steps aside)."""
+    if result.aside("share"):
+        return None
+    return charts.bullets([s for s in (driver_sentence(result), decomposition_sentence(result)) if s])
+
+
+def win_rate_lines(result: MarketResult) -> Markdown | HTML:
+    """The win-rate sentence, or a notice saying why there is no win rate."""
+    if why := result.aside("win_rate"):
+        return charts.notice(why)
+    return charts.bullets([win_rate_sentence(result)])
+
+
+def deal_size_lines(result: MarketResult) -> Markdown | HTML:
+    """The deal-size sentence, or a notice saying why there are no won deals with amounts."""
+    if why := result.aside("deal_size"):
+        return charts.notice(why)
+    return charts.bullets([deal_size_sentence(result)])
+
+
+def penetration_section(result: MarketResult) -> list:
+    """Sentence, chart and table of penetration; one notice when there is none."""
+    if result.penetration is None:
+        why = result.aside("penetration") or (
+            "No market table is configured, so penetration of addressable accounts and ARR is not shown."
+        )
+        return [charts.notice(why)]
+    chart = market_charts.penetration_bars(result)
+    shown = [charts.bullets([penetration_sentence(result)]), chart, penetration_view(result)]
+    return [item for item in shown if item is not None]
+
+
 # ---------------------------------------------------------------- tables
 
 
-def period_table(result: MarketResult) -> HTML:
-    """Total bookings per period with growth on the previous period and a year before."""
+def period_table(result: MarketResult) -> HTML | None:
+    """Total bookings per period with growth on the previous period and a year before (None without)."""
+    if not result.has_bookings:
+        return None
     s = result.period_series
     ci = _ci(result)
     frame = pd.DataFrame(
@@ -292,8 +371,13 @@ def _intervals(low: pd.Series, high: pd.Series) -> list[str]:
     ]
 
 
-def latest_table(result: MarketResult) -> HTML:
-    """Bookings, ARR and customers of the last twelve months by region and the dimensions."""
+def latest_table(result: MarketResult) -> HTML | None:
+    """Bookings, ARR and customers of the last twelve months by region and the dimensions.
+
+    Columns the data cannot give are left out; None when it gives neither bookings nor customers.
+    """
+    if not (result.has_bookings or result.has_customers):
+        return None
     dims = list(dict.fromkeys([REGION, *result.params.dimensions]))
     current = [
         str(p) for p in (result.window.current if result.window.has_year_on_year else result.window.periods)
@@ -307,11 +391,18 @@ def latest_table(result: MarketResult) -> HTML:
     formats = {"bookings": "money", "won deals": "int", f"ARR {result.window.end:%Y-%m-%d}": "money"}
     formats[f"customers {result.window.end:%Y-%m-%d}"] = "int"
     caption = f"Bookings in {current[0]}–{current[-1]}; ARR and customers on the last day"
+    if not result.has_bookings:
+        frame, caption = frame.drop(columns=["bookings", "won deals"]), "ARR and customers on the last day"
+    if not result.has_customers:
+        frame = frame.drop(columns=[c for c in frame.columns if c.startswith(("ARR ", "customers "))])
+        caption = f"Bookings in {current[0]}–{current[-1]}"
     return charts.table(frame, formats, currency=result.params.currency, caption=caption, max_rows=60)
 
 
-def growth_view(result: MarketResult) -> HTML:
+def growth_view(result: MarketResult) -> HTML | None:
     """Growth by region: year on year, period on period and CAGR, each with its base and interval."""
+    if result.aside("growth_by_region"):
+        return None
     g = result.growth_by_region
     ci = _ci(result)
     frame = pd.DataFrame(
@@ -346,7 +437,9 @@ def growth_view(result: MarketResult) -> HTML:
 
 
 def share_view(result: MarketResult) -> HTML:
-    """Each region's share of the last twelve months' bookings, with interval and deals."""
+    """Each region's share of the last twelve months' bookings, with interval and deals (or why not)."""
+    if why := result.aside("share"):
+        return charts.notice(why)
     g = result.growth_by_region
     g = g[g[REGION] != TOTAL].sort_values("share", ascending=False, kind="stable")
     frame = pd.DataFrame(
@@ -365,8 +458,10 @@ def share_view(result: MarketResult) -> HTML:
     )
 
 
-def decomposition_view(result: MarketResult) -> HTML:
+def decomposition_view(result: MarketResult) -> HTML | None:
     """Change in bookings by region split into volume, mix and rate effects."""
+    if result.aside("share") or result.decomposition.empty:
+        return None
     d = result.decomposition
     formats = dict.fromkeys(["bookings_base", "bookings_current", "change", "volume", "mix", "rate"], "money")
     return charts.table(
@@ -377,8 +472,10 @@ def decomposition_view(result: MarketResult) -> HTML:
     )
 
 
-def win_rate_view(result: MarketResult) -> HTML:
+def win_rate_view(result: MarketResult) -> HTML | None:
     """Win rate by region with n and interval."""
+    if result.aside("win_rate_by_region"):
+        return None
     w = result.win_rates
     frame = pd.DataFrame(
         {
@@ -393,8 +490,10 @@ def win_rate_view(result: MarketResult) -> HTML:
     return charts.table(frame, {"closed deals": "int", "won": "int", "win rate": "pct"})
 
 
-def deal_size_view(result: MarketResult) -> HTML:
+def deal_size_view(result: MarketResult) -> HTML | None:
     """Average and median won deal by region with n and interval."""
+    if not result.has_bookings:
+        return None
     d = result.deal_sizes
     frame = pd.DataFrame(
         {
@@ -439,8 +538,10 @@ def penetration_view(result: MarketResult) -> HTML:
     return charts.table(frame, formats, currency=result.params.currency, caption=caption, max_rows=60)
 
 
-def heatmap_view(result: MarketResult) -> HTML:
+def heatmap_view(result: MarketResult) -> HTML | None:
     """The numbers behind the heatmap: growth by region × breakdown with interval and deals."""
+    if result.aside("heatmap"):
+        return None
     c = result.growth_by_cell
     dim = result.params.breakdown
     frame = pd.DataFrame(
