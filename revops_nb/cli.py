@@ -121,11 +121,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
 
 
+MAX_ERROR_CHARS = 1000  # a value quoted in an error is cut long before this; this is the last guard
+
+
 def safe_message(text: str) -> str:
-    """An error sentence as printed: URL passwords and query tokens masked ('***')."""
+    """An error sentence as printed: URL passwords and query tokens masked ('***'), at most ~1,000 characters."""
     from revops_nb.report.params import mask_url_password
 
-    return mask_url_password(text)
+    text = mask_url_password(text)
+    if len(text) > MAX_ERROR_CHARS:
+        cut = MAX_ERROR_CHARS - 100
+        text = f"{text[:cut]}… ({len(text) - cut:,} more characters)"
+    return text
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ import itertools
 import math
 import numbers
 import re
+import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,8 +37,13 @@ def shown(value: Any, key: object = None) -> str:
     """``repr`` of a value for an error message, cut to a readable length; '***' for a secret ``key``."""
     if is_secret(key):
         return "***"
-    text = repr(value)
+    text = _REPR.repr(value)  # bounded: a huge or deeply nested value is never rendered whole
     return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 5] + "…" + text[-4:]
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict, _REPR.maxset = 3, 8, 8, 8, 8
+_REPR.maxstring = _REPR.maxother = SHOWN_CHARS + 10
 
 
 class Rule:

@@ -378,3 +378,80 @@ def test_redact_hides_secrets_as_written_in_html_and_json():
     for text in ('p<w&"d', "p&lt;w&amp;&quot;d", 'p&lt;w&amp;"d', 'p<w&\\"d'):
         assert redact(f"before {text} after", hidden) == "before *** after"
     assert "not secret" not in hidden
+
+
+# ---------------------------------------------------------------- 5. huge or hostile YAML
+
+
+def _alias_bomb(key: str = "names", levels: int = 6) -> str:
+    """A few hundred bytes of YAML whose value expands to 9**(levels + 1) strings (34 MB as repr)."""
+    text = "&a0 [" + ",".join(["lol"] * 9) + "]"
+    for k in range(1, levels + 1):
+        text = f"&a{k} [{text}," + ",".join([f"*a{k - 1}"] * 8) + "]"
+    return f"{key}: [{text}]\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (_alias_bomb(), "alias bomb"),
+        ("names: &a [*a]\n", "refers to the value that contains it"),
+        ("a: &a {b: *a}\n", "refers to the value that contains it"),
+        ("a: " + "[" * 150 + "]" * 150 + "\n", "too deeply"),
+        ("[" * 50_000 + "]" * 50_000, "too deeply"),
+        ('a: "' + "x" * 2_100_000 + '"\n', "may be at most 2,000,000 bytes"),
+    ],
+)
+def test_hostile_yaml_is_refused_in_one_sentence_naming_the_file(tmp_path, content, fragment):
+    from revops_nb.errors import ConfigError
+    from revops_nb.yaml_file import read_yaml
+
+    path = tmp_path / "p.yaml"
+    path.write_text(content)
+    t0 = time.perf_counter()
+    with pytest.raises(ConfigError) as caught:
+        read_yaml(path, ConfigError, "params file")
+    assert time.perf_counter() - t0 < 2
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ") and fragment in message and len(message) < 300, message
+
+
+def test_yaml_with_ordinary_aliases_still_reads(tmp_path):
+    from revops_nb.errors import ConfigError
+    from revops_nb.yaml_file import read_yaml
+
+    path = tmp_path / "ok.yaml"
+    path.write_text("a: &x [1, 2]\nb: *x\nc: {<<: {d: 1}, e: 2}\nd: [*x, *x]\n")
+    assert read_yaml(path, ConfigError, "params file") == {
+        "a": [1, 2],
+        "b": [1, 2],
+        "c": {"d": 1, "e": 2},
+        "d": [[1, 2], [1, 2]],
+    }
+
+
+@pytest.mark.slow
+def test_alias_bomb_and_huge_value_give_one_short_error_line(tmp_path):
+    """A 269-byte bomb in --params printed a 34 MB error line; now one short sentence naming the file."""
+    from tests.helpers import TINY_NOTEBOOKS, assert_clean_error, cli
+
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(_alias_bomb())
+    huge = tmp_path / "huge.yaml"
+    huge.write_text(f"rows: {'x' * 100_000}\n")
+    for params, fragment in ((bomb, "alias bomb"), (huge, "'rows' must be int")):
+        result = cli("run", "--notebooks", TINY_NOTEBOOKS, "--out", tmp_path / "o", "--params", params)
+        assert_clean_error(result, 2, str(params), fragment)
+        assert len(result.text) < 400 and result.text.count("\n") == 1, result.text[:1000]
+    assert "…" in result.text  # the value is shown cut short
+    assert not (tmp_path / "o").exists()
+
+
+def test_alias_bomb_on_the_command_line_is_refused():
+    from revops_nb.errors import ParamsError
+    from revops_nb.report.params import parse_cli_param
+
+    with pytest.raises(ParamsError, match=r"^-p 'rows': its YAML aliases expand"):
+        parse_cli_param("rows=" + _alias_bomb(levels=8).removeprefix("names: ").strip())
+    assert parse_cli_param("names=[a, b]") == ("names", ["a", "b"])
+    assert parse_cli_param("when=2025-13-01") == ("when", "2025-13-01")

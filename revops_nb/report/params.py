@@ -18,7 +18,7 @@ import yaml
 from revops_nb.errors import ParamsError
 from revops_nb.param_rules import is_secret, shown
 from revops_nb.report.notebook_params import ParamSpec, check_value
-from revops_nb.yaml_file import read_yaml
+from revops_nb.yaml_file import load_text, read_yaml
 
 # The authority of a URL after '://': up to the first '/', '?', '#', whitespace or quote (as urllib
 # splits it). A plain character class and no backtracking: one scan per URL, linear in the text.
@@ -48,7 +48,7 @@ def parse_cli_param(item: str) -> tuple[str, Any]:
     key, text = item.split("=", 1)
     key = key.strip()
     try:
-        value = yaml.safe_load(text) if text.strip() else ""
+        value = load_text(text, f"-p {shown(key)}", ParamsError) if text.strip() else ""
     except (yaml.YAMLError, ValueError):  # ValueError: YAML's date rule on 2025-13-01
         value = text
     return key, value
