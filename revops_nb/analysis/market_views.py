@@ -429,9 +429,14 @@ def growth_view(result: MarketResult) -> HTML | None:
     formats |= {"YoY growth": "pct", f"{result.params.grain} on {result.params.grain}": "pct", "CAGR": "pct"}
     formats["rank"] = "int"
     row = g.iloc[0]
+    cagr = (
+        f"CAGR over {row['cagr_years']:.2f} years"
+        if np.isfinite(row["cagr_years"])
+        else "no CAGR (under two years)"
+    )
     caption = (
         f"YoY: {row['current_window']} vs {row['base_window']}; {result.params.grain} on {result.params.grain}: "
-        f"{row['last_period']} vs {row['prev_period']}; CAGR over {row['cagr_years']:.2f} years"
+        f"{row['last_period']} vs {row['prev_period']}; {cagr}"
     )
     return charts.table(frame, formats, currency=result.params.currency, caption=caption)
 
