@@ -164,51 +164,15 @@ def analyse(
     bookings = md.bookings_frame(deals, window)
     if bookings.empty:
         gaps["bookings"] = md.bookings_gap(deals, window, "amount" in opportunities)
-    if not window.has_year_on_year:
-        gaps["yoy"] = (
-            f"Year-on-year growth by region and {params.breakdown.replace('_', ' ')} needs two full years of "
-            f"{params.grain}s, and this window has {len(window.growth_periods)}"
-            f"{' after the ramp-up' if window.ramp_up_skipped else ''}."
-        )
-    if set(deals[params.breakdown]) <= {md.BLANK}:
-        gaps["breakdown"] = (
-            f"Growth by region and {params.breakdown.replace('_', ' ')} needs a {params.breakdown} column "
-            "in opportunities or accounts, and neither has one."
-        )
+    gaps.update(_heatmap_gaps(deals, window, params))
     dims = list(params.dimensions)
     subs = _subscriptions(subscriptions, accounts, opportunities, rates, params, chosen, "region" in gaps)
     closed, basis = _closed(deals, window, gaps)
     win_rates, win_test = mm.win_rates(closed, params.min_n, params.confidence)
-    levels_dims = list(dict.fromkeys([REGION, *dims]))
-    levels = pd.DataFrame(columns=["period", *levels_dims, "arr", "customers"])
-    if subs is None and deals.get("account_id", pd.Series(dtype="str")).isna().all():
-        gaps["customers"] = (
-            "Customers need an account_id on opportunities or a subscriptions table, and there is neither."
-        )
-    else:
-        levels = mm.arr_by_period(subs, deals, window, levels_dims)
-    won_dates = deals.loc[deals["is_won"], "close_date"]
-    undated = subs is None and not won_dates.empty and won_dates.isna().all()
-    if subs is None and won_dates.empty:
-        gaps["levels_trend"] = "No deal has been won, so there are no customers to chart over time."
-    elif undated:
-        gaps["levels_trend"] = (
-            "Customers over time need the close dates of won deals (or a subscriptions table), and there "
-            f"are none, so customers are counted on {window.end:%Y-%m-%d} only."
-        )
+    levels, undated = _levels(subs, deals, window, list(dict.fromkeys([REGION, *dims])), gaps)
     growth = _growth(bookings, window, [REGION], params, gaps)
     sizes, size_test = mm.deal_sizes(bookings, params.min_n, params.confidence)
-    pen = None
-    if market is not None and "customers" in gaps:
-        gaps["penetration"] = (
-            "Penetration needs customers, and counting them needs an account_id on opportunities or a "
-            "subscriptions table; there is neither."
-        )
-    elif market is not None:
-        base_dims = list(dict.fromkeys([REGION, md.SEGMENT]))
-        base = mm.customer_base(subs, deals, window.end, base_dims, include_undated=True)
-        by_region = "region" not in gaps
-        pen = mm.penetration(market, base, chosen, params.min_n, params.confidence, by_region=by_region)
+    pen = _penetration(market, subs, deals, window, chosen, params, gaps)
     return MarketResult(
         params=params,
         window=window,
@@ -232,6 +196,61 @@ def analyse(
         gaps=gaps,
         win_rate_basis=basis,
     )
+
+
+def _heatmap_gaps(deals: pd.DataFrame, window: Window, params: MarketParams) -> dict[str, str]:
+    """Why growth by region × breakdown cannot be shown: too short a window, or no breakdown values."""
+    gaps, name = {}, params.breakdown.replace("_", " ")
+    if not window.has_year_on_year:
+        after = " after the ramp-up" if window.ramp_up_skipped else ""
+        gaps["yoy"] = (
+            f"Year-on-year growth by region and {name} needs two full years of {params.grain}s, and this "
+            f"window has {len(window.growth_periods)}{after}."
+        )
+    if set(deals[params.breakdown]) <= {md.BLANK}:
+        gaps["breakdown"] = (
+            f"Growth by region and {name} needs a {params.breakdown} column in opportunities or accounts, "
+            "and neither has one."
+        )
+    return gaps
+
+
+def _levels(subs, deals: pd.DataFrame, window: Window, dims: list[str], gaps: dict[str, str]):
+    """ARR and customers by period, and whether won deals lack close dates; notes the gaps."""
+    levels = pd.DataFrame(columns=["period", *dims, "arr", "customers"])
+    if subs is None and deals.get("account_id", pd.Series(dtype="str")).isna().all():
+        gaps["customers"] = (
+            "Customers need an account_id on opportunities or a subscriptions table, and there is neither."
+        )
+    else:
+        levels = mm.arr_by_period(subs, deals, window, dims)
+    won_dates = deals.loc[deals["is_won"], "close_date"]
+    undated = subs is None and not won_dates.empty and won_dates.isna().all()
+    if subs is None and won_dates.empty:
+        gaps["levels_trend"] = "No deal has been won, so there are no customers to chart over time."
+    elif undated:
+        gaps["levels_trend"] = (
+            "Customers over time need the close dates of won deals (or a subscriptions table), and there "
+            f"are none, so customers are counted on {window.end:%Y-%m-%d} only."
+        )
+    return levels, undated
+
+
+def _penetration(
+    market, subs, deals, window: Window, chosen, params: MarketParams, gaps
+) -> pd.DataFrame | None:
+    """Penetration of the market table (None without one, or without customers: then a gap says why)."""
+    if market is None:
+        return None
+    if "customers" in gaps:
+        gaps["penetration"] = (
+            "Penetration needs customers, and counting them needs an account_id on opportunities or a "
+            "subscriptions table; there is neither."
+        )
+        return None
+    base = mm.customer_base(subs, deals, window.end, [REGION, md.SEGMENT], include_undated=True)
+    by_region = "region" not in gaps
+    return mm.penetration(market, base, chosen, params.min_n, params.confidence, by_region=by_region)
 
 
 def _growth(bookings, window, by, params, gaps, total: bool = True) -> pd.DataFrame:
