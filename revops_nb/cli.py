@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except RevopsError as exc:
-        print(f"revops-nb: error: {safe_message(str(exc))}", file=sys.stderr)
+        label = "" if exc.exit_code > 128 else "error: "  # stopped by a signal: not the user's mistake
+        print(f"revops-nb: {label}{safe_message(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("revops-nb: interrupted", file=sys.stderr)

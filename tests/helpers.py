@@ -121,3 +121,22 @@ def write_sample_with_names(folder: Path, names: list[str]) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return folder / "data.yaml"
+
+
+def process_tree(pid: int) -> list[int]:
+    """Every living process below ``pid``, read from /proc (the tests run on Linux)."""
+    children: dict[int, list[int]] = {}
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            stat = stat_file.read_text()
+        except OSError:
+            continue
+        state, ppid = stat[stat.rfind(")") + 2 :].split()[:2]
+        if state != "Z":
+            children.setdefault(int(ppid), []).append(int(stat_file.parent.name))
+    found, queue = [], [pid]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found

@@ -455,3 +455,104 @@ def test_alias_bomb_on_the_command_line_is_refused():
         parse_cli_param("rows=" + _alias_bomb(levels=8).removeprefix("names: ").strip())
     assert parse_cli_param("names=[a, b]") == ("names", ["a", "b"])
     assert parse_cli_param("when=2025-13-01") == ("when", "2025-13-01")
+
+
+# ---------------------------------------------------------------- 6. SIGTERM and SIGINT stop everything
+
+
+def _kernel_started(pid: int, timeout: float = 120) -> list[int]:
+    """Wait until a kernel runs below ``pid``; return every process below it then."""
+    from pathlib import Path
+
+    from tests.helpers import process_tree
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        procs = process_tree(pid)
+        for proc in procs:
+            try:
+                if b"ipykernel" in Path(f"/proc/{proc}/cmdline").read_bytes():
+                    time.sleep(2)  # let it reach the sleeping cell
+                    return process_tree(pid)
+            except OSError:
+                continue
+        time.sleep(0.2)
+    raise AssertionError("no kernel started")
+
+
+def _running(pid: int) -> bool:
+    from pathlib import Path
+
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2 :].split()[0] != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("signum", "code"), [(15, 143), (2, 130)])
+def test_signal_stops_workers_and_kernels_and_keeps_good_runs(tmp_path, signum, code):
+    import json
+    import os
+    import signal
+    import subprocess
+
+    from tests.helpers import CLI, ROOT, TINY_NOTEBOOKS, cli
+
+    out = tmp_path / "out"
+    assert cli("run", "--notebooks", TINY_NOTEBOOKS, "--out", out).code == 0
+    (good,) = out.glob("tiny/*/run.json")
+    good_files = {p: p.read_bytes() for p in good.parent.rglob("*") if p.is_file()}
+    cmd = [*CLI, "run", "--notebooks", str(TINY_NOTEBOOKS), "--out", str(out), "-p", "sleep_s=120"]
+    log = tmp_path / "run.log"
+    below: list[int] = []
+    with log.open("w") as sink:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
+        try:
+            below = _kernel_started(proc.pid)
+            assert list(out.glob("tiny/.tmp-*")), "the run's temporary folder exists while it runs"
+            proc.send_signal(signum)
+            proc.wait(timeout=60)
+            time.sleep(0.5)
+            survivors = [p for p in below if _running(p)]
+        finally:
+            for pid in [proc.pid, *below]:  # whatever this test started must not outlive it
+                if _running(pid):
+                    os.kill(pid, signal.SIGKILL)
+    output = log.read_text()
+    assert proc.returncode == code, output
+    assert f"stopped by {signal.Signals(signum).name}" in output and "Traceback" not in output, output
+    assert survivors == [], "workers or kernels survived"
+    assert not list(out.glob("*/.tmp-*")) and not list(out.glob(".index-*.html"))
+    assert [p.parent for p in out.glob("tiny/*/run.json")] == [good.parent]  # nothing published later
+    assert {p: p.read_bytes() for p in good.parent.rglob("*") if p.is_file()} == good_files
+    assert json.loads(good.read_text())["run_id"] in (out / "index.html").read_text()
+
+
+def test_leftovers_of_a_crashed_run_are_removed_but_not_those_of_a_running_one(tmp_path):
+    import fcntl
+    import os
+
+    from revops_nb.report.execute import STALE_AFTER_S, remove_stale_temps
+    from revops_nb.report.index import write_index
+
+    report = tmp_path / "tiny"
+    crashed, running, old, published = (
+        report / n for n in (".tmp-a", ".tmp-b", ".tmp-c", "20260101T000000Z-abc")
+    )
+    for folder in (crashed, running, old, published):
+        folder.mkdir(parents=True)
+        (folder / "report.ipynb").write_text("{}")
+    os.utime(old, (time.time() - 2 * STALE_AFTER_S,) * 2)
+    held = os.open(running, os.O_RDONLY)
+    fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running report holds its folder
+    try:
+        removed = remove_stale_temps(tmp_path)
+    finally:
+        os.close(held)
+    assert sorted(removed) == [crashed, old]
+    assert running.exists() and published.exists() and not crashed.exists() and not old.exists()
+    (tmp_path / ".index-4242.html").write_text("half an index")
+    write_index(tmp_path)
+    assert not list(tmp_path.glob(".index-*.html")) and (tmp_path / "index.html").exists()

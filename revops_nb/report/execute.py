@@ -7,15 +7,18 @@ never touches the previous good run.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import platform
 import secrets
+import shutil
+import signal
 import sys
 import time
 import traceback
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -82,15 +85,35 @@ def new_run_id(now: datetime | None = None) -> str:
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
+TMP_PREFIX = ".tmp-"
+STALE_AFTER_S = 24 * 3600  # a temporary folder no process holds a lock on is stale after this
+_current_tmp: Path | None = None  # the folder this worker is writing, removed when it is stopped
+
+
 def run_report(request: RunRequest) -> RunResult:
     """Execute, render and publish one report; never raises for a failing notebook."""
+    global _current_tmp
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     run_id = new_run_id(started)
     report_dir = Path(request.out_dir) / request.report
     report_dir.mkdir(parents=True, exist_ok=True)
-    tmp = report_dir / f".tmp-{run_id}"
+    tmp = report_dir / f"{TMP_PREFIX}{run_id}"
     tmp.mkdir()
+    _current_tmp = tmp
+    lock = _hold(tmp)  # while held, no later run takes this folder for a crashed run's leftover
+    try:
+        return _run_into(request, tmp, run_id, started, t0)
+    finally:
+        _current_tmp = None
+        if lock is not None:
+            os.close(lock)
+
+
+def _run_into(request: RunRequest, tmp: Path, run_id: str, started: datetime, t0: float) -> RunResult:
+    """Execute into ``tmp``, write report.html and run.json there, and rename it into place."""
+    global _current_tmp
+    report_dir = tmp.parent
     executed_path = tmp / "report.ipynb"
     with _kernel_stderr_to(tmp / "kernel.log", enabled=True):
         error = _execute(request, tmp, executed_path)
@@ -146,7 +169,164 @@ def run_report(request: RunRequest) -> RunResult:
         (tmp / name).unlink(missing_ok=True)
     final = report_dir / run_id
     os.replace(tmp, final)
+    _current_tmp = None
     return RunResult(request.report, run_id, status, str(final), round(duration, 3), error, key_figures)
+
+
+def _hold(folder: Path) -> int | None:
+    """Open ``folder`` and hold an exclusive lock on it until the descriptor is closed (None if unsupported)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def remove_stale_temps(out_dir: Path, now: float | None = None) -> list[Path]:
+    """Remove the ``.tmp-*`` folders of runs that were killed or crashed; return them.
+
+    A running report holds a lock on its folder, so a concurrent run's folder is never taken:
+    a folder is stale when its lock can be taken (its process is gone) or, where locks do not
+    work, when it was last changed more than a day ago.
+    """
+    now = time.time() if now is None else now
+    removed = []
+    for folder in sorted(out_dir.glob(f"*/{TMP_PREFIX}*")):
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        try:
+            fd = os.open(folder, os.O_RDONLY)
+        except OSError:
+            continue  # renamed into place or removed meanwhile
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                stale = True
+            except BlockingIOError:
+                stale = False  # a running report holds it
+            except OSError:  # no locks here (some network file systems): go by age
+                stale = now - folder.stat().st_mtime > STALE_AFTER_S
+            if stale:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+        finally:
+            os.close(fd)
+    return removed
+
+
+def worker_init() -> None:
+    """In each worker process: on SIGTERM or SIGINT stop the kernel, remove the unfinished run and exit."""
+    signal.signal(signal.SIGTERM, _stop_worker)
+    signal.signal(signal.SIGINT, _stop_worker)
+
+
+def _stop_worker(signum: int, _frame: Any) -> None:
+    """Kill this worker's kernel (and anything it started), drop the temporary folder, exit 128 + signum.
+
+    The temporary folder holds the executed notebook with the raw injected-parameters cell, so it
+    must not outlive the run.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        kill_tree(os.getpid())
+        if _current_tmp is not None:
+            shutil.rmtree(_current_tmp, ignore_errors=True)
+    finally:
+        os._exit(128 + signum)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every living process below ``pid`` (children first), read from /proc; empty where there is none."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            stat = entry.read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if fields and fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(int(entry.parent.name))
+    found: list[int] = []
+    queue = [pid]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def kill_tree(pid: int, grace_s: float = 3.0) -> None:
+    """Terminate every process below ``pid`` (kernels and what they started): SIGTERM, then SIGKILL.
+
+    Kernels start in their own session, so a signal to the process group does not reach them.
+    Their connection files are removed too.
+    """
+    procs = descendants(pid)
+    if not procs:
+        return
+    connection_files = [f for p in procs for f in _connection_files(p)]
+    for proc in procs:
+        _signal(proc, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline and any(_alive(p) for p in procs):
+        _reap()
+        time.sleep(0.05)
+    for proc in procs + descendants(pid):
+        _signal(proc, signal.SIGKILL)
+    _reap()
+    for path in connection_files:
+        Path(path).unlink(missing_ok=True)
+
+
+def kill_pids(pids: set[int]) -> None:
+    """SIGKILL those of ``pids`` still alive (processes seen moments ago, e.g. kernels of stopped workers)."""
+    for pid in pids:
+        if _alive(pid):
+            _signal(pid, signal.SIGKILL)
+    _reap()
+
+
+def _connection_files(pid: int) -> list[str]:
+    """The ``-f kernel-*.json`` a kernel was started with (jupyter leaves it behind when killed)."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return []
+    return [
+        a.decode(errors="replace")
+        for a in args
+        if a.endswith(b".json") and b"kernel-" in a and Path(a.decode(errors="replace")).is_file()
+    ]
+
+
+def _signal(pid: int, sig: int) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, sig)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2 :].split()[0] != "Z"
+
+
+def _reap() -> None:
+    """Collect this process's exited children, so none is left a zombie."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 @contextmanager

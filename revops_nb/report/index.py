@@ -305,6 +305,9 @@ def write_index(out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "index.html"
     with _locked(out_dir):
+        # every writer holds this lock while its .index-<pid>.html exists: any found now is a crash's
+        for leftover in out_dir.glob(".index-*.html"):
+            leftover.unlink(missing_ok=True)
         tmp = out_dir / f".index-{os.getpid()}.html"
         tmp.write_text(render_index(out_dir), encoding="utf-8")
         os.replace(tmp, target)

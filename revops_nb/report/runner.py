@@ -8,19 +8,30 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from revops_nb.data.check import check_tables
 from revops_nb.data.config import read_data_config
 from revops_nb.data.loader import load_sample_table
-from revops_nb.errors import ConfigError, DataError, ParamsError
+from revops_nb.errors import ConfigError, DataError, ParamsError, RevopsError
 from revops_nb.param_rules import shown
-from revops_nb.report.execute import RunRequest, RunResult, run_report
+from revops_nb.report.execute import (
+    RunRequest,
+    RunResult,
+    descendants,
+    kill_pids,
+    kill_tree,
+    remove_stale_temps,
+    run_report,
+    worker_init,
+)
 from revops_nb.report.index import write_index
 from revops_nb.report.notebook_params import read_param_specs
 from revops_nb.report.params import check_rules, merge_params, parse_cli_param
@@ -149,9 +160,24 @@ def check_keys_known(options: RunOptions, specs: dict, names: frozenset[str]) ->
                 raise ParamsError(f"{path}: unknown parameter {shown(key)}; no selected report has it")
 
 
+class Interrupted(RevopsError):
+    """``run`` was stopped by SIGINT or SIGTERM; exits 128 + the signal number (130, 143)."""
+
+    def __init__(self, signum: int, sentence: str | None = None) -> None:
+        self.signum = signum
+        self.exit_code = 128 + signum
+        super().__init__(sentence or f"stopped by {signal.Signals(signum).name}")
+
+
 def execute(requests: list[RunRequest], jobs: int, out_dir: Path, log: TextIO) -> list[RunResult]:
-    """Run each request in its own process (``jobs`` at once), printing a line per report."""
+    """Run each request in its own process (``jobs`` at once), printing a line per report.
+
+    SIGTERM or SIGINT stops the workers and their kernels, removes the unfinished runs' temporary
+    folders, rebuilds the index from the runs already published and raises :class:`Interrupted`.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
+    for folder in remove_stale_temps(out_dir):
+        print(f"removed {folder}, left by a run that was stopped or crashed", file=log, flush=True)
     tty = log.isatty()
     results: list[RunResult] = []
     if not requests:
@@ -159,40 +185,95 @@ def execute(requests: list[RunRequest], jobs: int, out_dir: Path, log: TextIO) -
         return results
     workers = max(1, min(jobs, len(requests)))
     context = multiprocessing.get_context("spawn")
-    manager = context.Manager() if tty else None
-    status = StatusLine(manager.Queue(), [r.report for r in requests], log).start() if manager else None
-    for request in requests:
-        request.threads = max(1, (os.cpu_count() or 1) // workers)
-        request.progress_queue = status.queue if status else None
-        if not tty:
-            print(f"{request.report}: started", file=log, flush=True)
     t0 = time.perf_counter()
+    manager = status = pool = None
+    handlers = _on_stop_signals(_raise_interrupted)
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {pool.submit(run_report, r): r for r in requests}
-            for future in as_completed(futures):
-                request = futures[future]
-                try:
-                    result = future.result()
-                except Exception as exc:  # a worker crash is one failed report
-                    result = RunResult(request.report, "-", "failed", "", 0.0, f"worker crashed: {exc}")
-                results.append(result)
-                write_index(out_dir)
-                line = f"{result.report}: {result.status} in {result.duration_s:.1f} s -> {result.run_dir}/report.html"
-                if result.error:
-                    line += f"\n{result.report}: error: {result.error}"
-                if status:
-                    log.write("\r\033[K")
-                print(line, file=log, flush=True)
-                if status:
-                    status.finish(result.report, result.status)
+        manager = context.Manager() if tty else None
+        status = StatusLine(manager.Queue(), [r.report for r in requests], log).start() if manager else None
+        for request in requests:
+            request.threads = max(1, (os.cpu_count() or 1) // workers)
+            request.progress_queue = status.queue if status else None
+            if not tty:
+                print(f"{request.report}: started", file=log, flush=True)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=worker_init)
+        futures = {pool.submit(run_report, r): r for r in requests}
+        for future in as_completed(futures):
+            request = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # a worker crash is one failed report
+                result = RunResult(request.report, "-", "failed", "", 0.0, f"worker crashed: {exc}")
+            results.append(result)
+            write_index(out_dir)
+            line = f"{result.report}: {result.status} in {result.duration_s:.1f} s -> {result.run_dir}/report.html"
+            if result.error:
+                line += f"\n{result.report}: error: {result.error}"
+            if status:
+                log.write("\r\033[K")
+            print(line, file=log, flush=True)
+            if status:
+                status.finish(result.report, result.status)
+        pool.shutdown()
+    except Interrupted as stop:
+        _on_stop_signals(signal.SIG_IGN)  # one stop at a time
+        _stop(pool, out_dir)
+        if status:
+            log.write("\r\033[K")
+        unfinished = [r.report for r in requests if r.report not in {x.report for x in results}]
+        raise Interrupted(
+            stop.signum,
+            f"stopped by {signal.Signals(stop.signum).name}: {', '.join(unfinished) or 'nothing'} "
+            "stopped with its kernel and not published; earlier runs are kept and the index lists them",
+        ) from None
     finally:
         if status:
             status.stop()
         if manager:
             manager.shutdown()
+        _on_stop_signals(handlers)
     print(f"index: {out_dir / 'index.html'} ({time.perf_counter() - t0:.1f} s total)", file=log, flush=True)
     return results
+
+
+def _raise_interrupted(signum: int, _frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def _on_stop_signals(handler: Any) -> Any:
+    """Install ``handler`` (one, or a dict per signal) for SIGTERM and SIGINT; return the previous ones.
+
+    Does nothing outside the main thread, where Python allows no signal handler.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    if handler is None:
+        return None
+    previous = {}
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous[signum] = signal.signal(signum, handler[signum] if isinstance(handler, dict) else handler)
+    return previous
+
+
+def _stop(pool: ProcessPoolExecutor | None, out_dir: Path) -> None:
+    """Stop the workers (each kills its kernel and drops its folder), kill what is left, tidy up."""
+    workers = [p for p in getattr(pool, "_processes", {}).values() if p.is_alive()] if pool else []
+    started = {pid for p in workers for pid in descendants(p.pid)}  # kernels, also once orphaned
+    for process in workers:
+        process.terminate()  # SIGTERM: the worker's handler stops its kernel
+    deadline = time.monotonic() + 10
+    for process in workers:
+        process.join(timeout=max(0.1, deadline - time.monotonic()))
+    for process in workers:
+        if process.is_alive():
+            kill_tree(process.pid, grace_s=0.5)
+            process.kill()
+            process.join(timeout=2)
+    kill_pids(started)
+    if pool:
+        pool.shutdown(wait=False, cancel_futures=True)
+    remove_stale_temps(out_dir)
+    write_index(out_dir)
 
 
 def run(options: RunOptions, log: TextIO = sys.stderr) -> int:
