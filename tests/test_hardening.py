@@ -556,3 +556,60 @@ def test_leftovers_of_a_crashed_run_are_removed_but_not_those_of_a_running_one(t
     (tmp_path / ".index-4242.html").write_text("half an index")
     write_index(tmp_path)
     assert not list(tmp_path.glob(".index-*.html")) and (tmp_path / "index.html").exists()
+
+
+# ---------------------------------------------------------------- 7. a corrupt run.json breaks nothing
+
+CORRUPT_RUN_JSON = [
+    "null",
+    "[]",
+    '{"status": ["x"]}',
+    '{"status": "ok", "started": 5}',
+    '{"status": "ok", "report": ["x"]}',
+    '{"status": "ok", "key_figures": [1]}',
+    '{"status": "ok", "duration_s": "long"}',
+    "{",
+    "",
+    "\udcff",
+]
+
+
+@pytest.mark.parametrize("content", CORRUPT_RUN_JSON)
+def test_index_skips_and_names_a_run_json_it_cannot_read(tmp_path, content):
+    from revops_nb.report.index import write_index
+    from tests.test_index import WIN, write_run
+
+    good = write_run(tmp_path, "win_loss", 1, WIN)
+    bad = tmp_path / "win_loss" / "20260102T090000Z-bad002"
+    bad.mkdir()
+    (bad / "run.json").write_bytes(content.encode("utf-8", "surrogateescape"))
+    page = write_index(tmp_path).read_text()
+    assert "1 run could not be read: win_loss/20260102T090000Z-bad002/run.json." in page
+    assert good in page and "Win rate" in page
+
+
+def test_index_names_a_run_json_that_is_a_folder_or_a_fifo(tmp_path):
+    import os
+
+    from revops_nb.report.index import write_index
+
+    (tmp_path / "tiny" / "a" / "run.json").mkdir(parents=True)
+    (tmp_path / "tiny" / "b").mkdir()
+    os.mkfifo(tmp_path / "tiny" / "b" / "run.json")  # reading it would block forever
+    page = write_index(tmp_path).read_text()
+    assert "2 runs could not be read: tiny/a/run.json, tiny/b/run.json." in page
+
+
+@pytest.mark.slow
+def test_run_after_a_corrupt_run_json_still_succeeds_and_lists_it(tmp_path):
+    from tests.helpers import TINY_NOTEBOOKS, cli
+
+    out = tmp_path / "out"
+    for name, content in (("x1", "null"), ("x2", "[]"), ("x3", '{"status": ["x"]}')):
+        (out / "tiny" / name).mkdir(parents=True)
+        (out / "tiny" / name / "run.json").write_text(content)
+    result = cli("run", "--notebooks", TINY_NOTEBOOKS, "--out", out)
+    assert result.code == 0, result.text
+    page = (out / "index.html").read_text()
+    assert "3 runs could not be read: tiny/x1/run.json, tiny/x2/run.json, tiny/x3/run.json." in page
+    assert "Tiny test report" in page

@@ -39,24 +39,61 @@ INDEX_CSP = (
 )
 
 
+MAX_RUN_JSON_BYTES = 5_000_000  # a run.json is a few kB; a bigger one is not ours
+TEXT_FIELDS = ("report", "title", "run_id", "status", "started", "finished", "error")
+MAPPING_FIELDS = ("key_figures", "key_figure_meta", "params", "data", "timings", "versions")
+
+
 def load_runs(out_dir: Path) -> dict[str, list[dict[str, Any]]]:
-    """run.json of every published run, per report, newest first."""
+    """run.json of every published run, per report, newest first (unreadable ones left out)."""
+    return read_history(out_dir)[0]
+
+
+def read_history(out_dir: Path) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
+    """(runs per report newest first, the run.json paths that could not be read).
+
+    A run.json that is not JSON, not an object, or whose fields have the wrong types is left
+    out and named, so one damaged run never stops the index (or every later run) from building.
+    """
     runs: dict[str, list[dict[str, Any]]] = {}
+    unreadable: list[str] = []
     for run_json in sorted(out_dir.glob("*/*/run.json")):
         if run_json.parent.name.startswith("."):
             continue
-        try:
-            info = json.loads(run_json.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        if not isinstance(info, dict):
+        info = _read_run_json(run_json)
+        if info is None:
+            unreadable.append(run_json.relative_to(out_dir).as_posix())
             continue
         info["_path"] = run_json.parent.relative_to(out_dir).as_posix()
         info["_meta"] = _figure_meta(info, run_json.parent)
-        runs.setdefault(info.get("report", run_json.parent.parent.name), []).append(info)
+        runs.setdefault(info.get("report") or run_json.parent.parent.name, []).append(info)
     for items in runs.values():
-        items.sort(key=lambda r: (r.get("started", ""), r.get("run_id", "")), reverse=True)
-    return runs
+        items.sort(key=lambda r: (r.get("started") or "", r.get("run_id") or ""), reverse=True)
+    return runs, unreadable
+
+
+def _read_run_json(path: Path) -> dict[str, Any] | None:
+    """The run.json at ``path`` if it is a readable object with fields of the right types, else None."""
+    try:
+        if not path.is_file():  # a folder, a FIFO or a device named run.json
+            return None
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_RUN_JSON_BYTES + 1)
+        if len(raw) > MAX_RUN_JSON_BYTES:
+            return None
+        info = json.loads(raw.decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(info, dict) or not isinstance(info.get("status"), str):
+        return None
+    if any(info.get(key) is not None and not isinstance(info[key], str) for key in TEXT_FIELDS):
+        return None
+    if any(info.get(key) is not None and not isinstance(info[key], dict) for key in MAPPING_FIELDS):
+        return None
+    duration = info.get("duration_s")
+    if duration is not None and not is_number(duration):
+        return None
+    return info
 
 
 def _figure_meta(info: dict[str, Any], folder: Path) -> dict[str, Any]:
@@ -257,12 +294,18 @@ def _section(report: str, items: list[dict[str, Any]]) -> str:
 
 def render_index(out_dir: Path) -> str:
     """The index page as one self-contained HTML string (no scripts, no external URLs)."""
-    runs = load_runs(out_dir)
+    runs, unreadable = read_history(out_dir)
     order = REPORT_ORDER
     runs = dict(
         sorted(runs.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else len(order), kv[0]))
     )
-    body = "".join(_section(report, items) for report, items in runs.items())
+    sections = []
+    for report, items in runs.items():
+        try:
+            sections.append(_section(report, items))
+        except Exception:  # a run.json of a shape no check foresaw: name it, keep the rest of the index
+            unreadable += [f"{r['_path']}/run.json" for r in items]
+    body = _unreadable_note(unreadable) + "".join(sections)
     body = body or "<p>No reports have been run yet.</p>"
     built = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!DOCTYPE html>
@@ -284,9 +327,20 @@ tbody th {{ font-weight: 600; }} .val {{ white-space: nowrap; font-variant-numer
 .spark {{ display: block; }} details.more > summary {{ color: #52606d; margin: 4px 0; }}
 .st {{ font-size: 0.75em; padding: 2px 8px; border-radius: 10px; vertical-align: middle; }}
 .st-ok {{ background: #e3f9e5; color: #1d6b31; }} .st-failed {{ background: #fdecea; color: #9b1c1c; }}
+.unreadable {{ background: #fff8e1; border-left: 4px solid #f0b429; padding: 6px 12px; }}
 </style></head>
 <body><h1>RevOps reports</h1><p class="meta">Index built {built}.</p>{body}</body></html>
 """
+
+
+def _unreadable_note(paths: list[str], shown: int = 20) -> str:
+    """'N runs could not be read: <paths>' (the first ``shown`` of them), or '' when all could."""
+    if not paths:
+        return ""
+    listed = ", ".join(html.escape(p) for p in paths[:shown])
+    more = f" and {len(paths) - shown} more" if len(paths) > shown else ""
+    runs = "1 run" if len(paths) == 1 else f"{len(paths)} runs"
+    return f"<p class='unreadable'>{runs} could not be read: {listed}{more}.</p>"
 
 
 @contextmanager
