@@ -127,6 +127,10 @@ def test_reports_read_like_reports(all_reports):
         assert "PosixPath(" not in html and "<Figure size" not in html, report
         assert html.count("data:image/png;base64") >= 2, report
         assert "Traceback" not in html, report
+        images = re.findall(r"<img\b[^>]*>", html)
+        without_alt = [tag[:80] for tag in images if not re.search(r'\balt="[^"]+"', tag)]
+        assert images and without_alt == [], (report, without_alt)  # every chart says what it shows
+        assert "Warning:" not in html and "warnings.warn" not in html, report
 
 
 def test_reports_and_index_open_offline_in_chromium(all_reports, chromium_path):
