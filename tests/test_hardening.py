@@ -613,3 +613,37 @@ def test_run_after_a_corrupt_run_json_still_succeeds_and_lists_it(tmp_path):
     page = (out / "index.html").read_text()
     assert "3 runs could not be read: tiny/x1/run.json, tiny/x2/run.json, tiny/x3/run.json." in page
     assert "Tiny test report" in page
+
+
+# ---------------------------------------------------------------- record(): units and labels in run.json
+
+HOSTILE_NOTEBOOK = "tests/notebooks/hostile/hostile.ipynb"
+
+
+def _request(out, **extra):
+    from revops_nb.report.execute import RunRequest
+    from tests.helpers import ROOT
+
+    return RunRequest(
+        report="hostile",
+        title="Hostile text report",
+        notebook=str(ROOT / HOSTILE_NOTEBOOK),
+        params={},
+        data_file=None,
+        out_dir=str(out),
+        **extra,
+    )
+
+
+@pytest.mark.slow
+def test_key_figure_units_and_labels_land_in_run_json_not_beside_it(tmp_path):
+    import json
+
+    from revops_nb.report.execute import run_report
+
+    result = run_report(_request(tmp_path))
+    assert result.status == "ok", result.error
+    folder = tmp_path / "hostile" / result.run_id
+    run = json.loads((folder / "run.json").read_text())
+    assert run["key_figure_meta"] == {"top_account": {"unit": "text", "label": "Top account"}}
+    assert sorted(p.name for p in folder.iterdir() if p.suffix == ".json") == ["run.json"]

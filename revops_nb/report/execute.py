@@ -28,7 +28,7 @@ from typing import Any
 import nbformat
 
 from revops_nb.data.config import DATA_ENV
-from revops_nb.record import DATA_FILE, KEY_FIGURES_FILE, RUN_DIR_ENV
+from revops_nb.record import DATA_FILE, KEY_FIGURE_META_FILE, KEY_FIGURES_FILE, RUN_DIR_ENV
 from revops_nb.report import progress
 from revops_nb.report.html import publishable, render_html
 from revops_nb.report.params import mask_secrets, redact, secret_values
@@ -122,6 +122,7 @@ def _run_into(request: RunRequest, tmp: Path, run_id: str, started: datetime, t0
     hidden = secret_values(request.params)
     error = redact(error, hidden) if error else None
     key_figures = _read_json(tmp / KEY_FIGURES_FILE)
+    key_figure_meta = _read_json(tmp / KEY_FIGURE_META_FILE)
     data_loaded = _read_json(tmp / DATA_FILE)
     t_html = time.perf_counter()
     try:
@@ -163,9 +164,10 @@ def _run_into(request: RunRequest, tmp: Path, run_id: str, started: datetime, t0
         "data_fingerprint": _fingerprint(data_loaded),
         "versions": versions(),
         "key_figures": key_figures,
+        "key_figure_meta": key_figure_meta,  # units and labels given to record(); the index reads them here
     }
     (tmp / "run.json").write_text(json.dumps(run_json, indent=2, default=str), encoding="utf-8")
-    for name in (KEY_FIGURES_FILE, DATA_FILE):
+    for name in (KEY_FIGURES_FILE, KEY_FIGURE_META_FILE, DATA_FILE):
         (tmp / name).unlink(missing_ok=True)
     final = report_dir / run_id
     os.replace(tmp, final)
