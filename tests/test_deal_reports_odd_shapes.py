@@ -189,6 +189,7 @@ MARKET_SAYS = {
         f"open), so there are no {BOOKED.lower()} to show.",
         "No deal has closed yet, so there is no win rate.",
         "No deal has been won, so there are no customers to chart over time.",
+        "no deal has closed yet: 3 whole quarters",
     ],
     "all_lost": [
         f"No deal has been won, so there are no {BOOKED.lower()} to show.",

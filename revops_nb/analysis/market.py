@@ -261,11 +261,11 @@ def _growth(bookings, window, by, params, gaps, total: bool = True) -> pd.DataFr
 
 
 def _closed(deals: pd.DataFrame, window: Window, gaps: dict[str, str]) -> tuple[pd.DataFrame, str]:
-    """Closed deals the win rate counts, and its basis ('' = closed in the window); notes a gap."""
+    """Closed deals the win rate counts, and its basis in words ('' = closed in the window); notes a gap."""
     closed = deals[deals["is_closed"]]
     if closed.empty:
         gaps["win_rate"] = "No deal has closed yet, so there is no win rate."
-        return closed, ""
+        return closed, "no deal has closed yet"
     if closed["close_date"].isna().all():
         return closed, UNDATED
     in_window = md.closed_frame(deals, window)
