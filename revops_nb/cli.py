@@ -60,10 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--cell-timeout",
-        type=float,
         default=None,
         metavar="S",
-        help="stop a report whose cell runs longer than S seconds",
+        help="stop a report whose cell runs longer than S whole seconds",
     )
     run.add_argument("--notebooks", type=Path, default=None, metavar="DIR", help=argparse.SUPPRESS)
     run.add_argument(
@@ -142,8 +141,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         if args.jobs < 1:
             raise RevopsError(f"--jobs must be at least 1, got {args.jobs}")
-        if args.cell_timeout is not None and args.cell_timeout <= 0:
-            raise RevopsError(f"--cell-timeout must be positive, got {args.cell_timeout:g}")
+        check_out_dir(args.out)
         options = RunOptions(
             reports=args.reports,
             params_files=args.params,
@@ -151,7 +149,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             data_file=args.data,
             out_dir=args.out,
             jobs=args.jobs,
-            cell_timeout=args.cell_timeout,
+            cell_timeout=whole_seconds(args.cell_timeout),
             notebooks_dir=args.notebooks,
             params_dir=args.params_dir,
         )
@@ -168,6 +166,30 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(contract_markdown(), end="")
         return EXIT_OK
     raise AssertionError(args.command)
+
+
+def whole_seconds(text: str | None) -> int | None:
+    """``--cell-timeout``: a positive whole number of seconds ('90', '90.0'), else a clear error."""
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value.is_integer() or value < 1:
+        raise RevopsError(f"--cell-timeout must be a whole number of seconds, at least 1; got {text[:40]!r}")
+    return int(value)
+
+
+def check_out_dir(out: Path) -> None:
+    """``--out`` must be a folder, or a path where one can be made: checked before any work."""
+    if out.exists() and not out.is_dir():
+        raise RevopsError(f"--out {out}: is a file, expected a folder for the reports")
+    existing = next((p for p in (out, *out.parents) if p.exists()), None)
+    if existing is not None and existing != out and not existing.is_dir():
+        raise RevopsError(f"--out {out}: {existing} is a file, so the folder cannot be made")
+    if existing is not None and existing.is_dir() and not os.access(existing, os.W_OK | os.X_OK):
+        raise RevopsError(f"--out {out}: cannot write in {existing} (permission denied)")
 
 
 def _check(data_file: Path | None) -> int:

@@ -647,3 +647,105 @@ def test_key_figure_units_and_labels_land_in_run_json_not_beside_it(tmp_path):
     run = json.loads((folder / "run.json").read_text())
     assert run["key_figure_meta"] == {"top_account": {"unit": "text", "label": "Top account"}}
     assert sorted(p.name for p in folder.iterdir() if p.suffix == ".json") == ["run.json"]
+
+
+# ---------------------------------------------------------------- 8. clear errors before any work; disk full
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--out", "{file}"], "--out {file}: is a file, expected a folder for the reports"),
+        (["--out", "{file}/sub"], "--out {file}/sub: {file} is a file, so the folder cannot be made"),
+        (
+            ["--cell-timeout", "1.5"],
+            "--cell-timeout must be a whole number of seconds, at least 1; got '1.5'",
+        ),
+        (
+            ["--cell-timeout", "nan"],
+            "--cell-timeout must be a whole number of seconds, at least 1; got 'nan'",
+        ),
+        (["--cell-timeout", "0"], "--cell-timeout must be a whole number of seconds, at least 1; got '0'"),
+        (
+            ["--cell-timeout", "soon"],
+            "--cell-timeout must be a whole number of seconds, at least 1; got 'soon'",
+        ),
+        (["-p", "confidence=2"], "parameter 'confidence' must be a number from 0.5 to below 1; got 2"),
+        (["-p", "confidence=nan"], "parameter 'confidence' must be a number from 0.5 to below 1; got nan"),
+        (["-p", "min_n=0"], "parameter 'min_n' must be a whole number of at least 1; got 0"),
+    ],
+)
+def test_bad_options_and_values_exit_2_before_any_work(tmp_path, capsys, args, fragment):
+    from revops_nb.cli import main
+
+    file = tmp_path / "reports.txt"
+    file.write_text("not a folder")
+    args = [a.replace("{file}", str(file)) for a in args]
+    out = ["--out", str(tmp_path / "out")] if "--out" not in args else []
+    code = main(["run", "win_loss", *out, *args])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert fragment.replace("{file}", str(file)) in err and "Traceback" not in err, err
+    assert err.count("\n") == 1
+    assert not (tmp_path / "out").exists() and file.read_text() == "not a folder"
+
+
+def test_whole_second_cell_timeouts_are_accepted():
+    from revops_nb.cli import whole_seconds
+
+    assert whole_seconds("90") == 90 and whole_seconds("90.0") == 90 and whole_seconds(None) is None
+
+
+def _disk_full(name: str):
+    """A Path.write_text that fails like a full disk when writing a file called ``name``."""
+    import errno
+    from pathlib import Path
+
+    original = Path.write_text
+
+    def write_text(self, *args, **kwargs):
+        if self.name == name:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return original(self, *args, **kwargs)
+
+    return write_text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("failing", ["run.json", "report.html"])
+def test_disk_full_while_writing_a_run_fails_it_and_keeps_the_last_good_run(tmp_path, monkeypatch, failing):
+    from pathlib import Path
+
+    from revops_nb.report.execute import run_report
+
+    good = run_report(_request(tmp_path))
+    assert good.status == "ok", good.error
+    before = {p: p.read_bytes() for p in Path(good.run_dir).rglob("*") if p.is_file()}
+    monkeypatch.setattr(Path, "write_text", _disk_full(failing))
+    result = run_report(_request(tmp_path))
+    assert result.status == "failed" and result.run_dir == ""
+    assert result.error.startswith(
+        f"disk full: could not write to {tmp_path / 'hostile'} (No space left on device)"
+    )
+    assert "nothing was published and earlier runs are kept" in result.error
+    assert [p.name for p in (tmp_path / "hostile").iterdir()] == [good.run_id]  # no .tmp-*, no half run
+    assert {p: p.read_bytes() for p in Path(good.run_dir).rglob("*") if p.is_file()} == before
+
+
+def test_disk_full_while_writing_the_index_keeps_the_previous_one(tmp_path, monkeypatch):
+    import io
+    import os
+    from pathlib import Path
+
+    from revops_nb.errors import ReportError
+    from revops_nb.report import runner
+    from revops_nb.report.index import write_index
+    from tests.test_index import WIN, write_run
+
+    write_run(tmp_path, "win_loss", 1, WIN)
+    index = write_index(tmp_path)
+    before = index.read_bytes()
+    monkeypatch.setattr(Path, "write_text", _disk_full(f".index-{os.getpid()}.html"))
+    with pytest.raises(ReportError, match=r"index.html was not rebuilt: disk full: could not write to"):
+        runner.execute([], 1, tmp_path, io.StringIO())
+    assert index.read_bytes() == before and not list(tmp_path.glob(".index-*.html"))

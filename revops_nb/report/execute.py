@@ -7,6 +7,7 @@ never touches the previous good run.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import logging
@@ -104,6 +105,10 @@ def run_report(request: RunRequest) -> RunResult:
     lock = _hold(tmp)  # while held, no later run takes this folder for a crashed run's leftover
     try:
         return _run_into(request, tmp, run_id, started, t0)
+    except OSError as exc:  # e.g. the disk filled up: publish nothing, keep every earlier run
+        shutil.rmtree(tmp, ignore_errors=True)
+        error = f"{write_failure(exc, report_dir)}; nothing was published and earlier runs are kept"
+        return RunResult(request.report, run_id, "failed", "", round(time.perf_counter() - t0, 3), error)
     finally:
         _current_tmp = None
         if lock is not None:
@@ -173,6 +178,17 @@ def _run_into(request: RunRequest, tmp: Path, run_id: str, started: datetime, t0
     os.replace(tmp, final)
     _current_tmp = None
     return RunResult(request.report, run_id, status, str(final), round(duration, 3), error, key_figures)
+
+
+FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def write_failure(exc: OSError, where: Path) -> str:
+    """Words for a failed write: 'disk full: ...' when the disk or quota is full, else the system's reason."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in FULL:
+        return f"disk full: could not write to {where} ({reason})"
+    return f"could not write to {where}: {reason}"
 
 
 def _hold(folder: Path) -> int | None:
@@ -399,11 +415,18 @@ def _execute(request: RunRequest, tmp: Path, output: Path) -> str | None:
         )
         return None
     except pm.PapermillExecutionError as exc:
+        if any(words in str(exc.evalue) for words in ("No space left on device", "Disk quota exceeded")):
+            return f"disk full: cell {exc.exec_count} could not write ({exc.ename}: {_short(exc.evalue)})"
         return f"cell {exc.exec_count} raised {exc.ename}: {_short(exc.evalue)}"
     except CellTimeoutError:
         return f"a cell ran longer than the cell timeout of {request.cell_timeout:g} s and was stopped"
     except DeadKernelError:
         return "the kernel died while executing (it crashed or was killed, e.g. out of memory)"
+    except OSError as exc:
+        if exc.errno in FULL:
+            return f"{write_failure(exc, tmp.parent)} while executing"
+        detail = traceback.format_exception_only(exc)[-1].strip()
+        return f"execution failed: {_short(detail)}"
     except Exception as exc:
         name = type(exc).__name__
         if "timeout" in name.lower() or "Timeout" in str(exc):

@@ -363,6 +363,10 @@ def write_index(out_dir: Path) -> Path:
         for leftover in out_dir.glob(".index-*.html"):
             leftover.unlink(missing_ok=True)
         tmp = out_dir / f".index-{os.getpid()}.html"
-        tmp.write_text(render_index(out_dir), encoding="utf-8")
-        os.replace(tmp, target)
+        try:
+            tmp.write_text(render_index(out_dir), encoding="utf-8")
+            os.replace(tmp, target)
+        except BaseException:  # e.g. disk full: the previous index stays, no half-written copy
+            tmp.unlink(missing_ok=True)
+            raise
     return target

@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,7 +21,7 @@ from typing import Any, TextIO
 from revops_nb.data.check import check_tables
 from revops_nb.data.config import read_data_config
 from revops_nb.data.loader import load_sample_table
-from revops_nb.errors import ConfigError, DataError, ParamsError, RevopsError
+from revops_nb.errors import ConfigError, DataError, ParamsError, ReportError, RevopsError
 from revops_nb.param_rules import shown
 from revops_nb.report.execute import (
     RunRequest,
@@ -31,6 +32,7 @@ from revops_nb.report.execute import (
     remove_stale_temps,
     run_report,
     worker_init,
+    write_failure,
 )
 from revops_nb.report.index import write_index
 from revops_nb.report.notebook_params import read_param_specs
@@ -181,12 +183,13 @@ def execute(requests: list[RunRequest], jobs: int, out_dir: Path, log: TextIO) -
     tty = log.isatty()
     results: list[RunResult] = []
     if not requests:
-        write_index(out_dir)
+        _rebuild_index(out_dir)
         return results
     workers = max(1, min(jobs, len(requests)))
     context = multiprocessing.get_context("spawn")
     t0 = time.perf_counter()
     manager = status = pool = None
+    index_problem: str | None = None
     handlers = _on_stop_signals(_raise_interrupted)
     try:
         manager = context.Manager() if tty else None
@@ -205,7 +208,7 @@ def execute(requests: list[RunRequest], jobs: int, out_dir: Path, log: TextIO) -
             except Exception as exc:  # a worker crash is one failed report
                 result = RunResult(request.report, "-", "failed", "", 0.0, f"worker crashed: {exc}")
             results.append(result)
-            write_index(out_dir)
+            index_problem = _rebuild_index(out_dir, log) or index_problem
             line = f"{result.report}: {result.status} in {result.duration_s:.1f} s -> {result.run_dir}/report.html"
             if result.error:
                 line += f"\n{result.report}: error: {result.error}"
@@ -232,8 +235,24 @@ def execute(requests: list[RunRequest], jobs: int, out_dir: Path, log: TextIO) -
         if manager:
             manager.shutdown()
         _on_stop_signals(handlers)
+    if index_problem:
+        raise ReportError(index_problem)
     print(f"index: {out_dir / 'index.html'} ({time.perf_counter() - t0:.1f} s total)", file=log, flush=True)
     return results
+
+
+def _rebuild_index(out_dir: Path, log: TextIO | None = None) -> str | None:
+    """Rebuild the index; when it cannot be written (e.g. disk full) say so once and keep the old one."""
+    try:
+        write_index(out_dir)
+    except OSError as exc:
+        problem = f"{out_dir / 'index.html'} was not rebuilt: {write_failure(exc, out_dir)}; the previous index is kept"
+        if log is not None:
+            print(f"index: {problem}", file=log, flush=True)
+        else:
+            raise ReportError(problem) from None
+        return problem
+    return None
 
 
 def _raise_interrupted(signum: int, _frame: object) -> None:
@@ -273,7 +292,8 @@ def _stop(pool: ProcessPoolExecutor | None, out_dir: Path) -> None:
     if pool:
         pool.shutdown(wait=False, cancel_futures=True)
     remove_stale_temps(out_dir)
-    write_index(out_dir)
+    with suppress(OSError):
+        write_index(out_dir)
 
 
 def run(options: RunOptions, log: TextIO = sys.stderr) -> int:
