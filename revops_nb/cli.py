@@ -253,15 +253,15 @@ def _sample(out: Path, scale: int, seed: int, fmt: str) -> int:
 
 
 def _list(notebooks: Path | None) -> int:
-    from revops_nb.analysis.parameters import REPORT_RULES
     from revops_nb.param_rules import ReportRules
     from revops_nb.report.notebook_params import read_param_specs
     from revops_nb.report.registry import discover
+    from revops_nb.reports import rules as report_rules
 
     for name, report in discover(notebooks).items():
         needs = "; ".join(" or ".join(g) for g in report.requires) or "nothing"
         print(f"{name}: {report.title}  (needs: {needs})")
-        rules = REPORT_RULES.get(name, ReportRules())
+        rules = report_rules(name) or ReportRules()
         for spec in read_param_specs(report.notebook).values():
             help_text = f"  # {spec.help}" if spec.help else ""
             print(f"    {spec.name}: {spec.type_text} = {spec.default!r}{help_text}")

@@ -155,3 +155,26 @@ def _plain_number(text: str) -> bool:
 def note_data(table: str, summary: dict[str, Any]) -> None:
     """Remember what was loaded for ``table`` (rows, exclusions, fingerprint) for run.json."""
     _update(DATA_FILE, "data", table, summary)
+
+
+def record_data(dataset: Any) -> None:
+    """Remember every table of a loaded :class:`revops_nb.data.Dataset` for run.json (rows, fingerprint).
+
+    The notebook calls this once after ``data.load``: loading itself writes nothing.
+    """
+    for name, load in dataset.loads.items():
+        note_data(name, load.summary())
+
+
+def record_result(result: Any) -> None:
+    """Record a report result's headline figures and save its main tables, the same way in every report.
+
+    ``result.key_figures()`` gives name -> value (in the order the index shows them),
+    optional ``result.figure_meta()`` gives name -> {"unit": ..., "label": ...}, and
+    ``result.tables()`` gives name -> DataFrame for ``tables/<name>.csv``.
+    """
+    meta = result.figure_meta() if hasattr(result, "figure_meta") else {}
+    for name, value in result.key_figures().items():
+        record(name, value, **meta.get(name, {}))
+    for name, frame in result.tables().items():
+        save_table(frame, name)

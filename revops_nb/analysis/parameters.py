@@ -8,9 +8,6 @@ prints them. This module imports nothing heavy so planning a run stays fast.
 
 from __future__ import annotations
 
-import pandas as pd
-
-from revops_nb.errors import ParamsError
 from revops_nb.param_rules import (
     AtLeast,
     Below,
@@ -20,7 +17,6 @@ from revops_nb.param_rules import (
     IsoDate,
     NonBlank,
     NonEmptyNames,
-    NotAfter,
     OneOf,
     ReportRules,
     SubsetOf,
@@ -50,9 +46,7 @@ WIN_LOSS_DRIVERS = (
     "product",
 )
 
-CONFIDENCE = Between(0.5, 1, high_open=True)
-MIN_N = AtLeast(1)
-PERIOD = NotAfter("period_start", "period_end")
+from revops_nb.reports._settings import CONFIDENCE, MIN_N, PERIOD, date_parameter  # noqa: E402, F401
 
 MARKET = ReportRules(
     fields={
@@ -125,31 +119,4 @@ REPORT_RULES: dict[str, ReportRules] = {
     "churn_model": CHURN,
 }
 
-# Which parameter names the reporting currency, and which tables' amounts each report adds up.
-CURRENCY_PARAMETER = {
-    "market_analysis": "currency",
-    "win_loss": "reporting_currency",
-    "nps_retention": "reporting_currency",
-    "churn_model": "reporting_currency",
-}
-MONEY_TABLES: dict[str, tuple[str, ...]] = {
-    "market_analysis": ("opportunities", "subscriptions"),
-    "win_loss": ("opportunities",),
-    "nps_retention": ("subscriptions", "customers"),
-    "churn_model": ("subscriptions", "customers"),
-}
-
-
-def date_parameter(value: object) -> pd.Timestamp | None:
-    """A checked ISO date parameter as a midnight Timestamp in nanoseconds, or None.
-
-    Every date the loader returns is datetime64[ns]; a parameter parsed with pandas'
-    own default unit (microseconds in pandas 3) would break merges and comparisons
-    against them, so all report date parameters come through here.
-    """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        return pd.Timestamp(str(value).strip()).as_unit("ns").normalize()
-    except (ValueError, TypeError):
-        raise ParamsError(f"{value!r} is not an ISO date such as '2025-01-01'") from None
+from revops_nb.reports import CURRENCY_PARAMETER, MONEY_TABLES  # noqa: E402, F401

@@ -22,7 +22,6 @@ from revops_nb.data.loader import (
     unknown_account_refs,
 )
 from revops_nb.data.sanity import cross_table_warnings
-from revops_nb.record import note_data
 
 __all__ = ["TABLES", "DataConfig", "Dataset", "TableLoad", "TableSource", "load", "read_data_config"]
 
@@ -110,5 +109,4 @@ def load(
         ds.loads[name].warnings.extend(warnings)
     for name, load_ in ds.loads.items():
         load_.frame = frames[name]
-        note_data(name, load_.summary())
     return ds

@@ -124,9 +124,9 @@ def check_rules(
     report: str, specs: dict[str, ParamSpec], merged: dict[str, Any], origins: dict[str, str]
 ) -> None:
     """Check the report's declared value constraints on defaults + ``merged``; name where a bad value came from."""
-    from revops_nb.analysis.parameters import REPORT_RULES
+    from revops_nb.reports import rules as report_rules
 
-    rules = REPORT_RULES.get(report)
+    rules = report_rules(report)
     if rules is None:
         return
     values = {name: spec.default for name, spec in specs.items()} | merged

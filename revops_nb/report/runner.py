@@ -117,8 +117,8 @@ def plan(options: RunOptions, log: TextIO) -> list[RunRequest]:
 
 def check_currencies(config, frames: dict, requests: list[RunRequest], specs: dict) -> None:
     """Stop before any kernel when a report would meet an amount it cannot convert (the currency policy)."""
-    from revops_nb.analysis.currency import check_convertible
-    from revops_nb.analysis.parameters import CURRENCY_PARAMETER, MONEY_TABLES
+    from revops_nb.reports import CURRENCY_PARAMETER, MONEY_TABLES
+    from revops_nb.reports._currency import check_convertible
 
     if not any(t in frames for tables in MONEY_TABLES.values() for t in tables):
         return  # only sample tables: generated convertible

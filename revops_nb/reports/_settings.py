@@ -1,0 +1,52 @@
+"""What every report's Settings share: checked construction, date parameters, common rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+import pandas as pd
+
+from revops_nb.errors import ParamsError
+from revops_nb.param_rules import AtLeast, Between, NotAfter, ReportRules
+
+CONFIDENCE = Between(0.5, 1, high_open=True)
+MIN_N = AtLeast(1)
+PERIOD = NotAfter("period_start", "period_end")
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """Base of each report's ``Settings``: ``from_params`` checks :attr:`RULES`, then builds.
+
+    A subclass declares its fields (the checked, converted parameters), ``RULES`` and
+    ``build(**params)``; notebooks call ``Settings.from_params(name=value, ...)``.
+    """
+
+    RULES: ClassVar[ReportRules] = ReportRules()
+
+    @classmethod
+    def from_params(cls, **params: Any) -> Self:
+        """Settings from the notebook's parameters; a broken rule is a ParamsError naming it."""
+        cls.RULES.check(params)
+        return cls.build(**params)
+
+    @classmethod
+    def build(cls, **params: Any) -> Self:
+        """Convert checked parameters into the settings (dates to Timestamps, names to tuples...)."""
+        return cls(**params)
+
+
+def date_parameter(value: object) -> pd.Timestamp | None:
+    """A checked ISO date parameter as a midnight Timestamp in nanoseconds, or None.
+
+    Every date the loader returns is datetime64[ns]; a parameter parsed with pandas'
+    own default unit (microseconds in pandas 3) would break merges and comparisons
+    against them, so all report date parameters come through here.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return pd.Timestamp(str(value).strip()).as_unit("ns").normalize()
+    except (ValueError, TypeError):
+        raise ParamsError(f"{value!r} is not an ISO date such as '2025-01-01'") from None
