@@ -53,8 +53,12 @@ def test_notebook_on_the_sample_records_key_figures_and_tables(tmp_path, monkeyp
     penetration = pd.read_csv(tables / "penetration.csv")
     assert penetration.iloc[-1]["penetration_accounts"] == pytest.approx(figures["penetration_accounts"])
     out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
-    images = [
-        o for c in out.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})
+    images = [  # charts are <img alt="title"> with the PNG embedded (see charts.set_theme)
+        o
+        for c in out.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if 'src="data:image/png;base64,' in str(o.get("data", {}).get("text/html", ""))
     ]
     assert len(images) == 8
     text = "\n".join(
@@ -63,8 +67,9 @@ def test_notebook_on_the_sample_records_key_figures_and_tables(tmp_path, monkeyp
         for o in c.get("outputs", [])
         for kind in ("text/html", "text/markdown")
     )
-    assert "2023Q1–2023Q2 are left out as the ramp-up" in text
-    assert "2023Q3 to 2026Q3 (data up to 2026-09-30; 2023Q1–2023Q2 left out as the ramp-up)" in text
+    assert "2023Q1–2023Q2 are the ramp-up, kept in totals, shares, customers and win rates" in text
+    assert "2023Q1 to 2026Q3 (data up to 2026-09-30)" in text
+    assert "growth rates start in 2023Q3, after the ramp-up (2023Q1–2023Q2)" in text
     assert "assumed to be in the reporting currency (USD)" in text
 
 

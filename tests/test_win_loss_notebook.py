@@ -42,7 +42,7 @@ def test_notebook_on_the_sample_records_key_figures_and_tables(tmp_path):
     assert {"win_rate_by_competitor", "win_rate_by_deal_size_band", "loss_reasons", "win_drivers"} <= tables
     out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
     text = json.dumps([c.get("outputs", []) for c in out.cells])
-    assert "Vantora" in text and "image/png" in text
+    assert "Vantora" in text and "data:image/png;base64" in text
 
 
 @pytest.mark.slow
