@@ -32,6 +32,9 @@ HUGE_TEXTS = {
     "escaped queries": "&amp;token=a" * (MB // 12),
     "colons": "x://a:" * (MB // 6),
     "spaces": "x" + " " * MB + "://",
+    "one long authority": "://" + ":" * MB,
+    "at signs": "://u:" + "@" * MB,
+    "authorities": ("://" + "a:" * 50 + "/") * (MB // 104),
 }
 
 
@@ -42,7 +45,7 @@ def test_masking_a_megabyte_value_is_fast(kind):
     assert _median_seconds(redact, HUGE_TEXTS[kind], ["s3cr3t"]) < 0.5
 
 
-@pytest.mark.parametrize("kind", ["letters", "urls", "colons"])
+@pytest.mark.parametrize("kind", ["letters", "urls", "colons", "one long authority", "authorities"])
 def test_masking_time_grows_linearly(kind):
     """Four times the input takes well under eight times as long (quadratic would be sixteen)."""
     text = HUGE_TEXTS[kind][: MB // 4]
@@ -749,3 +752,28 @@ def test_disk_full_while_writing_the_index_keeps_the_previous_one(tmp_path, monk
     with pytest.raises(ReportError, match=r"index.html was not rebuilt: disk full: could not write to"):
         runner.execute([], 1, tmp_path, io.StringIO())
     assert index.read_bytes() == before and not list(tmp_path.glob(".index-*.html"))
+
+
+@pytest.mark.slow
+def test_rendering_a_report_with_a_megabyte_value_grows_linearly():
+    """Everything after the kernel (render, final URL pass, redaction) on one huge escaped value."""
+    import nbformat
+
+    from revops_nb import charts
+    from revops_nb.report.html import publishable, render_html
+
+    header = {"title": "t", "run_date": "d", "status": "ok", "duration": "1 s", "data": "", "error": None}
+
+    def publish(size: int) -> None:
+        value = charts.escape(("Acme [x](http://a) <b> " * (size // 23 + 1))[:size])
+        outputs = [
+            nbformat.v4.new_output("display_data", data={"text/markdown": value}),
+            nbformat.v4.new_output("display_data", data={"text/html": f"<p>{value}</p>"}),
+            nbformat.v4.new_output("stream", name="stdout", text=value),
+        ]
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=outputs)])
+        redact(render_html(publishable(nb), header), ["s3cr3t"])
+
+    quarter = _median_seconds(publish, MB // 4, repeat=1)
+    whole = _median_seconds(publish, MB, repeat=1)
+    assert whole < 20 and whole < 8 * quarter + 0.5, (quarter, whole)
