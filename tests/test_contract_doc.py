@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from importlib import import_module
 
 import nbformat
 import pytest
@@ -32,11 +33,17 @@ def test_contract_names_every_table_and_column(capsys):
 
 @pytest.mark.parametrize("report", ORDER)
 def test_each_notebook_loads_exactly_the_tables_the_registry_says(report):
+    """A notebook loads a ``data.load([...])`` literal, or its report package's ``data.load(report.TABLES)``."""
     nb = nbformat.read(ROOT / "notebooks" / f"{report}.ipynb", as_version=4)
     source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    match = re.search(r"data\.load\((\[[^\]]*\])", source)
-    assert match, f"{report} has no data.load([...]) call"
-    assert tuple(ast.literal_eval(match.group(1))) == USES[report]
+    match = re.search(r"data\.load\((\[[^\]]*\]|report\.TABLES\b)", source)
+    assert match, f"{report} has no data.load([...]) or data.load(report.TABLES) call"
+    if match.group(1) == "report.TABLES":
+        assert re.search(rf"^from revops_nb\.reports import {report} as report$", source, re.MULTILINE)
+        loaded = import_module(f"revops_nb.reports.{report}").TABLES
+    else:
+        loaded = ast.literal_eval(match.group(1))
+    assert tuple(loaded) == USES[report]
 
 
 def test_check_says_which_reports_run_and_previews_churn_labels(tmp_path, capsys):
