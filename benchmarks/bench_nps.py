@@ -17,11 +17,11 @@ from pathlib import Path
 from _common import median_run, sample_data_yaml
 
 from revops_nb import data
-from revops_nb.analysis import nps, nps_summary
+from revops_nb.reports import nps_retention as nps
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "nps_retention.ipynb"
-TABLES = ["nps_responses", "subscriptions", "customers", "accounts", "fx_rates"]
+TABLES = nps.TABLES
 SCALES = (2000, 20000)
 
 
@@ -29,7 +29,7 @@ def bench_steps(path: Path, runs: int) -> dict[str, float]:
     """Median time of each analysis step on the tables ``path`` serves."""
     ds = data.load(TABLES, data_file=path)
     t = {name: ds.get(name) for name in TABLES}
-    params = nps.check_params()
+    params = nps.Settings.from_params()
     prepared = nps.prepare_responses(t["nps_responses"], params, t["accounts"])
     linked = nps.link_outcomes(prepared, params, t["subscriptions"], t["customers"], t["fx_rates"])
     acc = linked.accounts
@@ -48,9 +48,7 @@ def bench_steps(path: Path, runs: int) -> dict[str, float]:
         "logistic regression": lambda: nps.churn_regression(acc, params),
         "Kaplan-Meier + log-rank": lambda: nps.survival_by_category(acc, params),
         "ARR at risk": lambda: nps.arr_at_risk(linked, retention),
-        "analyse (all steps)": lambda: nps_summary.analyse(
-            params, t["nps_responses"], **{k: t[k] for k in TABLES[1:]}
-        ),
+        "analyze (all steps)": lambda: nps.analyze(ds, params),
     }
     out = {name: median_run(fn, runs)[0] for name, fn in steps.items()}
     out["_rows"] = (len(t["nps_responses"]), len(acc))

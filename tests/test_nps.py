@@ -1,7 +1,9 @@
-"""Unit tests of the NPS-to-retention analysis (revops_nb.analysis.nps*)."""
+"""Unit tests of the NPS-to-retention analysis (revops_nb.reports.nps_retention)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,8 +11,10 @@ import pandas as pd
 import pytest
 
 from revops_nb import data, stats
-from revops_nb.analysis import nps, nps_charts, nps_summary
 from revops_nb.errors import DataError, ParamsError
+from revops_nb.reports import nps_retention as nps
+from revops_nb.reports.nps_retention import view
+from tests.nps_helpers import dataset, quick_verdict
 
 FIXTURE = Path(__file__).parent / "fixtures" / "nps" / "data.yaml"
 TABLES = ["nps_responses", "subscriptions", "customers", "accounts", "fx_rates"]
@@ -23,8 +27,8 @@ def sample_tables() -> dict[str, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def report(sample_tables) -> nps_summary.NpsReport:
-    return nps_summary.analyse(nps.check_params(), **sample_tables)
+def report(sample_tables) -> nps.NpsResult:
+    return nps.analyze(dataset(**sample_tables), nps.Settings.from_params())
 
 
 def D(text: str) -> pd.Timestamp:
@@ -51,20 +55,29 @@ def D(text: str) -> pd.Timestamp:
 )
 def test_bad_parameters_raise_one_clear_sentence(kwargs, fragment):
     with pytest.raises(ParamsError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
-        nps.check_params(**kwargs)
+        nps.Settings.from_params(**kwargs)
 
 
 def test_csat_parameters_are_accepted_and_categorize():
-    params = nps.check_params(score_min=1, score_max=5, detractor_max=2, promoter_min=5)
+    params = nps.Settings.from_params(score_min=1, score_max=5, detractor_max=2, promoter_min=5)
     cats = nps.categorize(pd.Series([1, 2, 3, 4, 5]), params).astype(str).tolist()
     assert cats == ["detractor", "detractor", "passive", "passive", "promoter"]
     assert params.alpha == pytest.approx(0.05)
 
 
 def test_unknown_segment_dimension_names_the_column(sample_tables):
-    params = nps.check_params(segment_dimension="tier")
+    params = nps.Settings.from_params(segment_dimension="tier")
     with pytest.raises(ParamsError, match="segment_dimension 'tier'"):
         nps.prepare_responses(sample_tables["nps_responses"], params, sample_tables["accounts"])
+
+
+def test_every_public_name_resolves_and_the_settings_import_no_statistics():
+    for name in nps.__all__:
+        assert getattr(nps, name) is not None, name
+    heavy = "('scipy', 'statsmodels', 'sklearn', 'matplotlib', 'IPython')"
+    code = f"import sys, revops_nb.reports.nps_retention.settings; print([m for m in {heavy} if m in sys.modules])"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"  # the runner checks the rules without loading the analysis
 
 
 # ---------------------------------------------------------------- preparing and linking (hand-made data)
@@ -93,7 +106,7 @@ def _toy() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_prepare_excludes_out_of_scale_and_out_of_period_rows_and_counts_them():
     responses, _ = _toy()
-    params = nps.check_params(period_end="2024-06-30", segment_dimension="account_id")
+    params = nps.Settings.from_params(period_end="2024-06-30", segment_dimension="account_id")
     prepared = nps.prepare_responses(responses, params)
     assert sorted(prepared.frame["response_id"]) == ["r1", "r2", "r3", "r5", "r6"]
     assert prepared.excluded == {"score missing or outside 0-10": 1, "response after period_end": 1}
@@ -101,7 +114,7 @@ def test_prepare_excludes_out_of_scale_and_out_of_period_rows_and_counts_them():
 
 def test_link_from_subscriptions_ties_each_response_to_churn_within_horizon():
     responses, subs = _toy()
-    params = nps.check_params(horizon_days=180, as_of="2024-12-31", segment_dimension="account_id")
+    params = nps.Settings.from_params(horizon_days=180, as_of="2024-12-31", segment_dimension="account_id")
     linked = nps.link_outcomes(nps.prepare_responses(responses, params), params, subscriptions=subs)
     by_id = linked.responses.set_index("response_id")
     # r1, r5: a retained; r2: b churned 100 days later; r3: c retained; r7: after b churned
@@ -119,7 +132,7 @@ def test_link_from_subscriptions_ties_each_response_to_churn_within_horizon():
 def test_responses_whose_horizon_is_not_over_are_pending_whether_churned_or_not():
     """Finding 1: an early churner is not 'known' before the survivors of the same age are."""
     responses, subs = _toy()
-    params = nps.check_params(horizon_days=365, as_of="2024-06-30", segment_dimension="account_id")
+    params = nps.Settings.from_params(horizon_days=365, as_of="2024-06-30", segment_dimension="account_id")
     linked = nps.link_outcomes(nps.prepare_responses(responses, params), params, subscriptions=subs)
     pending = [k for k in linked.excluded if k.startswith("outcome not yet known")]
     # r1, r3, r5 (survivors) and r2 (b churned 100 days later) are all younger than the horizon
@@ -151,7 +164,7 @@ def test_horizon_analyses_do_not_admit_early_churners_only():
     subs = pd.DataFrame(
         {"account_id": old + new, "start_date": D("2021-01-01"), "end_date": end, "arr": 100.0}
     )
-    params = nps.check_params(as_of="2024-07-01", segment_dimension="account_id")
+    params = nps.Settings.from_params(as_of="2024-07-01", segment_dimension="account_id")
     linked = nps.link_outcomes(nps.prepare_responses(responses, params), params, subscriptions=subs)
     table = nps.retention_by_category(linked.accounts, params).set_index("category")
     assert table.loc["promoter", "accounts"] == n
@@ -167,7 +180,7 @@ def test_link_from_customers_snapshot_uses_the_churn_flag():
         {"account_id": ["a", "b", "c"], "churned": [False, True, pd.NA], "arr": [1.0, 2.0, 3.0]}
     )
     customers["churned"] = customers["churned"].astype("boolean")
-    params = nps.check_params(segment_dimension="account_id")
+    params = nps.Settings.from_params(segment_dimension="account_id")
     linked = nps.link_outcomes(nps.prepare_responses(responses, params), params, customers=customers)
     assert linked.mode == "customers"
     assert linked.excluded == {"account not in customers": 1, "churn flag missing": 1}
@@ -178,7 +191,7 @@ def test_link_from_customers_snapshot_uses_the_churn_flag():
 
 def test_linking_without_outcome_tables_is_a_data_error():
     responses, _ = _toy()
-    params = nps.check_params(segment_dimension="account_id")
+    params = nps.Settings.from_params(segment_dimension="account_id")
     with pytest.raises(DataError, match="subscriptions table or a customers table"):
         nps.link_outcomes(nps.prepare_responses(responses, params), params)
 
@@ -203,7 +216,7 @@ def test_arr_comes_from_subscriptions_converted_with_fx_rates():
 
 
 def test_nps_by_segment_matches_nps_score_and_flags_small_groups():
-    params = nps.check_params(min_n=5)
+    params = nps.Settings.from_params(min_n=5)
     frame = pd.DataFrame({"segment": ["A"] * 10 + ["B"] * 3, "score": [10] * 6 + [0] * 4 + [9, 9, 9]})
     table = nps.nps_by(frame, "segment", params)
     a = table.set_index("segment").loc["A"]
@@ -214,7 +227,7 @@ def test_nps_by_segment_matches_nps_score_and_flags_small_groups():
 
 
 def test_retention_by_category_counts_rates_and_intervals():
-    params = nps.check_params(min_n=3)
+    params = nps.Settings.from_params(min_n=3)
     accounts = pd.DataFrame(
         {
             "category": ["promoter"] * 4 + ["detractor"] * 4 + ["passive"] * 2,
@@ -242,7 +255,7 @@ def test_churn_regression_recovers_a_known_odds_ratio():
     accounts = pd.DataFrame(
         {"score": score, "segment": segment, "arr": rng.lognormal(10, 1, n), "churned": churned}
     )
-    fit = nps.churn_regression(accounts, nps.check_params())
+    fit = nps.churn_regression(accounts, nps.Settings.from_params())
     assert fit.ci_low < np.exp(-0.3) < fit.ci_high
     assert fit.controls == ("segment", "log ARR")
 
@@ -251,7 +264,7 @@ def test_churn_regression_declines_with_too_few_events():
     accounts = pd.DataFrame(
         {"score": [1.0, 5, 9, 10], "segment": "A", "arr": 1.0, "churned": [True, False, False, False]}
     )
-    fit = nps.churn_regression(accounts, nps.check_params())
+    fit = nps.churn_regression(accounts, nps.Settings.from_params())
     assert np.isnan(fit.odds_ratio) and "too few" in fit.note
 
 
@@ -259,11 +272,11 @@ def test_churn_regression_declines_with_too_few_events():
 
 
 def test_sample_verdict_is_predicts_and_figures_agree_with_tables(report):
-    figures = nps_summary.key_figures(report)
+    figures = report.key_figures()
     assert figures["verdict"] == "predicts"
     assert figures["spearman_score_retention"] > 0 and figures["spearman_p"] < 0.05
     assert figures["odds_ratio_per_point"] < 1 and figures["logrank_p"] < 0.05
-    table = nps_summary.main_tables(report)["retention_by_category"].set_index("category")
+    table = report.tables()["retention_by_category"].set_index("category")
     for cat in nps.CATEGORIES:
         assert figures[f"retention_{cat}s"] == table.loc[cat, "logo_retention"]
         assert figures[f"retention_{cat}s_ci_low"] == table.loc[cat, "ci_low"]
@@ -275,21 +288,24 @@ def test_sample_verdict_is_predicts_and_figures_agree_with_tables(report):
 
 def test_reversed_relationship_gives_opposite(sample_tables):
     flipped = sample_tables["nps_responses"].assign(score=lambda f: 10 - f["score"])
-    verdict = nps.quick_verdict(
-        flipped, nps.check_params(), sample_tables["subscriptions"], fx_rates=sample_tables["fx_rates"]
+    verdict = quick_verdict(
+        flipped,
+        nps.Settings.from_params(),
+        sample_tables["subscriptions"],
+        fx_rates=sample_tables["fx_rates"],
     )
     assert verdict.label == "opposite"
 
 
 def test_shuffled_scores_rarely_give_a_verdict(sample_tables):
-    params = nps.check_params()
+    params = nps.Settings.from_params()
     responses = sample_tables["nps_responses"]
     labels = []
     for seed in range(20):
         rng = np.random.default_rng(seed)
         shuffled = responses.assign(score=rng.permutation(responses["score"].to_numpy()))
         labels.append(
-            nps.quick_verdict(
+            quick_verdict(
                 shuffled, params, sample_tables["subscriptions"], fx_rates=sample_tables["fx_rates"]
             ).label
         )
@@ -299,24 +315,21 @@ def test_shuffled_scores_rarely_give_a_verdict(sample_tables):
 
 
 def test_small_samples_get_no_evidence_with_the_reason(sample_tables):
-    params = nps.check_params()
+    params = nps.Settings.from_params()
     few = sample_tables["nps_responses"].head(40)
-    verdict = nps.quick_verdict(
-        few, params, sample_tables["subscriptions"], fx_rates=sample_tables["fx_rates"]
-    )
+    verdict = quick_verdict(few, params, sample_tables["subscriptions"], fx_rates=sample_tables["fx_rates"])
     assert verdict.label == "no evidence" and "too little data" in verdict.reason
 
 
 def test_csat_fixture_runs_end_to_end_and_predicts():
     ds = data.load(TABLES, data_file=FIXTURE)
-    params = nps.check_params(score_min=1, score_max=5, detractor_max=2, promoter_min=5)
-    tables = {name: ds.get(name) for name in TABLES if name != "nps_responses"}
-    rep = nps_summary.analyse(params, ds["nps_responses"], **tables)
+    params = nps.Settings.from_params(score_min=1, score_max=5, detractor_max=2, promoter_min=5)
+    rep = nps.analyze(ds, params)
     assert rep.verdict.label == "predicts"
     assert rep.distribution["score"].tolist() == [1, 2, 3, 4, 5]
     assert rep.distribution["responses"].sum() == rep.overall.n
     assert rep.retention.set_index("category").loc["detractor", "flagged"]  # 25 accounts < min_n
-    assert "fewer than 30 accounts: read with care" in nps_summary.summary_lines(rep)[2]
+    assert "fewer than 30 accounts: read with care" in view.summary_lines(rep)[2]
 
 
 # ---------------------------------------------------------------- words and charts
@@ -326,21 +339,23 @@ def test_summary_claims_a_difference_only_when_the_test_holds(sample_tables):
     rng = np.random.default_rng(11)
     responses = sample_tables["nps_responses"]
     shuffled = responses.assign(score=rng.permutation(responses["score"].to_numpy()))
-    rep = nps_summary.analyse(
-        nps.check_params(),
-        shuffled,
-        sample_tables["subscriptions"],
-        accounts=sample_tables["accounts"],
-        fx_rates=sample_tables["fx_rates"],
+    rep = nps.analyze(
+        dataset(
+            nps_responses=shuffled,
+            subscriptions=sample_tables["subscriptions"],
+            accounts=sample_tables["accounts"],
+            fx_rates=sample_tables["fx_rates"],
+        ),
+        nps.Settings.from_params(),
     )
-    text = " ".join(nps_summary.summary_lines(rep))
+    text = " ".join(view.summary_lines(rep))
     assert rep.verdict.label == "no evidence"
     assert "no evidence that sentiment predicts retention" in text
     assert ("points higher" in text) == rep.contrast.test.significant(0.05)
 
 
 def test_summary_states_intervals_and_sizes(report):
-    lines = nps_summary.summary_lines(report)
+    lines = view.summary_lines(report)
     assert lines[0].startswith("**Verdict: sentiment predicts retention here.**")
     assert "95% CI" in lines[1] and f"{report.overall.n:,} responses" in lines[1]
     assert "n=" in lines[2] and "two-proportion" in lines[2]
@@ -361,12 +376,12 @@ def test_arr_at_risk_sums_active_detractor_accounts(report):
 
 def test_charts_have_titles_and_labelled_axes(report):
     figures = [
-        nps_charts.nps_segment_figure(report),
-        nps_charts.nps_quarter_figure(report),
-        nps_charts.distribution_figure(report),
-        nps_charts.retention_figure(report),
-        nps_charts.score_retention_figure(report),
-        nps_charts.survival_figure(report),
+        view.nps_segment_figure(report),
+        view.nps_quarter_figure(report),
+        view.distribution_figure(report),
+        view.retention_figure(report),
+        view.score_retention_figure(report),
+        view.survival_figure(report),
     ]
     for fig in figures:
         ax = fig.axes[0]
@@ -375,14 +390,16 @@ def test_charts_have_titles_and_labelled_axes(report):
 
 def test_segment_names_from_the_data_are_escaped(sample_tables):
     accounts = sample_tables["accounts"].assign(segment="<script>x</script>")
-    rep = nps_summary.analyse(
-        nps.check_params(),
-        sample_tables["nps_responses"],
-        sample_tables["subscriptions"],
-        accounts=accounts,
-        fx_rates=sample_tables["fx_rates"],
+    rep = nps.analyze(
+        dataset(
+            nps_responses=sample_tables["nps_responses"],
+            subscriptions=sample_tables["subscriptions"],
+            accounts=accounts,
+            fx_rates=sample_tables["fx_rates"],
+        ),
+        nps.Settings.from_params(),
     )
-    html = nps_charts.nps_table(rep.by_segment).data
+    html = view.nps_table(rep.by_segment).data
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
@@ -396,22 +413,22 @@ def _separated(n: int = 40) -> pd.DataFrame:
 
 def test_perfect_separation_gives_a_note_not_a_no_effect_odds_ratio():
     """Finding 4: statsmodels only warns on separation; the old code printed OR ~0, p ~1 as 'no effect'."""
-    fit = nps.churn_regression(_separated(), nps.check_params())
+    fit = nps.churn_regression(_separated(), nps.Settings.from_params())
     assert np.isnan(fit.odds_ratio) and np.isnan(fit.p_value) and "separation" in fit.note
 
 
 def test_constant_score_gives_a_note_not_an_odds_ratio():
     """Finding 4: every score 10 made a rank-deficient design that still printed an odds ratio."""
     accounts = _separated().assign(score=10.0)
-    fit = nps.churn_regression(accounts, nps.check_params())
+    fit = nps.churn_regression(accounts, nps.Settings.from_params())
     assert np.isnan(fit.odds_ratio) and "same score" in fit.note
 
 
 def test_summary_says_cannot_be_estimated_under_separation(report):
     from dataclasses import replace
 
-    separated = replace(report, regression=nps.churn_regression(_separated(), nps.check_params()))
-    line = nps_summary._regression_line(separated)
+    separated = replace(report, regression=nps.churn_regression(_separated(), nps.Settings.from_params()))
+    line = view._regression_line(separated)
     assert "could not be estimated" in line and "separation" in line and "no effect" not in line
 
 
@@ -443,38 +460,41 @@ def test_reporting_currency_is_rate_one_and_rates_rebase_to_it():
     fx = pd.DataFrame({"currency": ["USD", "EUR"], "rate_to_reporting": [1.0, 1.1]})
     history, _ = nps.account_history(subs, fx, D("2024-01-01"), reporting_currency="EUR")
     assert history.set_index("account_id")["arr_now"].to_dict() == pytest.approx({"a": 100 / 1.1, "b": 100.0})
-    assert nps.check_params(reporting_currency=" eur ").reporting_currency == "EUR"
+    assert nps.Settings.from_params(reporting_currency=" eur ").reporting_currency == "EUR"
     with pytest.raises(ParamsError, match="reporting_currency"):
-        nps.check_params(reporting_currency="")
+        nps.Settings.from_params(reporting_currency="")
 
 
 def test_customers_snapshot_without_segment_column_renders_unsegmented(sample_tables):
     """Finding 9a: customers only, no accounts and no segment column used to raise ParamsError."""
     customers = sample_tables["customers"].drop(columns=["segment"])
-    rep = nps_summary.analyse(nps.check_params(), sample_tables["nps_responses"], customers=customers)
+    tables = dataset(nps_responses=sample_tables["nps_responses"], customers=customers)
+    rep = nps.analyze(tables, nps.Settings.from_params())
     assert rep.by_segment["segment"].tolist() == [nps.ALL_SEGMENTS]
-    assert "column, so NPS is shown for all accounts together" in nps_charts.segment_text(rep).data
+    assert "column, so NPS is shown for all accounts together" in view.segment_text(rep).data
     assert rep.linked.mode == "customers" and rep.outcomes_known
 
 
 def test_no_outcome_known_yet_renders_nps_and_says_not_yet_known(sample_tables):
     """Finding 9b: every response younger than the horizon used to fail the whole report."""
     subs = sample_tables["subscriptions"].assign(end_date=pd.NaT)  # no churn at all
-    args = (sample_tables["nps_responses"], subs)
-    no_churn = nps_summary.analyse(nps.check_params(), *args, fx_rates=sample_tables["fx_rates"])
+    tables = dataset(
+        nps_responses=sample_tables["nps_responses"], subscriptions=subs, fx_rates=sample_tables["fx_rates"]
+    )
+    no_churn = nps.analyze(tables, nps.Settings.from_params())
     assert no_churn.verdict.label == "no evidence" and "0 churned" in no_churn.verdict.reason
     # the data span about 3.6 years: with a 4-year horizon no response's outcome is known
-    rep = nps_summary.analyse(nps.check_params(horizon_days=1461), *args, fx_rates=sample_tables["fx_rates"])
+    rep = nps.analyze(tables, nps.Settings.from_params(horizon_days=1461))
     assert not rep.outcomes_known and rep.overall.n == len(sample_tables["nps_responses"])
     assert not rep.by_quarter.empty and len(rep.distribution)
     assert rep.verdict.label == "no evidence" and "not known yet" in rep.verdict.reason
-    text = " ".join(nps_summary.summary_lines(rep))
+    text = " ".join(view.summary_lines(rep))
     assert "not yet known" in text and "Promoters were retained" not in text
-    for shown in (nps_charts.retention_table(rep), nps_charts.retention_figure(rep)):
+    for shown in (view.retention_table(rep), view.retention_figure(rep)):
         assert "Not yet known" in shown.data
-    assert nps_charts.association_text(rep).data == ""
-    nps_charts.nps_segment_figure(rep), nps_charts.distribution_figure(rep)
-    figures = nps_summary.key_figures(rep)
+    assert view.association_text(rep).data == ""
+    view.nps_segment_figure(rep), view.distribution_figure(rep)
+    figures = rep.key_figures()
     assert figures["verdict"] == "no evidence" and np.isnan(figures["retention_promoters"])
 
 
@@ -502,7 +522,9 @@ def test_respondents_compare_customers_active_on_the_same_date():
             "arr": 1.0,
         }
     )
-    params = nps.check_params(horizon_days=365, as_of="2024-06-01", min_n=1, segment_dimension="account_id")
+    params = nps.Settings.from_params(
+        horizon_days=365, as_of="2024-06-01", min_n=1, segment_dimension="account_id"
+    )
     linked = nps.link_outcomes(nps.prepare_responses(responses, params), params, subscriptions=subs)
     window = nps.respondents_window(linked, params)
     assert window.start == D("2023-06-02") and window.end == D("2024-06-01") and window.dropped == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from pathlib import Path
 
 import nbformat
@@ -11,6 +12,9 @@ import pytest
 import yaml
 
 from revops_nb.report.notebook_params import parameters_cell, read_param_specs
+from revops_nb.report.registry import USES
+from revops_nb.reports import nps_retention as report
+from revops_nb.reports import rules
 from tests.helpers import execute_report_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +34,23 @@ def test_notebook_is_stored_without_outputs_and_with_a_tagged_parameters_cell():
             assert len(cell.source.splitlines()) <= 15
     headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown"]
     assert headings[0].startswith("# ") and headings[1] == "## Summary"
+
+
+def test_notebook_loads_the_tables_the_registry_names():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "ds = data.load(report.TABLES)" in source
+    assert USES["nps_retention"] == report.TABLES
+
+
+def test_settings_are_the_notebook_parameters_and_their_rules_pass_the_defaults():
+    specs = read_param_specs(NOTEBOOK)
+    assert {f.name for f in fields(report.Settings)} == set(specs)
+    checked = report.Settings.RULES
+    assert rules("nps_retention") is checked  # what the runner checks before any kernel starts
+    names = set(checked.fields) | {n for r in checked.relations for n in (r.first, r.second)}
+    assert names <= set(specs), names - set(specs)
+    assert checked.problems({name: spec.default for name, spec in specs.items()}) == []
 
 
 def test_params_file_names_only_notebook_parameters_with_fitting_types():

@@ -19,10 +19,11 @@ import pytest
 from IPython.display import HTML
 
 from revops_nb import sample
-from revops_nb.analysis import nps, nps_summary
-from revops_nb.analysis import nps_charts as view
 from revops_nb.errors import DataError
+from revops_nb.reports import nps_retention as nps
+from revops_nb.reports.nps_retention import view
 from tests.helpers import execute_report_notebook, write_data_yaml
+from tests.nps_helpers import dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "nps_retention.ipynb"
@@ -96,9 +97,8 @@ def shape_tables(shape: str) -> dict[str, pd.DataFrame]:
     raise ValueError(shape)
 
 
-def analyse(shape: str, **params) -> nps_summary.NpsReport:
-    tables = shape_tables(shape)
-    return nps_summary.analyse(nps.check_params(**params), tables.pop("nps_responses"), **tables)
+def analyse(shape: str, **params) -> nps.NpsResult:
+    return nps.analyze(dataset(**shape_tables(shape)), nps.Settings.from_params(**params))
 
 
 VIEWS = [
@@ -109,7 +109,7 @@ VIEWS = [
 ]  # fmt: skip
 
 
-def rendered_text(report: nps_summary.NpsReport) -> str:
+def rendered_text(report: nps.NpsResult) -> str:
     """Every sentence the notebook would show, from every view function (a crash fails the test)."""
     parts = []
     for name in VIEWS:
@@ -128,7 +128,7 @@ def test_every_view_renders_and_says_why_a_section_steps_aside(shape):
     text = rendered_text(report)
     for words in SAYS[shape]:
         assert words in text, f"{shape}: {words!r} missing"
-    nps_summary.key_figures(report), nps_summary.main_tables(report)
+    report.key_figures(), report.tables()
 
 
 def test_undated_snapshot_keeps_every_outcome_analysis():
@@ -153,7 +153,7 @@ def test_undated_subscriptions_render_nps_and_say_outcomes_need_dates():
     assert report.respondents_window.start is None  # no landmark without response dates
     assert set(report.respondents["group"]) == {"respondents", "non-respondents"}
     assert view.retention_details(report) == []
-    assert "needs response dates" in " ".join(nps_summary.summary_lines(report))
+    assert "needs response dates" in " ".join(view.summary_lines(report))
 
 
 def test_no_accounts_shows_no_one_point_segment_chart():
@@ -175,21 +175,21 @@ def test_one_score_per_customer_keeps_the_horizon_analyses():
 def test_a_single_score_value_gives_no_false_comparison():
     report = analyse("one_score_value")
     assert report.verdict.label == "no evidence"
-    text = " ".join(nps_summary.summary_lines(report))
+    text = " ".join(view.summary_lines(report))
     assert "n=0" not in text and "(none, p n/a)" not in text
     assert "Every response is a promoter" in view.segment_text(report).data
 
 
 def test_period_without_response_dates_is_one_clear_error():
     tables = shape_tables("undated_snapshot")
-    params = nps.check_params(period_start="2024-01-01")
+    params = nps.Settings.from_params(period_start="2024-01-01")
     with pytest.raises(DataError, match="period_start and period_end need response dates"):
         nps.prepare_responses(tables["nps_responses"], params)
 
 
 def test_undated_responses_keep_file_order_for_first_and_latest():
     responses = pd.DataFrame({"account_id": ["a"] * 12, "score": [0] + [10] * 10 + [3]})
-    prepared = nps.prepare_responses(responses, nps.check_params(segment_dimension="account_id"))
+    prepared = nps.prepare_responses(responses, nps.Settings.from_params(segment_dimension="account_id"))
     assert prepared.frame["score"].tolist() == responses["score"].tolist()
 
 

@@ -19,10 +19,12 @@ import statsmodels.api as sm
 from statsmodels.discrete.discrete_model import Logit
 
 from revops_nb import data
-from revops_nb.analysis import churn_results, churn_run, churn_view, nps, nps_charts, nps_summary
+from revops_nb.analysis import churn_results, churn_run, churn_view
 from revops_nb.analysis import win_loss as wl
 from revops_nb.analysis import win_loss_view as wl_view
 from revops_nb.regression import collinear_columns, fit_logit
+from revops_nb.reports import nps_retention as nps
+from revops_nb.reports.nps_retention import view as nps_view
 
 
 @pytest.fixture(autouse=True)
@@ -359,7 +361,7 @@ def _accounts(n: int = 600, seed: int = 3, **extra) -> pd.DataFrame:
     ],
 )
 def test_nps_regression_leaves_out_a_collinear_control_and_says_so(arr):
-    fit = nps.churn_regression(_accounts(arr=arr), nps.check_params())
+    fit = nps.churn_regression(_accounts(arr=arr), nps.Settings.from_params())
     assert np.isfinite(fit.odds_ratio) and fit.ci_low < np.exp(-0.3) < fit.ci_high
     assert fit.controls == ("segment",)
     assert fit.note.startswith("log ARR left out of the controls")
@@ -367,9 +369,9 @@ def test_nps_regression_leaves_out_a_collinear_control_and_says_so(arr):
 
 def test_nps_regression_under_perfect_separation_and_constant_outcome():
     separated = _accounts().assign(churned=lambda f: f["score"] < 5)
-    fit = nps.churn_regression(separated, nps.check_params())
+    fit = nps.churn_regression(separated, nps.Settings.from_params())
     assert np.isnan(fit.odds_ratio) and "separation" in fit.note
-    never = nps.churn_regression(_accounts().assign(churned=False), nps.check_params())
+    never = nps.churn_regression(_accounts().assign(churned=False), nps.Settings.from_params())
     assert np.isnan(never.odds_ratio) and "too few churned" in never.note
 
 
@@ -378,14 +380,14 @@ def test_nps_regression_survives_a_singular_matrix_error(monkeypatch):
         raise np.linalg.LinAlgError("Singular matrix")
 
     monkeypatch.setattr(Logit, "fit", singular)
-    fit = nps.churn_regression(_accounts(), nps.check_params())
+    fit = nps.churn_regression(_accounts(), nps.Settings.from_params())
     assert np.isnan(fit.odds_ratio) and "numerically singular" in fit.note
 
 
 def test_nps_report_shows_the_left_out_control_in_words():
     tables = ["nps_responses", "subscriptions", "customers", "accounts", "fx_rates"]
     ds = data.load(tables, data_file=None)
-    report = nps_summary.analyse(nps.check_params(), **{name: ds[name] for name in tables})
-    fit = nps.churn_regression(_accounts(arr=lambda f: np.expm1(f["score"])), nps.check_params())
-    text = nps_charts.association_text(replace(report, regression=fit)).data
+    report = nps.analyze(ds, nps.Settings.from_params())
+    fit = nps.churn_regression(_accounts(arr=lambda f: np.expm1(f["score"])), nps.Settings.from_params())
+    text = nps_view.association_text(replace(report, regression=fit)).data
     assert "controlling for segment," in text and "Note: log ARR left out of the controls" in text

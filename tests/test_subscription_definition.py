@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from revops_nb.analysis import market_metrics as mm
-from revops_nb.analysis import nps
 from revops_nb.analysis.churn_features import history_table
 from revops_nb.data.subscriptions import DEFINITION, active_on, subscription_arr
+from revops_nb.reports import nps_retention as nps
 
 DAY = pd.Timestamp("2025-06-30")
 
