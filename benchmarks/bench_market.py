@@ -24,17 +24,14 @@ TABLES = ["opportunities", "accounts", "subscriptions", "market", "fx_rates"]
 def bench_scale(scale: int, runs: int, notebook: bool, folder: Path) -> list[tuple[str, int, float]]:
     """(stage, scale, median seconds) rows for one sample scale."""
     from revops_nb import data
-    from revops_nb.analysis import market
-    from revops_nb.analysis import market_data as md
-    from revops_nb.analysis import market_growth as mg
-    from revops_nb.analysis import market_metrics as mm
-    from revops_nb.analysis.currency import conversion_rates
+    from revops_nb.reports import market_analysis as market
+    from revops_nb.reports._currency import conversion_rates
 
     data_file = sample_data_yaml(folder, scale)
     ds = data.load(TABLES, data_file=data_file)  # warms the sample cache
     tables = {name: ds[name] for name in TABLES}
-    params = market.market_params()
-    result = market.analyse(params, **tables)
+    params = market.Settings.from_params()
+    result = market.analyze(ds, params)
     rates = conversion_rates(tables["fx_rates"], params.currency)
     rows = [
         ("rows: opportunities", scale, float(len(tables["opportunities"]))),
@@ -47,22 +44,22 @@ def bench_scale(scale: int, runs: int, notebook: bool, folder: Path) -> list[tup
             "prepare_deals",
             scale,
             _seconds(
-                lambda: md.prepare_deals(tables["opportunities"], tables["accounts"], rates, params), runs
+                lambda: market.prepare_deals(tables["opportunities"], tables["accounts"], rates, params), runs
             ),
         ),
         (
             "growth_table (region)",
             scale,
-            _seconds(lambda: mg.growth_table(result.bookings, result.window), runs),
+            _seconds(lambda: market.growth_table(result.bookings, result.window), runs),
         ),
         (
             "arr_by_period",
             scale,
             _seconds(
-                lambda: mm.arr_by_period(
-                    md.prepare_subscriptions(
+                lambda: market.arr_by_period(
+                    market.prepare_subscriptions(
                         tables["subscriptions"],
-                        md.account_dimensions(
+                        market.account_dimensions(
                             tables["accounts"], tables["opportunities"], ["region", "segment"]
                         ),
                         rates,
@@ -75,7 +72,7 @@ def bench_scale(scale: int, runs: int, notebook: bool, folder: Path) -> list[tup
                 runs,
             ),
         ),
-        ("analyse (all)", scale, _seconds(lambda: market.analyse(params, **tables), runs)),
+        ("analyze (all)", scale, _seconds(lambda: market.analyze(ds, params), runs)),
     ]
     if notebook:
         rows.append(

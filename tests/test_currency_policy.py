@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 
 from revops_nb import sample
-from revops_nb.analysis import market
 from revops_nb.analysis import win_loss as wl
 from revops_nb.analysis.currency import conversion_rates, to_reporting
 from revops_nb.cli import main
 from revops_nb.errors import DataError, ParamsError
+from revops_nb.reports import market_analysis as market
 
 UNRATED = "fx_rates has no rate for currency 'CHF', used by 1 row(s) of"
 
@@ -36,7 +36,7 @@ def tables() -> dict[str, pd.DataFrame]:
 def test_market_and_win_loss_stop_with_the_same_sentence(tables):
     opps = _with_chf(tables["opportunities"])
     with pytest.raises(DataError, match=re.escape(UNRATED + " opportunities")):
-        market.analyse(market.market_params(), opps, fx_rates=tables["fx_rates"])
+        market.analyze({"opportunities": opps, "fx_rates": tables["fx_rates"]}, market.Settings.from_params())
     with pytest.raises(DataError, match=re.escape(UNRATED + " opportunities")):
         wl.prepare_deals(opps, None, tables["fx_rates"], wl.make_settings())
 

@@ -19,11 +19,11 @@ import pytest
 from IPython.display import HTML, Markdown
 
 from revops_nb import data, sample
-from revops_nb.analysis import market, market_charts, market_views
-from revops_nb.analysis import market_data as md
 from revops_nb.analysis import win_loss as wl
 from revops_nb.analysis import win_loss_view as wl_view
 from revops_nb.errors import DataError, ParamsError
+from revops_nb.reports import market_analysis as market
+from revops_nb.reports.market_analysis import view as market_view
 from tests.helpers import cli, write_data_yaml
 
 matplotlib.use("Agg")
@@ -124,22 +124,21 @@ def _text(shown) -> str:
 
 
 MARKET_STEPS = [
-    market_views.notes_text, market_views.summary_lines, market_charts.bookings_trend,
-    market_views.period_table, market_charts.levels_trend, market_views.latest_table,
-    market_views.growth_lines, market_charts.growth_bars, market_views.growth_view, market_views.share_view,
-    market_views.change_lines, market_charts.decomposition_bars, market_views.decomposition_view,
-    market_views.win_rate_lines, market_charts.win_rate_bars, market_views.win_rate_view,
-    market_views.deal_size_lines, market_charts.deal_size_bars, market_views.deal_size_view,
-    market_views.penetration_section, market_charts.growth_heatmap, market_views.heatmap_view,
+    market_view.notes_text, market_view.summary_lines, market_view.bookings_trend,
+    market_view.period_table, market_view.levels_trend, market_view.latest_table,
+    market_view.growth_lines, market_view.growth_bars, market_view.growth_view, market_view.share_view,
+    market_view.change_lines, market_view.decomposition_bars, market_view.decomposition_view,
+    market_view.win_rate_lines, market_view.win_rate_bars, market_view.win_rate_view,
+    market_view.deal_size_lines, market_view.deal_size_bars, market_view.deal_size_view,
+    market_view.penetration_section, market_view.growth_heatmap, market_view.heatmap_view,
 ]  # fmt: skip
-CSV_TABLES = ("bookings_by_period", "arr_customers_by_period", "growth_by_region", "penetration")
 
 
 def market_report(tables: dict[str, pd.DataFrame]) -> tuple[market.MarketResult, str]:
     """Analyse, then call every view the notebook shows (a crash fails the test); returns the text."""
-    result = market.analyse(market.market_params(), **tables)
+    result = market.analyze(tables, market.Settings.from_params())
     text = "\n".join(_text(step(result)) for step in MARKET_STEPS)
-    market.key_figures(result), market.csv_tables(result, *CSV_TABLES)
+    result.key_figures(), result.tables()
     return result, html.unescape(text + "\n" + result.window_text)
 
 
@@ -161,7 +160,7 @@ def win_loss_report(tables: dict[str, pd.DataFrame]) -> tuple[wl.WinLossReport, 
 # shape -> sentences (or their distinctive part) each report must contain
 MARKET_SAYS = {
     "minimal": [
-        md.NO_REGION,
+        market.NO_REGION,
         f"{BOOKED} need deal amounts, and the opportunities have no amount column.",
         "Customers need an account_id on opportunities or a subscriptions table, and there is neither.",
         "counting all closed deals (no close dates)",
@@ -177,7 +176,7 @@ MARKET_SAYS = {
         "counting all closed deals (no close dates)",
     ],
     "no_region": [
-        md.NO_REGION,
+        market.NO_REGION,
         market.REGION_ASIDE,
         "Average won deal over all deals:",
         "In the last 12 months (2025Q4–2026Q3) bookings were",
@@ -206,9 +205,9 @@ MARKET_SAYS = {
         "The decomposition needs two full years of periods.",
     ],
     "won_without_amounts": [f"{BOOKED} need deal amounts, and no won deal has one."],
-    "accounts_without_region": [md.NO_REGION, market.REGION_ASIDE],
+    "accounts_without_region": [market.NO_REGION, market.REGION_ASIDE],
     "market_without_subscriptions": ["addressable accounts", "(no subscriptions table)"],
-    "no_region_with_market": [md.NO_REGION, "addressable accounts", "ARR on 2026-09-30"],
+    "no_region_with_market": [market.NO_REGION, "addressable accounts", "ARR on 2026-09-30"],
 }
 WIN_LOSS_SAYS = {
     "minimal": ["all closed deals (no close dates); open pipeline as of", *NO_CLOSE_DATES],
@@ -267,29 +266,27 @@ def test_win_loss_renders_every_section_and_says_why_one_steps_aside(loaded, sha
 def test_market_without_region_reports_all_deals_as_one_group(loaded):
     with_region, _ = market_report(loaded("no_account"))  # same deals, with regions
     result, _ = market_report(loaded("no_region"))
-    figures = market.key_figures(result)
-    assert not result.has_regions and set(result.win_rates["region"]) == {md.ONE_GROUP}
+    figures = result.key_figures()
+    assert not result.has_regions and set(result.win_rates["region"]) == {market.ONE_GROUP}
     assert figures["bookings_total"] == pytest.approx(with_region.bookings_total)
     assert figures["top_growth_region"] is None and figures["top_growth_region_growth"] is None
-    assert figures["bookings_growth_yoy"] == pytest.approx(
-        market.key_figures(with_region)["bookings_growth_yoy"]
-    )
-    assert market_charts.decomposition_bars(result) is None and market_views.growth_view(result) is None
+    assert figures["bookings_growth_yoy"] == pytest.approx(with_region.key_figures()["bookings_growth_yoy"])
+    assert market_view.decomposition_bars(result) is None and market_view.growth_view(result) is None
 
 
 def test_market_without_amounts_keeps_win_rate_and_customers(loaded):
     full, _ = market_report(loaded("no_account"))
     result, _ = market_report(loaded("no_amount"))
-    figures = market.key_figures(result)
+    figures = result.key_figures()
     assert figures["bookings_total"] is None and figures["bookings_growth_yoy"] is None
     assert figures["customers_total"] > 0
-    assert figures["win_rate"] == pytest.approx(market.key_figures(full)["win_rate"])
-    assert set(market.csv_tables(result, *CSV_TABLES)) == {"arr_customers_by_period"}
+    assert figures["win_rate"] == pytest.approx(full.key_figures()["win_rate"])
+    assert set(result.tables()) == {"arr_customers_by_period"}
 
 
 def test_key_figures_that_cannot_be_computed_are_none_not_missing(loaded):
     result, _ = market_report(loaded("minimal"))
-    figures = market.key_figures(result)
+    figures = result.key_figures()
     for name in (
         "bookings_total",
         "bookings_growth_yoy",
@@ -342,7 +339,7 @@ def test_a_period_on_undated_closed_deals_is_one_clear_error(loaded):
 
 def test_regions_parameter_without_a_region_column_is_a_params_error(loaded):
     with pytest.raises(ParamsError, match="regions lists 'NA', but the data has no region column"):
-        market.analyse(market.market_params(regions=["NA"]), **loaded("no_region"))
+        market.analyze(loaded("no_region"), market.Settings.from_params(regions=["NA"]))
 
 
 def test_penetration_without_regions_is_the_whole_market(loaded):
@@ -353,7 +350,7 @@ def test_penetration_without_regions_is_the_whole_market(loaded):
         len(pen) == 1
         and pen.iloc[0]["addressable_accounts"] == tables["market"]["addressable_accounts"].sum()
     )
-    assert pen.iloc[0]["customers"] == market.key_figures(result)["customers_total"]
+    assert pen.iloc[0]["customers"] == result.key_figures()["customers_total"]
 
 
 # ---------------------------------------------------------------- through revops-nb run

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from revops_nb.analysis import market_metrics as mm
 from revops_nb.analysis.churn_features import history_table
 from revops_nb.data.subscriptions import DEFINITION, active_on, subscription_arr
+from revops_nb.reports import market_analysis as market
 from revops_nb.reports import nps_retention as nps
 
 DAY = pd.Timestamp("2025-06-30")
@@ -51,7 +51,7 @@ def test_market_and_nps_count_the_same_customers_and_arr_on_a_day():
     subs = _edge_subscriptions().assign(region="NA")
     subs["arr"] = subscription_arr(subs)  # as market's prepare_subscriptions does
     deals = pd.DataFrame(columns=["account_id", "is_won", "close_date", "region"])
-    market_base = mm.customer_base(subs, deals, DAY, ["region"]).set_index("account_id")["arr"]
+    market_base = market.customer_base(subs, deals, DAY, ["region"]).set_index("account_id")["arr"]
     history, _ = nps.account_history(subs, None, DAY)
     nps_arr = history.set_index("account_id")["arr_now"]
     assert market_base.to_dict() == EXPECTED_ARR

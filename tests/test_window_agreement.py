@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from revops_nb import data
-from revops_nb.analysis import market
 from revops_nb.analysis import win_loss as wl
+from revops_nb.reports import market_analysis as market
 from revops_nb.sample_export import write_sample
 
 FIRST, LAST = "2024-01-01", "2024-12-31"
@@ -36,11 +36,11 @@ def four_quarters(tmp_path_factory) -> data.Dataset:
 
 def test_market_totals_cover_every_whole_quarter_and_match_the_crm(four_quarters):
     opps, fx = four_quarters["opportunities"], four_quarters["fx_rates"]
-    result = market.analyse(market.market_params(), opps, four_quarters["accounts"], fx_rates=fx)
+    result = market.analyze(four_quarters, market.Settings.from_params())
     rate = fx.set_index("currency")["rate_to_reporting"]
     won = opps[opps["is_won"]]
     crm_bookings = (won["amount"] * won["currency"].map(rate)).sum()
-    figures = market.key_figures(result)
+    figures = result.key_figures()
     assert [str(p) for p in result.window.periods] == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
     assert figures["bookings_total"] == pytest.approx(crm_bookings, rel=1e-12)
     assert figures["n_closed"] == int(opps["is_closed"].sum())
@@ -51,7 +51,7 @@ def test_market_totals_cover_every_whole_quarter_and_match_the_crm(four_quarters
 
 def test_market_and_win_loss_give_the_same_win_rate_for_the_same_deals(four_quarters):
     opps, accounts, fx = (four_quarters[t] for t in ("opportunities", "accounts", "fx_rates"))
-    m = market.key_figures(market.analyse(market.market_params(), opps, accounts, fx_rates=fx))
+    m = market.analyze(four_quarters, market.Settings.from_params()).key_figures()
     settings = wl.make_settings()
     w = wl.analyze(wl.prepare_deals(opps, accounts, fx, settings), settings).key_figures()
     for name in ("n_closed", "win_rate", "win_rate_ci_low", "win_rate_ci_high"):
