@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from revops_nb.param_rules import (
     AtLeast,
-    Below,
     Between,
     CurrencyCode,
     IncreasingPositive,
     IsoDate,
-    NonBlank,
     NonEmptyNames,
     OneOf,
     ReportRules,
@@ -76,28 +74,6 @@ WIN_LOSS = ReportRules(
     relations=(PERIOD,),
 )
 
-NPS = ReportRules(
-    fields={
-        "horizon_days": AtLeast(1),
-        "period_start": IsoDate(),
-        "period_end": IsoDate(),
-        "as_of": IsoDate(),
-        "segment_dimension": NonBlank(),
-        "confidence": CONFIDENCE,
-        "min_n": MIN_N,
-        "reporting_currency": CurrencyCode(),
-    },
-    relations=(
-        Below("score_min", "score_max"),
-        Below("score_min", "detractor_max", or_equal=True),
-        Below("detractor_max", "score_max"),
-        Below("score_min", "promoter_min"),
-        Below("promoter_min", "score_max", or_equal=True),
-        Below("detractor_max", "promoter_min"),
-        PERIOD,
-    ),
-)
-
 CHURN = ReportRules(
     fields={
         "mode": OneOf(CHURN_MODES),
@@ -115,7 +91,6 @@ CHURN = ReportRules(
 REPORT_RULES: dict[str, ReportRules] = {
     "market_analysis": MARKET,
     "win_loss": WIN_LOSS,
-    "nps_retention": NPS,
     "churn_model": CHURN,
 }
 
