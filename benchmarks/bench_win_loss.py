@@ -13,7 +13,7 @@ from pathlib import Path
 from _common import median_run, run_notebook, sample_data_yaml
 
 from revops_nb import data
-from revops_nb.analysis import win_loss as wl
+from revops_nb.reports import win_loss as wl
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "win_loss.ipynb"
@@ -23,11 +23,9 @@ def bench_scale(scale: int, repeat: int, notebook: bool, folder: Path) -> list[t
     """Median seconds per stage at one sample scale."""
     data_file = sample_data_yaml(folder, scale)
     rows = []
-    t, ds = median_run(
-        lambda: data.load(["opportunities", "accounts", "fx_rates"], data_file=data_file), repeat
-    )
+    t, ds = median_run(lambda: data.load(wl.TABLES, data_file=data_file), repeat)
     rows.append(("load (sample generation cached after the first run)", t))
-    s = wl.make_settings()
+    s = wl.Settings.from_params()
     opps, accounts, fx = ds["opportunities"], ds.get("accounts"), ds.get("fx_rates")
     t, deals = median_run(lambda: wl.prepare_deals(opps, accounts, fx, s), repeat)
     rows.append(("prepare_deals", t))
@@ -41,7 +39,7 @@ def bench_scale(scale: int, repeat: int, notebook: bool, folder: Path) -> list[t
         "pipeline_velocity (bootstrap)": lambda: wl.pipeline_velocity(deals, s),
         "quarterly_trend": lambda: wl.quarterly_trend(deals, s),
         "win_drivers (logistic regression)": lambda: wl.win_drivers(deals, s),
-        "analyze (all of the above)": lambda: wl.analyze(deals, s),
+        "analyze_deals (all of the above)": lambda: wl.analyze_deals(deals, s),
     }
     for name, fn in stages.items():
         rows.append((name, median_run(fn, repeat)[0]))

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 
 from revops_nb import sample
-from revops_nb.analysis import win_loss as wl
 from revops_nb.analysis.currency import conversion_rates, to_reporting
 from revops_nb.cli import main
 from revops_nb.errors import DataError, ParamsError
 from revops_nb.reports import market_analysis as market
+from revops_nb.reports import win_loss as wl
 
 UNRATED = "fx_rates has no rate for currency 'CHF', used by 1 row(s) of"
 
@@ -38,7 +38,7 @@ def test_market_and_win_loss_stop_with_the_same_sentence(tables):
     with pytest.raises(DataError, match=re.escape(UNRATED + " opportunities")):
         market.analyze({"opportunities": opps, "fx_rates": tables["fx_rates"]}, market.Settings.from_params())
     with pytest.raises(DataError, match=re.escape(UNRATED + " opportunities")):
-        wl.prepare_deals(opps, None, tables["fx_rates"], wl.make_settings())
+        wl.prepare_deals(opps, None, tables["fx_rates"], wl.Settings.from_params())
 
 
 def test_reporting_currency_missing_from_a_table_quoted_in_another_is_an_error():

@@ -19,11 +19,11 @@ import pytest
 from IPython.display import HTML, Markdown
 
 from revops_nb import data, sample
-from revops_nb.analysis import win_loss as wl
-from revops_nb.analysis import win_loss_view as wl_view
 from revops_nb.errors import DataError, ParamsError
 from revops_nb.reports import market_analysis as market
+from revops_nb.reports import win_loss as wl
 from revops_nb.reports.market_analysis import view as market_view
+from revops_nb.reports.win_loss import view as wl_view
 from tests.helpers import cli, write_data_yaml
 
 matplotlib.use("Agg")
@@ -142,13 +142,9 @@ def market_report(tables: dict[str, pd.DataFrame]) -> tuple[market.MarketResult,
     return result, html.unescape(text + "\n" + result.window_text)
 
 
-def win_loss_report(tables: dict[str, pd.DataFrame]) -> tuple[wl.WinLossReport, str]:
+def win_loss_report(tables: dict[str, pd.DataFrame]) -> tuple[wl.WinLossResult, str]:
     """Prepare and analyse the deals, then call every view the notebook shows; returns the text."""
-    settings = wl.make_settings()
-    deals = wl.prepare_deals(
-        tables["opportunities"], tables.get("accounts"), tables.get("fx_rates"), settings
-    )
-    report = wl.analyze(deals, settings)
+    report = wl.analyze(tables, wl.Settings.from_params())
     steps = [wl_view.deal_notes, wl_view.summary, wl_view.overall, wl_view.dimensions, wl_view.losses]
     steps += [wl_view.competitors, wl_view.cycle, wl_view.time_to_close_section, wl_view.velocity]
     steps += [wl_view.trend, wl_view.drivers]
@@ -321,20 +317,20 @@ def test_time_to_close_leaves_out_closed_deals_without_a_close_date(loaded):
     opps = loaded("no_account")["opportunities"].copy()
     undated = opps.index[opps["is_closed"]][:50]
     opps.loc[undated, "close_date"] = pd.NaT
-    deals = wl.prepare_deals(opps, None, loaded("no_account")["fx_rates"], wl.make_settings())
+    deals = wl.prepare_deals(opps, None, loaded("no_account")["fx_rates"], wl.Settings.from_params())
     assert deals.frame.loc[undated, "ttc_days"].isna().all()  # was: censored as if still open
     assert deals.frame.loc[deals.frame["status"] == "open", "ttc_days"].notna().all()
 
 
 def test_a_period_on_undated_closed_deals_is_one_clear_error(loaded):
-    settings = wl.make_settings(period_start="2024-01-01")
+    settings = wl.Settings.from_params(period_start="2024-01-01")
     deals = wl.prepare_deals(
         loaded("no_close_date")["opportunities"], None, loaded("no_close_date")["fx_rates"], settings
     )
     with pytest.raises(
         DataError, match=r"the closed deals have no close dates; leave period_start and period_end"
     ):
-        wl.analyze(deals, settings)
+        wl.analyze_deals(deals, settings)
 
 
 def test_regions_parameter_without_a_region_column_is_a_params_error(loaded):

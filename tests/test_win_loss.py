@@ -11,10 +11,11 @@ from scipy.stats import binom
 from statsmodels.stats.proportion import proportion_confint
 
 from revops_nb import data, sample
-from revops_nb.analysis import win_loss as wl
-from revops_nb.analysis import win_loss_view as view
-from revops_nb.analysis.win_loss_data import NO_AMOUNT, one_spelling, size_bands, to_reporting
 from revops_nb.errors import DataError, ParamsError
+from revops_nb.reports import win_loss as wl
+from revops_nb.reports.win_loss import view
+from revops_nb.reports.win_loss._deals import NO_AMOUNT, one_spelling, size_bands, to_reporting
+from revops_nb.reports.win_loss._velocity import _velocity_interval
 
 FIXTURES = Path(__file__).parent / "fixtures" / "win_loss"
 
@@ -26,7 +27,7 @@ def _deals(rows: list[dict], **settings) -> tuple[wl.Deals, wl.Settings]:
     frame = pd.DataFrame(rows)
     for col in ("created_date", "close_date"):
         frame[col] = pd.to_datetime(frame[col])
-    s = wl.make_settings(**settings)
+    s = wl.Settings.from_params(**settings)
     return wl.prepare_deals(frame, None, None, s), s
 
 
@@ -45,11 +46,9 @@ def _frame(groups: dict[str, tuple[int, int]], column: str = "region") -> list[d
 
 
 @pytest.fixture(scope="module")
-def sample_report() -> wl.WinLossReport:
-    ds = data.load(["opportunities", "accounts", "fx_rates"], data_file=_sample_yaml())
-    s = wl.make_settings()
-    deals = wl.prepare_deals(ds["opportunities"], ds.get("accounts"), ds.get("fx_rates"), s)
-    return wl.analyze(deals, s)
+def sample_report() -> wl.WinLossResult:
+    ds = data.load(wl.TABLES, data_file=_sample_yaml())
+    return wl.analyze(ds, wl.Settings.from_params())
 
 
 def _sample_yaml() -> Path:
@@ -87,11 +86,11 @@ def raw_sample() -> pd.DataFrame:
 )
 def test_bad_parameters_raise_one_sentence_naming_them(kwargs, names):
     with pytest.raises(ParamsError, match=names):
-        wl.make_settings(**kwargs)
+        wl.Settings.from_params(**kwargs)
 
 
 def test_defaults_are_valid_and_normalised():
-    s = wl.make_settings(reporting_currency=" eur ", period_start="2025-01-01")
+    s = wl.Settings.from_params(reporting_currency=" eur ", period_start="2025-01-01")
     assert s.currency == "EUR" and s.period_start == pd.Timestamp("2025-01-01")
     assert s.alpha == pytest.approx(0.05)
 
@@ -171,14 +170,14 @@ def test_missing_required_column_is_a_data_error():
             ),
             None,
             None,
-            wl.make_settings(),
+            wl.Settings.from_params(),
         )
 
 
 def test_no_closed_deal_in_period_is_a_data_error():
     deals, s = _deals(_frame({"NA": (3, 3)}), period_start="2026-01-01")
     with pytest.raises(DataError, match="no deal closed"):
-        wl.analyze(deals, s)
+        wl.analyze_deals(deals, s)
 
 
 # ---------------------------------------------------------------- statistics
@@ -204,7 +203,7 @@ def test_pairwise_comparisons_claim_only_real_differences():
     equal, s2 = _deals(_frame({"A": (40, 60), "B": (41, 59), "C": (39, 61)}))
     same = wl.win_rate_by(equal, "region", s2)
     assert not same.test.significant() and not same.comparison["significant"].any()
-    report = wl.analyze(equal, s2)
+    report = wl.analyze_deals(equal, s2)
     assert "lower than" not in view.summary(report).data and "higher than" not in view.summary(report).data
 
 
@@ -214,7 +213,7 @@ def test_one_weak_group_does_not_make_the_others_look_better():
     comp = wl.win_rate_by(deals, "region", s).comparison
     claimed = comp[comp["significant"]]
     assert set(claimed["lower"]) == {"Bad"} and set(claimed["higher"]) == {"A", "B", "C"}
-    report = wl.analyze(deals, s)
+    report = wl.analyze_deals(deals, s)
     text = view.summary(report).data
     assert "than the" not in text and "all other closed deals" not in text
     assert "A 30.0%" in text and "higher than Bad 10.0%" in text
@@ -230,7 +229,7 @@ def test_competitors_are_tested_against_deals_with_no_competitor():
     assert not h2h.loc["X", "significant"] and h2h.loc["Weak", "significant"]
     assert h2h.loc["Weak", "direction"] == "lower" and h2h.loc["X", "baseline_rate"] == pytest.approx(0.3)
     assert np.isnan(h2h.loc["No competitor", "p_value"])
-    text = view.summary(wl.analyze(deals, s)).data
+    text = view.summary(wl.analyze_deals(deals, s)).data
     assert "Against X" not in text
     assert "**Against Weak** we win 10.0%" in text and "we win on deals with no competitor" in text
 
@@ -240,14 +239,14 @@ def test_competitors_without_a_baseline_are_not_tested():
     deals, s = _deals(rows)
     h2h = wl.head_to_head(deals, s)
     assert not h2h["significant"].any() and h2h["p_value"].isna().all()
-    text = view.summary(wl.analyze(deals, s)).data
+    text = view.summary(wl.analyze_deals(deals, s)).data
     assert "Against" not in text and "not tested: fewer than 30 closed deals with no competitor" in text
 
 
 def test_a_dimension_that_was_not_tested_does_not_cite_a_test():
     # regression: a single region (test "none") was reported as "not supported by a chi-square test"
     deals, s = _deals(_frame({"NA": (40, 60)}))
-    report = wl.analyze(deals, s)
+    report = wl.analyze_deals(deals, s)
     text = view.summary(report).data
     assert "Win rate by region: not tested: fewer than two groups with at least 30 closed deals" in text
     assert not [line for line in text.splitlines() if "region" in line and "supported by a test" in line]
@@ -256,7 +255,7 @@ def test_a_dimension_that_was_not_tested_does_not_cite_a_test():
         said.startswith("Win rate by region: not tested") and "chi-square" not in said and "nan" not in said
     )
     small, s2 = _deals(_frame({"NA": (5, 5), "EMEA": (6, 4)}))
-    assert "not tested" in view._dimension_sentence(wl.analyze(small, s2), "region").data
+    assert "not tested" in view._dimension_sentence(wl.analyze_deals(small, s2), "region").data
 
 
 def test_amount_weighted_rate_and_interval():
@@ -277,7 +276,7 @@ def test_amount_weighted_interval_has_width_when_every_deal_has_one_outcome(outc
     assert rate == outcome and (low, high) == pytest.approx((w_low, w_high))
     assert high - low > 0.05
     deals, s = _deals([{**r, "amount": 1000.0} for r in _frame({"NA": (40, 0)})])
-    report = wl.analyze(deals, s)
+    report = wl.analyze_deals(deals, s)
     assert report.overall.amount_ci_low < 1 and report.overall.amount_ci_method == "wilson"
     assert "effective sample size" in view.overall(report).data
 
@@ -332,7 +331,7 @@ def test_trend_does_not_test_a_partial_latest_quarter():
         "2025Q2": True,
         "2025Q3": False,
     }
-    text = view.summary(wl.analyze(deals, s)).data
+    text = view.summary(wl.analyze_deals(deals, s)).data
     assert "last complete quarter, 2025Q2" in text and "2025Q3 is not complete (shown, not tested)" in text
     assert "is higher than" not in text
 
@@ -358,7 +357,7 @@ def test_cycle_direction_comes_from_the_rank_test_not_the_medians():
     table = cycle.table.set_index("outcome")
     assert table.loc["Won", "median_days"] == table.loc["Lost", "median_days"] == 30
     assert cycle.test.significant() and cycle.longer == "Lost"
-    assert "Lost deals take longer" in view.summary(wl.analyze(deals, s)).data
+    assert "Lost deals take longer" in view.summary(wl.analyze_deals(deals, s)).data
     assert wl.cycle_direction(30.0, 10, 4) == "Won" and wl.cycle_direction(20.0, 10, 4) is None
 
 
@@ -382,7 +381,7 @@ def test_drivers_leave_out_a_level_that_always_wins_and_say_so():
     assert len(d.separated) == 1 and "competitor X: all 100 closed deals" in d.separated[0]
     assert "X (vs No competitor)" not in d.table["term"].tolist()
     assert np.isfinite(d.table[["odds_ratio", "ci_low", "ci_high"]].to_numpy()).all()
-    report = wl.analyze(deals, s)
+    report = wl.analyze_deals(deals, s)
     text = view.summary(report).data
     assert "left out of the model" in text and "**Against X** we win 100.0%" in text
     shown = " ".join(x.data for x in view.drivers(report) if hasattr(x, "data"))
@@ -392,7 +391,7 @@ def test_drivers_leave_out_a_level_that_always_wins_and_say_so():
 def test_a_fit_that_did_not_converge_is_not_reported():
     from types import SimpleNamespace
 
-    from revops_nb.analysis.win_loss_drivers import fit_is_usable
+    from revops_nb.reports.win_loss._drivers import fit_is_usable
 
     def fit(converged: bool, coef: float, se: float):
         params = pd.Series([0.1, coef], index=["const", "a"])
@@ -422,7 +421,7 @@ def test_driver_significance_is_holm_adjusted_across_terms(sample_report):
 
 def test_absent_dimension_is_reported_not_an_error():
     deals, s = _deals(_frame({"A": (10, 10), "B": (10, 10)}))
-    report = wl.analyze(deals, s)
+    report = wl.analyze_deals(deals, s)
     assert report.dimensions["owner"].absent and "win_rate_by_owner" not in report.tables()
     shown = view.dimension(report, "owner")
     assert len(shown) == 1 and "no owner" in shown[0].data
@@ -526,10 +525,10 @@ def test_sample_summary_has_no_claims_made_by_one_extreme_group(sample_report):
 
 @pytest.mark.parametrize("crm", ["salesforce", "hubspot"])
 def test_crm_exports_render(crm):
-    ds = data.load(["opportunities", "accounts", "fx_rates"], data_file=FIXTURES / crm / "data.yaml")
-    s = wl.make_settings(min_n=20)
-    deals = wl.prepare_deals(ds["opportunities"], ds.get("accounts"), ds.get("fx_rates"), s)
-    report = wl.analyze(deals, s)
+    ds = data.load(wl.TABLES, data_file=FIXTURES / crm / "data.yaml")
+    s = wl.Settings.from_params(min_n=20)
+    report = wl.analyze(ds, s)
+    deals = report.deals
     raw = pd.read_csv(FIXTURES / crm / "opportunities.csv", dtype=str, keep_default_na=False)
     stage = raw["Stage" if crm == "salesforce" else "Deal Stage"]
     won_stage, lost_stage = (
@@ -575,7 +574,7 @@ def test_velocity_bootstrap_matches_a_direct_resampling_bootstrap():
     won = rng.random(n) < 0.3
     amount = np.where(rng.random(n) < 0.1, np.nan, rng.lognormal(10, 1, n))
     cycle = np.where(rng.random(n) < 0.05, np.nan, rng.integers(10, 120, n).astype(float))
-    low, high = wl._velocity_interval(won, amount, cycle, 50, 0.95, seed=0)
+    low, high = _velocity_interval(won, amount, cycle, 50, 0.95, seed=0)
     idx = rng.integers(0, n, size=(20_000, n))
     w, a, c = won[idx], amount[idx], cycle[idx]
     has_a, has_c = w & ~np.isnan(a), w & ~np.isnan(c)
@@ -588,7 +587,7 @@ def test_velocity_bootstrap_matches_a_direct_resampling_bootstrap():
 
 
 def test_duplicate_driver_columns_are_found_without_transposing():
-    from revops_nb.analysis.win_loss_drivers import duplicate_columns
+    from revops_nb.reports.win_loss._drivers import duplicate_columns
 
     x = pd.DataFrame({"a": [1.0, 0.0, 1.0], "b": [0.0, 1.0, 1.0], "c": [1.0, 0.0, 1.0]})
     assert duplicate_columns(x).tolist() == [False, False, True]
