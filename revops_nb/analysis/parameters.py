@@ -14,13 +14,11 @@ from revops_nb.param_rules import (
     CurrencyCode,
     IncreasingPositive,
     IsoDate,
-    NonEmptyNames,
     OneOf,
     ReportRules,
     SubsetOf,
 )
 
-GRAIN_CHOICES = ("month", "quarter", "year")
 CHURN_MODES = ("auto", "snapshot", "history")
 WIN_LOSS_DIMENSIONS = (
     "region",
@@ -45,20 +43,6 @@ WIN_LOSS_DRIVERS = (
 )
 
 from revops_nb.reports._settings import CONFIDENCE, MIN_N, PERIOD, date_parameter  # noqa: E402, F401
-
-MARKET = ReportRules(
-    fields={
-        "period_start": IsoDate(),
-        "period_end": IsoDate(),
-        "grain": OneOf(GRAIN_CHOICES),
-        "dimensions": NonEmptyNames(),
-        "currency": CurrencyCode(),
-        "min_n": MIN_N,
-        "confidence": CONFIDENCE,
-        "ramp_up_quantile": Between(0, 1),
-    },
-    relations=(PERIOD,),
-)
 
 WIN_LOSS = ReportRules(
     fields={
@@ -89,7 +73,6 @@ CHURN = ReportRules(
 )
 
 REPORT_RULES: dict[str, ReportRules] = {
-    "market_analysis": MARKET,
     "win_loss": WIN_LOSS,
     "churn_model": CHURN,
 }
