@@ -20,11 +20,11 @@ from statsmodels.discrete.discrete_model import Logit
 
 from revops_nb import data
 from revops_nb.analysis import churn_results, churn_run, churn_view
-from revops_nb.analysis import win_loss as wl
-from revops_nb.analysis import win_loss_view as wl_view
 from revops_nb.regression import collinear_columns, fit_logit
 from revops_nb.reports import nps_retention as nps
+from revops_nb.reports import win_loss as wl
 from revops_nb.reports.nps_retention import view as nps_view
+from revops_nb.reports.win_loss import view as wl_view
 
 
 @pytest.fixture(autouse=True)
@@ -223,7 +223,7 @@ def _deals(rows: list[dict], **settings) -> tuple[wl.Deals, wl.Settings]:
     frame = pd.DataFrame(rows)
     for col in ("created_date", "close_date"):
         frame[col] = pd.to_datetime(frame[col])
-    s = wl.make_settings(**settings)
+    s = wl.Settings.from_params(**settings)
     return wl.prepare_deals(frame, None, None, s), s
 
 
@@ -253,7 +253,7 @@ def test_win_drivers_leave_out_a_driver_that_combines_others_and_say_so():
     assert d.message is None and len(d.table) == 4  # three regions and decision makers
     combined = [note for note in d.skipped if "an exact linear combination of" in note]
     assert len(combined) == 1 and combined[0].startswith("product=")
-    report = wl.analyze(deals, s)
+    report = wl.analyze_deals(deals, s)
     shown = " ".join(x.data for x in wl_view.drivers(report) if hasattr(x, "data"))
     assert "Left out of the model: product=" in shown
 
@@ -317,7 +317,7 @@ def _same_day_deals(n: int = 120, seed: int = 0) -> list[dict]:
 def test_win_loss_with_every_deal_closed_the_day_it_was_created_runs_end_to_end():
     """Zero-day cycles made the time-to-close log-rank raise LinAlgError: Singular matrix."""
     deals, s = _deals(_same_day_deals())
-    report = wl.analyze(deals, s)
+    report = wl.analyze_deals(deals, s)
     ttc = report.time_to_close
     assert "every deal has the same time to close (0 days" in ttc.note
     assert np.isnan(ttc.test.p_value) and ttc.test.note

@@ -12,51 +12,14 @@ from revops_nb.param_rules import (
     AtLeast,
     Between,
     CurrencyCode,
-    IncreasingPositive,
     IsoDate,
     OneOf,
     ReportRules,
-    SubsetOf,
 )
 
 CHURN_MODES = ("auto", "snapshot", "history")
-WIN_LOSS_DIMENSIONS = (
-    "region",
-    "segment",
-    "product",
-    "owner",
-    "lead_source",
-    "competitor",
-    "opportunity_type",
-    "industry",
-    "country",
-    "deal_size_band",
-)
-WIN_LOSS_DRIVERS = (
-    "deal_size",
-    "decision_makers",
-    "competitor",
-    "lead_source",
-    "segment",
-    "region",
-    "product",
-)
 
 from revops_nb.reports._settings import CONFIDENCE, MIN_N, PERIOD, date_parameter  # noqa: E402, F401
-
-WIN_LOSS = ReportRules(
-    fields={
-        "period_start": IsoDate(),
-        "period_end": IsoDate(),
-        "dimensions": SubsetOf(WIN_LOSS_DIMENSIONS),
-        "min_n": MIN_N,
-        "deal_size_bands": IncreasingPositive(),
-        "confidence": CONFIDENCE,
-        "reporting_currency": CurrencyCode(),
-        "drivers": SubsetOf(WIN_LOSS_DRIVERS),
-    },
-    relations=(PERIOD,),
-)
 
 CHURN = ReportRules(
     fields={
@@ -73,7 +36,6 @@ CHURN = ReportRules(
 )
 
 REPORT_RULES: dict[str, ReportRules] = {
-    "win_loss": WIN_LOSS,
     "churn_model": CHURN,
 }
 
