@@ -22,7 +22,11 @@ from pathlib import Path
 from _common import sample_data_yaml, timed
 
 from revops_nb import data
-from revops_nb.analysis import churn, churn_results, churn_run
+from revops_nb.reports import churn_model
+from revops_nb.reports.churn_model._analyze import model_table
+from revops_nb.reports.churn_model._at_risk import score_current
+from revops_nb.reports.churn_model._drivers import drivers
+from revops_nb.reports.churn_model._models import fit_models
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "churn_model.ipynb"
@@ -30,19 +34,19 @@ NOTEBOOK = ROOT / "notebooks" / "churn_model.ipynb"
 
 def bench_stages(scale: int, runs: int, folder: Path) -> dict[str, float]:
     """Median seconds per stage at ``scale`` accounts."""
-    ds = data.load(list(churn_run.INPUT_TABLES), data_file=sample_data_yaml(folder, scale))
-    tables = {name: ds.get(name) for name in churn_run.INPUT_TABLES}
-    settings = churn_run.make_settings()
+    ds = data.load(churn_model.TABLES, data_file=sample_data_yaml(folder, scale))
+    tables = {name: ds.get(name) for name in churn_model.TABLES}
+    settings = churn_model.Settings.from_params()
     times: dict[str, list[float]] = {"features": [], "train": [], "drivers": [], "score": []}
     rows = test_rows = 0
     for _ in range(runs):
-        t, table = timed(lambda: churn_run.model_table(tables, settings))
+        t, table = timed(lambda: model_table(tables, settings))
         times["features"].append(t)
-        t, model = timed(lambda table=table: churn.fit_models(table, n_bootstrap=settings.n_bootstrap))
+        t, model = timed(lambda table=table: fit_models(table, n_bootstrap=settings.n_bootstrap))
         times["train"].append(t)
-        t, _ = timed(lambda model=model: churn_results.drivers(model))
+        t, _ = timed(lambda model=model: drivers(model))
         times["drivers"].append(t)
-        t, _ = timed(lambda model=model: churn_results.score_current(model))
+        t, _ = timed(lambda model=model: score_current(model))
         times["score"].append(t)
         rows, test_rows = len(table.frame), len(model.split.test)
     out = {k: statistics.median(v) for k, v in times.items()}

@@ -10,31 +10,29 @@ import pytest
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
 from revops_nb import data
-from revops_nb.analysis import churn, churn_results, churn_run
-from revops_nb.analysis.churn_features import (
-    DATE,
-    KEY,
-    LABEL,
-    history_table,
-    observation_dates,
-    snapshot_table,
-)
-from revops_nb.analysis.churn_metrics import bootstrap_weights, metric_table, weighted_metrics
 from revops_nb.errors import DataError, ParamsError
+from revops_nb.reports import churn_model
+from revops_nb.reports.churn_model import _at_risk, _survival, view
+from revops_nb.reports.churn_model import _models as churn
+from revops_nb.reports.churn_model._analyze import HISTORY_INPUTS
+from revops_nb.reports.churn_model._history import history_table, observation_dates
+from revops_nb.reports.churn_model._metrics import bootstrap_weights, metric_table, weighted_metrics
+from revops_nb.reports.churn_model._snapshot import snapshot_table
+from revops_nb.reports.churn_model._table import DATE, KEY, LABEL
 
 FIXTURE = Path(__file__).parent / "fixtures" / "churn"
-HISTORY_NAMES = churn_run.HISTORY_INPUTS
+HISTORY_NAMES = HISTORY_INPUTS
 
 
 @pytest.fixture(scope="module")
 def sample_tables() -> dict[str, pd.DataFrame]:
-    ds = data.load(list(churn_run.INPUT_TABLES))
-    return {name: ds.get(name) for name in churn_run.INPUT_TABLES}
+    ds = data.load(churn_model.TABLES)
+    return {name: ds.get(name) for name in churn_model.TABLES}
 
 
 @pytest.fixture(scope="module")
-def history_report(sample_tables) -> churn_run.ChurnReport:
-    return churn_run.analyze(sample_tables, churn_run.make_settings(n_bootstrap=200))
+def history_report(sample_tables) -> churn_model.ChurnResult:
+    return churn_model.analyze(sample_tables, churn_model.Settings.from_params(n_bootstrap=200))
 
 
 # ---------------------------------------------------------------- metrics
@@ -113,7 +111,7 @@ def test_choose_mode():
 )
 def test_bad_parameters_name_the_parameter(kwargs, name):
     with pytest.raises(ParamsError, match=f"parameter '{name}'"):
-        churn_run.make_settings(**kwargs)
+        churn_model.Settings.from_params(**kwargs)
 
 
 # ---------------------------------------------------------------- history features
@@ -292,7 +290,7 @@ def test_lift_and_calibration_tables(history_report):
 def test_survival_curve_from_subscriptions(history_report):
     curve = history_report.survival
     assert curve["survival"].is_monotonic_decreasing and curve["survival"].iloc[0] == 1.0
-    points = churn_results.survival_points(curve)
+    points = _survival.survival_points(curve)
     assert (points["ci_low"] <= points["retained"]).all() and (points["retained"] <= points["ci_high"]).all()
 
 
@@ -317,9 +315,9 @@ def test_snapshot_table_coerces_and_counts_text_in_numbers():
 
 
 def test_snapshot_mode_runs_on_the_fixture_with_blanks_and_text():
-    ds = data.load(list(churn_run.INPUT_TABLES), data_file=FIXTURE / "data.yaml")
-    tables = {name: ds.get(name) for name in churn_run.INPUT_TABLES}
-    report = churn_run.analyze(tables, churn_run.make_settings(n_bootstrap=100))
+    ds = data.load(churn_model.TABLES, data_file=FIXTURE / "data.yaml")
+    tables = {name: ds.get(name) for name in churn_model.TABLES}
+    report = churn_model.analyze(tables, churn_model.Settings.from_params(n_bootstrap=100))
     assert report.mode == "snapshot"
     assert any("seats" in w for w in ds.loads["customers"].warnings)
     assert report.model.baseline_feature == "tenure_months"
@@ -335,7 +333,7 @@ def test_snapshot_errors_name_the_column():
         snapshot_table(customers, ["tenure_months", "nope"])
     flat = customers.assign(churned=False)
     with pytest.raises(DataError, match="at least 15"):
-        churn_run.analyze({"customers": flat}, churn_run.make_settings())
+        churn_model.analyze({"customers": flat}, churn_model.Settings.from_params())
 
 
 def test_calibrator_applies_only_when_it_helps():
@@ -349,7 +347,7 @@ def test_calibrator_applies_only_when_it_helps():
 
 def test_arr_at_risk_extremes():
     scores = pd.DataFrame({"churn_probability": [0.0, 1.0, 0.0], "arr": [100.0, 250.0, np.nan]})
-    risk = churn_results.arr_at_risk(scores)
+    risk = _at_risk.arr_at_risk(scores)
     assert risk.expected == 250.0 and risk.low == 250.0 and risk.high == 250.0 and risk.customers == 3
 
 
@@ -373,10 +371,8 @@ def test_naive_baseline_follows_a_churn_rate_that_is_not_monotone_in_tenure():
 
 
 def test_summary_says_when_the_naive_baseline_is_no_better_than_chance(history_report):
-    from revops_nb.analysis import churn_view
-
     naive = history_report.model.metrics.set_index("model").loc[churn.NAIVE]
-    line = churn_view._baseline_line(history_report)
+    line = view._baseline_line(history_report)
     assert "tenure_days band" in line
     if naive["roc_auc_ci_low"] <= 0.5:
         assert "not clearly better than chance" in line and "beats chance" in line
@@ -399,9 +395,9 @@ def test_arr_is_converted_into_the_reporting_currency():
     )
     b = table.current.set_index(KEY).loc["B"]
     assert b["arr"] == pytest.approx(2000.0 / 2.0)  # USD into EUR via the USD-quoted table
-    assert churn_run.make_settings(reporting_currency="eur").reporting_currency == "EUR"
+    assert churn_model.Settings.from_params(reporting_currency="eur").reporting_currency == "EUR"
     with pytest.raises(ParamsError, match="parameter 'reporting_currency'"):
-        churn_run.make_settings(reporting_currency="dollars")
+        churn_model.Settings.from_params(reporting_currency="dollars")
 
 
 def test_snapshot_arr_with_a_currency_column_is_converted():
@@ -422,7 +418,7 @@ def test_snapshot_arr_with_a_currency_column_is_converted():
 def test_customers_with_only_the_key_and_flag_is_a_data_error_not_a_parameter_error():
     customers = pd.read_csv(FIXTURE / "customers.csv")[[KEY, LABEL]]
     with pytest.raises(DataError, match="no column to model churn with"):
-        churn_run.analyze({"customers": customers}, churn_run.make_settings())
+        churn_model.analyze({"customers": customers}, churn_model.Settings.from_params())
 
 
 def test_no_churners_in_the_test_window_is_a_clear_error(sample_tables):
@@ -431,21 +427,19 @@ def test_no_churners_in_the_test_window_is_a_clear_error(sample_tables):
     subs.loc[subs["end_date"] > pd.Timestamp("2026-03-01"), "end_date"] = pd.NaT
     tables["subscriptions"] = subs
     with pytest.raises(DataError, match="the test rows have 0 churned"):
-        churn_run.analyze(tables, churn_run.make_settings(n_bootstrap=100))
+        churn_model.analyze(tables, churn_model.Settings.from_params(n_bootstrap=100))
 
 
 def test_history_mode_runs_without_usage_and_nps(sample_tables):
     tables = {**sample_tables, "usage": None, "nps_responses": None, "customers": None}
-    report = churn_run.analyze(tables, churn_run.make_settings(n_bootstrap=100))
+    report = churn_model.analyze(tables, churn_model.Settings.from_params(n_bootstrap=100))
     assert not any(f.startswith(("active_users", "last_nps")) for f in report.table.features)
     assert np.isfinite(report.key_figures()["roc_auc"])
 
 
 def test_snapshot_risk_sentence_claims_no_horizon():
-    from revops_nb.analysis import churn_view
-
-    ds = data.load(list(churn_run.INPUT_TABLES), data_file=FIXTURE / "data.yaml")
-    tables = {name: ds.get(name) for name in churn_run.INPUT_TABLES}
-    report = churn_run.analyze(tables, churn_run.make_settings(n_bootstrap=100))
-    line = churn_view._risk_line(report)
+    ds = data.load(churn_model.TABLES, data_file=FIXTURE / "data.yaml")
+    tables = {name: ds.get(name) for name in churn_model.TABLES}
+    report = churn_model.analyze(tables, churn_model.Settings.from_params(n_bootstrap=100))
+    line = view._risk_line(report)
     assert "within 90 days" not in line and "no dates" in line

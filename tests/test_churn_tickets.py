@@ -16,12 +16,15 @@ import pytest
 from IPython.display import HTML, Markdown
 
 from revops_nb import charts, data, sample, stats
-from revops_nb.analysis import churn_run
-from revops_nb.analysis import churn_view as view
-from revops_nb.analysis.churn_features import DATE, KEY, history_table, ticket_features
-from revops_nb.analysis.churn_reasons import NO_REASON, churn_reasons
 from revops_nb.errors import ConfigError
 from revops_nb.report.html import publishable, render_html
+from revops_nb.reports import churn_model
+from revops_nb.reports.churn_model import view
+from revops_nb.reports.churn_model._analyze import HISTORY_INPUTS
+from revops_nb.reports.churn_model._history import history_table
+from revops_nb.reports.churn_model._reasons import NO_REASON, churn_reasons
+from revops_nb.reports.churn_model._table import DATE, KEY
+from revops_nb.reports.churn_model._tickets import ticket_features
 from revops_nb.sample_export import write_sample
 from tests.helpers import ROOT, execute_report_notebook, write_data_yaml
 
@@ -32,18 +35,18 @@ TICKET_FEATURES = ["tickets_90d", "high_priority_share_90d", "days_since_ticket"
 
 @pytest.fixture(scope="module")
 def sample_tables() -> dict[str, pd.DataFrame | None]:
-    ds = data.load(list(churn_run.INPUT_TABLES))
-    return {name: ds.get(name) for name in churn_run.INPUT_TABLES}
+    ds = data.load(churn_model.TABLES)
+    return {name: ds.get(name) for name in churn_model.TABLES}
 
 
 @pytest.fixture(scope="module")
-def history_report(sample_tables) -> churn_run.ChurnReport:
-    return churn_run.analyze(sample_tables, churn_run.make_settings(n_bootstrap=200))
+def history_report(sample_tables) -> churn_model.ChurnResult:
+    return churn_model.analyze(sample_tables, churn_model.Settings.from_params(n_bootstrap=200))
 
 
 @pytest.fixture(scope="module")
 def history(sample_tables):
-    inputs = {name: sample_tables[name] for name in churn_run.HISTORY_INPUTS}
+    inputs = {name: sample_tables[name] for name in HISTORY_INPUTS}
     return history_table(inputs, horizon_days=90, step_days=30)
 
 
@@ -205,7 +208,7 @@ def test_ticket_features_ignore_tickets_and_scores_known_after_each_date(sample_
     changed.loc[resolved_after, "satisfaction"] = 1.0
     extra = changed[later].head(500).assign(ticket_id=lambda f: "X" + f["ticket_id"])
     changed = pd.concat([changed, extra], ignore_index=True)
-    inputs = {name: sample_tables[name] for name in churn_run.HISTORY_INPUTS}
+    inputs = {name: sample_tables[name] for name in HISTORY_INPUTS}
     again = history_table({**inputs, "support_tickets": changed}, horizon_days=90, step_days=30)
     before = history.frame[history.frame[DATE] <= cut]
     assert len(before) > 1000
@@ -340,11 +343,11 @@ def test_reason_text_from_the_data_is_escaped(history_report):
 
 
 @pytest.fixture(scope="module")
-def chance_report() -> churn_run.ChurnReport:
+def chance_report() -> churn_model.ChurnResult:
     customers = sample.table("customers")
     shuffled = customers.assign(churned=np.random.default_rng(7).permutation(customers["churned"].to_numpy()))
-    tables = {name: None for name in churn_run.INPUT_TABLES} | {"customers": shuffled}
-    return churn_run.analyze(tables, churn_run.make_settings(n_bootstrap=300))
+    tables = {name: None for name in churn_model.TABLES} | {"customers": shuffled}
+    return churn_model.analyze(tables, churn_model.Settings.from_params(n_bootstrap=300))
 
 
 def test_shuffled_labels_give_a_model_no_better_than_chance(chance_report):
@@ -352,7 +355,9 @@ def test_shuffled_labels_give_a_model_no_better_than_chance(chance_report):
     assert m["roc_auc_ci_low"] <= 0.5 <= m["roc_auc_ci_high"]
     assert not chance_report.better_than_chance
     assert chance_report.key_figures()["model_better_than_chance"] is False
-    assert chance_report.key_figure_labels() == {"arr_at_risk": "ARR at risk (model no better than chance)"}
+    assert chance_report.figure_meta() == {
+        "arr_at_risk": {"label": "ARR at risk (model no better than chance)"}
+    }
 
 
 def test_arr_at_risk_and_the_scored_list_carry_the_caveat(chance_report):
@@ -369,7 +374,7 @@ def test_a_model_better_than_chance_carries_no_caveat(history_report):
     assert view.chance_caveat(history_report) == ""
     assert "chance" not in view._risk_line(history_report)
     assert "chance" not in view.scored(history_report)[0].data
-    assert history_report.key_figure_labels() == {}
+    assert history_report.figure_meta() == {}
 
 
 # ---------------------------------------------------------------- chart alt text

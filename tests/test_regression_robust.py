@@ -19,10 +19,14 @@ import statsmodels.api as sm
 from statsmodels.discrete.discrete_model import Logit
 
 from revops_nb import data
-from revops_nb.analysis import churn_results, churn_run, churn_view
 from revops_nb.regression import collinear_columns, fit_logit
+from revops_nb.reports import churn_model
 from revops_nb.reports import nps_retention as nps
 from revops_nb.reports import win_loss as wl
+from revops_nb.reports.churn_model import _drivers as churn_results
+from revops_nb.reports.churn_model import view as churn_view
+from revops_nb.reports.churn_model._analyze import model_table
+from revops_nb.reports.churn_model._models import ChurnModel, fit_models
 from revops_nb.reports.nps_retention import view as nps_view
 from revops_nb.reports.win_loss import view as wl_view
 
@@ -137,10 +141,10 @@ def _customers(n: int = 600, seed: int = 1, **extra) -> pd.DataFrame:
     return frame.assign(**{k: v(frame) if callable(v) else v for k, v in extra.items()})
 
 
-def _churn_model(customers: pd.DataFrame) -> churn_results.ChurnModel:
-    settings = churn_run.make_settings(n_bootstrap=100)
-    table = churn_run.model_table({"customers": customers}, settings)
-    return churn_run.fit_models(
+def _churn_model(customers: pd.DataFrame) -> ChurnModel:
+    settings = churn_model.Settings.from_params(n_bootstrap=100)
+    table = model_table({"customers": customers}, settings)
+    return fit_models(
         table, settings.horizon_days, settings.test_share, settings.baseline_feature, settings.n_bootstrap, 0
     )
 
@@ -191,13 +195,13 @@ def test_churn_effects_survive_a_singular_matrix_error(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def history_without_usage() -> churn_run.ChurnReport:
-    ds = data.load(list(churn_run.INPUT_TABLES))
-    tables = {name: ds.get(name) for name in churn_run.INPUT_TABLES}
+def history_without_usage() -> churn_model.ChurnResult:
+    ds = data.load(churn_model.TABLES)
+    tables = {name: ds.get(name) for name in churn_model.TABLES}
     tables = {**tables, "usage": None, "nps_responses": None, "customers": None}
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        return churn_run.analyze(tables, churn_run.make_settings(n_bootstrap=100))
+        return churn_model.analyze(tables, churn_model.Settings.from_params(n_bootstrap=100))
 
 
 def test_churn_history_mode_names_the_countries_nested_in_regions(history_without_usage):

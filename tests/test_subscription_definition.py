@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from revops_nb.analysis.churn_features import history_table
 from revops_nb.data.subscriptions import DEFINITION, active_on, subscription_arr
 from revops_nb.reports import market_analysis as market
 from revops_nb.reports import nps_retention as nps
+from revops_nb.reports.churn_model import history_table
 
 DAY = pd.Timestamp("2025-06-30")
 

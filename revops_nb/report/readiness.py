@@ -57,7 +57,7 @@ def churn_label_line(config: DataConfig, loads: dict[str, TableLoad]) -> str | N
 
 
 def _history_line(frames: dict[str, pd.DataFrame]) -> str:
-    from revops_nb.analysis.churn_features import history_table
+    from revops_nb.reports.churn_model import history_table
 
     inputs = {name: frames.get(name) for name in ("subscriptions", "usage", "nps_responses", "fx_rates")}
     table = history_table(inputs, PREVIEW_HORIZON_DAYS, PREVIEW_STEP_DAYS)
