@@ -6,7 +6,6 @@ import math
 
 import pytest
 
-from revops_nb.analysis.parameters import REPORT_RULES
 from revops_nb.cli import main
 from revops_nb.errors import ParamsError
 from revops_nb.param_rules import (
@@ -24,6 +23,7 @@ from revops_nb.param_rules import (
 )
 from revops_nb.report.notebook_params import read_param_specs
 from revops_nb.report.registry import discover
+from revops_nb.reports import NAMES, rules
 
 
 @pytest.mark.parametrize(
@@ -68,17 +68,18 @@ def test_a_hostile_value_is_shown_truncated():
     text = shown("x" * 100_000)
     assert len(text) < 100 and "…" in text
     with pytest.raises(ParamsError) as err:
-        REPORT_RULES["market_analysis"].check({"grain": "y" * 100_000})
+        rules("market_analysis").check({"grain": "y" * 100_000})
     assert len(str(err.value)) < 300
 
 
-@pytest.mark.parametrize("report", sorted(REPORT_RULES))
+@pytest.mark.parametrize("report", NAMES)
 def test_every_rule_names_a_parameter_of_the_notebook_and_its_defaults_pass(report):
     specs = read_param_specs(discover()[report].notebook)
-    rules = REPORT_RULES[report]
-    names = set(rules.fields) | {n for r in rules.relations for n in (r.first, r.second)}
+    report_rules = rules(report)
+    assert report_rules is not None, f"{report} declares no rules"
+    names = set(report_rules.fields) | {n for r in report_rules.relations for n in (r.first, r.second)}
     assert names <= set(specs), names - set(specs)
-    assert rules.problems({name: spec.default for name, spec in specs.items()}) == []
+    assert report_rules.problems({name: spec.default for name, spec in specs.items()}) == []
 
 
 @pytest.mark.parametrize(

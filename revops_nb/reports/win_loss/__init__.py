@@ -9,25 +9,17 @@ interval, the quarterly trend and a logistic regression of win drivers.
 What the data cannot support steps aside in words (no close dates, nothing closed,
 one outcome only). The steps below are public for tests and benchmarks; a notebook
 needs only ``TABLES``, ``Settings``, ``analyze`` and :mod:`.view`.
+
+The computation is imported on first use (``__getattr__``): the runner imports
+:mod:`.settings` to check parameters before any kernel starts, and importing it
+imports this package, which stays as light as the settings.
 """
 
-from revops_nb.reports.win_loss._analyze import analyze, analyze_deals
-from revops_nb.reports.win_loss._competitors import head_to_head
-from revops_nb.reports.win_loss._cycle import Cycle, cycle_direction, cycle_length, median_interval
-from revops_nb.reports.win_loss._deals import KNOWN_DIMENSIONS, Deals, prepare_deals
-from revops_nb.reports.win_loss._drivers import Drivers, win_drivers
-from revops_nb.reports.win_loss._losses import LossAnalysis, loss_analysis, loss_category
-from revops_nb.reports.win_loss._overall import OverallWinRate, amount_weighted_rate, overall_win_rate
-from revops_nb.reports.win_loss._rates import (
-    DimensionResult,
-    compare_to_baseline,
-    pairwise_comparisons,
-    win_rate_by,
-)
-from revops_nb.reports.win_loss._result import WinLossResult
-from revops_nb.reports.win_loss._time_to_close import TimeToClose, time_to_close
-from revops_nb.reports.win_loss._trend import Trend, quarterly_trend
-from revops_nb.reports.win_loss._velocity import pipeline_velocity, velocity_note
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from revops_nb.reports.win_loss.settings import Settings
 
 TABLES = ("opportunities", "accounts", "fx_rates")
@@ -65,3 +57,65 @@ __all__ = [
     "win_drivers",
     "win_rate_by",
 ]
+
+_MODULE_OF = {
+    "analyze": "_analyze",
+    "analyze_deals": "_analyze",
+    "head_to_head": "_competitors",
+    "Cycle": "_cycle",
+    "cycle_direction": "_cycle",
+    "cycle_length": "_cycle",
+    "median_interval": "_cycle",
+    "KNOWN_DIMENSIONS": "_deals",
+    "Deals": "_deals",
+    "prepare_deals": "_deals",
+    "Drivers": "_drivers",
+    "win_drivers": "_drivers",
+    "LossAnalysis": "_losses",
+    "loss_analysis": "_losses",
+    "loss_category": "_losses",
+    "OverallWinRate": "_overall",
+    "amount_weighted_rate": "_overall",
+    "overall_win_rate": "_overall",
+    "DimensionResult": "_rates",
+    "compare_to_baseline": "_rates",
+    "pairwise_comparisons": "_rates",
+    "win_rate_by": "_rates",
+    "WinLossResult": "_result",
+    "TimeToClose": "_time_to_close",
+    "time_to_close": "_time_to_close",
+    "Trend": "_trend",
+    "quarterly_trend": "_trend",
+    "pipeline_velocity": "_velocity",
+    "velocity_note": "_velocity",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a computation name on first use (scipy and statsmodels load only then)."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from revops_nb.reports.win_loss._analyze import analyze, analyze_deals
+    from revops_nb.reports.win_loss._competitors import head_to_head
+    from revops_nb.reports.win_loss._cycle import Cycle, cycle_direction, cycle_length, median_interval
+    from revops_nb.reports.win_loss._deals import KNOWN_DIMENSIONS, Deals, prepare_deals
+    from revops_nb.reports.win_loss._drivers import Drivers, win_drivers
+    from revops_nb.reports.win_loss._losses import LossAnalysis, loss_analysis, loss_category
+    from revops_nb.reports.win_loss._overall import OverallWinRate, amount_weighted_rate, overall_win_rate
+    from revops_nb.reports.win_loss._rates import (
+        DimensionResult,
+        compare_to_baseline,
+        pairwise_comparisons,
+        win_rate_by,
+    )
+    from revops_nb.reports.win_loss._result import WinLossResult
+    from revops_nb.reports.win_loss._time_to_close import TimeToClose, time_to_close
+    from revops_nb.reports.win_loss._trend import Trend, quarterly_trend
+    from revops_nb.reports.win_loss._velocity import pipeline_velocity, velocity_note
