@@ -15,18 +15,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import FuncFormatter
 
-# Transitional re-exports: views written before the split still reach these through charts.
-from revops_nb.display import ChartImage, bullets, data_note, figure, notice, say, table  # noqa: F401
-from revops_nb.formatting import (  # noqa: F401
-    escape,
-    escape_markdown,
-    fmt_int,
-    fmt_interval,
-    fmt_money,
-    fmt_num,
-    fmt_p,
-    fmt_pct,
-)
+from revops_nb.formatting import fmt_money
 
 PALETTE = "deep"
 FIGSIZE = (8.0, 4.2)

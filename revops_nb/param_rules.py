@@ -1,6 +1,6 @@
 """Declarative constraints on report parameters: ranges, choices, ISO dates, currency codes.
 
-A report declares its :class:`ReportRules` once (see ``revops_nb.analysis.parameters``);
+A report declares its :class:`ReportRules` once, in ``revops_nb/reports/<name>/settings.py``;
 the runner checks merged parameters against them before any kernel starts, the
 report's settings function checks the same rules inside the kernel, and
 ``revops-nb list`` prints their descriptions. Types are checked elsewhere (the

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from IPython.display import HTML, Markdown
 
-from revops_nb import charts, data, sample, stats
+from revops_nb import charts, data, display, sample, stats
 from revops_nb.errors import ConfigError
 from revops_nb.report.html import publishable, render_html
 from revops_nb.reports import churn_model
@@ -313,7 +313,7 @@ def test_reasons_section_in_words(history_report):
     assert re.search(
         r'"Poor support" was given by \d+\.\d% \(95% CI [^)]+\) of those with such a ticket', text
     )
-    assert any(isinstance(x, charts.ChartImage) for x in shown)
+    assert any(isinstance(x, display.ChartImage) for x in shown)
     line = view._reasons_line(history_report)
     assert line.startswith("**Why customers left:** of 320 churned accounts")
     assert "binomial test" in line
@@ -384,22 +384,22 @@ def test_figure_carries_its_title_as_escaped_alt_text():
     _fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1])
     fig = charts.finish(ax, 'Churn "by" <reason>', "x", "y")
-    image = charts.figure(fig)
+    image = display.figure(fig)
     bundle = image._repr_mimebundle_()
     assert set(bundle) == {"text/html", "text/plain"}
     assert bundle["text/html"].startswith('<img src="data:image/png;base64,iVBOR')
     assert 'alt="Churn &quot;by&quot; &lt;reason&gt;"' in bundle["text/html"]
-    assert charts.figure(fig, alt="Other words").alt == "Other words"
+    assert display.figure(fig, alt="Other words").alt == "Other words"
     _fig, bare = plt.subplots()
     with pytest.raises(ValueError, match="title or alt text"):
-        charts.figure(bare.figure)
+        display.figure(bare.figure)
 
 
 def test_every_churn_section_shows_charts_with_alt_text(history_report):
     shown = [item for section in (view.churn_rate, view.model_quality, view.calibration, view.lift,
                                   view.drivers, view.survival, view.reasons) for item in section(history_report)]  # fmt: skip
     assert not any(isinstance(item, plt.Figure) for item in shown)
-    alts = [item.alt for item in shown if isinstance(item, charts.ChartImage)]
+    alts = [item.alt for item in shown if isinstance(item, display.ChartImage)]
     assert len(alts) == 7 and all(alts)
 
 
@@ -427,7 +427,7 @@ def test_notebook_on_the_csv_export_shows_reasons_ticket_drivers_and_alt_text(tm
     assert "Warning" not in text  # no statsmodels/sklearn warning reaches the report
     assert "Why customers left" in text
     mimes = {m for c in nb.cells if c.cell_type == "code" for o in c.outputs for m in o.get("data", {})}
-    assert "image/png" not in mimes  # every chart went through charts.figure
+    assert "image/png" not in mimes  # every chart went through display.figure
     html = render_html(publishable(nb), {"title": "Churn model report", "run_date": "today", "status": "ok"})
     images = re.findall(r"<img\b[^>]*>", html)
     assert len(images) == 7

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 
 from revops_nb import sample
-from revops_nb.analysis.currency import conversion_rates, to_reporting
 from revops_nb.cli import main
 from revops_nb.errors import DataError, ParamsError
 from revops_nb.reports import market_analysis as market
 from revops_nb.reports import win_loss as wl
+from revops_nb.reports._currency import conversion_rates, to_reporting
 
 UNRATED = "fx_rates has no rate for currency 'CHF', used by 1 row(s) of"
 

@@ -93,10 +93,10 @@ def _hostile_names(port: int) -> list[str]:
 def test_escape_forms_no_markdown_link_image_or_autolink():
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-    from revops_nb import charts
+    from revops_nb import formatting
 
     for name in [*_hostile_names(8765), "1. list", "# heading", "a\n\n# b\n===", "$x$ *b* `c`"]:
-        for escaped in (charts.escape(name), charts.escape_markdown(name)):
+        for escaped in (formatting.escape(name), formatting.escape_markdown(name)):
             rendered = markdown2html_mistune(f"Named {escaped} here and\n\n{escaped}")
             assert "<img" not in rendered and "<a " not in rendered and "<h" not in rendered, rendered
             assert "<li" not in rendered and "<em" not in rendered and "<code" not in rendered, rendered
@@ -759,13 +759,13 @@ def test_rendering_a_report_with_a_megabyte_value_grows_linearly():
     """Everything after the kernel (render, final URL pass, redaction) on one huge escaped value."""
     import nbformat
 
-    from revops_nb import charts
+    from revops_nb import formatting
     from revops_nb.report.html import publishable, render_html
 
     header = {"title": "t", "run_date": "d", "status": "ok", "duration": "1 s", "data": "", "error": None}
 
     def publish(size: int) -> None:
-        value = charts.escape(("Acme [x](http://a) <b> " * (size // 23 + 1))[:size])
+        value = formatting.escape(("Acme [x](http://a) <b> " * (size // 23 + 1))[:size])
         outputs = [
             nbformat.v4.new_output("display_data", data={"text/markdown": value}),
             nbformat.v4.new_output("display_data", data={"text/html": f"<p>{value}</p>"}),

@@ -89,9 +89,17 @@ def test_shared_report_helpers_compute_nothing_visual():
         assert _hits(imports(module), DISPLAY) == [], module.name
 
 
-def test_charts_only_plot():
-    found = imports(ROOT / "revops_nb" / "formatting.py")
-    assert _hits(found, ("matplotlib", "IPython", "seaborn")) == []
+def test_formatting_is_pure_text_and_charts_only_plot():
+    assert _hits(imports(ROOT / "revops_nb" / "formatting.py"), ("matplotlib", "IPython", "seaborn")) == []
+    charts = ast.parse((ROOT / "revops_nb" / "charts.py").read_text(encoding="utf-8"))
+    defined = {n.name for n in charts.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+    text_helpers = {n for n in defined if n.startswith(("fmt_", "escape"))} | {
+        "say",
+        "table",
+        "notice",
+        "bullets",
+    }
+    assert defined.isdisjoint(text_helpers), defined & text_helpers
 
 
 @pytest.mark.parametrize("package", report_packages(), ids=lambda p: p.name)

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from revops_nb import data
-from revops_nb.analysis.parameters import date_parameter
 from revops_nb.data.contract import TABLES
 from revops_nb.report.registry import ORDER
+from revops_nb.reports._settings import date_parameter
 from revops_nb.sample_export import write_sample
 from tests.helpers import cli
 

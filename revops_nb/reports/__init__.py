@@ -47,10 +47,6 @@ MONEY_TABLES: dict[str, tuple[str, ...]] = {
 
 def rules(name: str) -> ReportRules | None:
     """The value rules of report ``name`` (None for a notebook that is not a package report)."""
-    try:
-        module = import_module(f"revops_nb.reports.{name}.settings")
-    except ModuleNotFoundError:
-        from revops_nb.analysis.parameters import REPORT_RULES  # reports not yet moved
-
-        return REPORT_RULES.get(name)
-    return module.Settings.RULES
+    if name not in NAMES:
+        return None
+    return import_module(f"revops_nb.reports.{name}.settings").Settings.RULES
