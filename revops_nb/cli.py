@@ -195,7 +195,7 @@ def check_out_dir(out: Path) -> None:
 def _check(data_file: Path | None) -> int:
     from revops_nb.data.check import check_tables
     from revops_nb.data.config import read_data_config
-    from revops_nb.sample import TABLE_NAMES
+    from revops_nb.data.contract import TABLES
 
     config = read_data_config(data_file)
     where = config.file or "(no data.yaml: everything from the embedded sample)"
@@ -223,7 +223,7 @@ def _check(data_file: Path | None) -> int:
             print(f"    excluded {count:,} row(s): {reason}")
         for warning in load.warnings:
             print(f"    warning: {safe_message(warning)}")
-    sampled = [t for t in TABLE_NAMES if t not in config.tables]
+    sampled = [t for t in TABLES if t not in config.tables]
     if config.sample and config.tables and sampled:
         print(f"  from the embedded sample: {', '.join(sampled)}")
     invalid = [r for r in results if not r.ok]

@@ -37,6 +37,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from revops_nb.formatting import ci_label
+
 UNITS = ("percent", "money", "count", "nps", "days", "p_value", "ratio", "number", "text")
 """Units a key figure can be shown in; ``record(..., unit=...)`` takes one of these."""
 
@@ -265,7 +267,7 @@ def format_interval(
     """``95% CI 25.9–28.0%``; empty when a bound is missing, so no half interval is printed."""
     if not (is_number(low) and is_number(high)):
         return ""
-    level = f"{_plain_number(100 * confidence)}% CI"
+    level = ci_label(confidence)
     if unit == "percent":
         lo, hi = format_value(low, unit).rstrip("%"), format_value(high, unit)
     elif unit == "money" and currency and low >= 0:
