@@ -77,24 +77,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per timing (median reported)")
     parser.add_argument("--skip-notebook", action="store_true", help="time the analysis steps only")
+    parser.add_argument("--scales", type=int, nargs="+", default=list(SCALES), help="sample accounts")
     args = parser.parse_args()
+    scales = tuple(args.scales)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         results = {}
-        for scale in SCALES:
+        for scale in scales:
             path = sample_data_yaml(folder, scale)
             results[scale] = bench_steps(path, args.runs)
             if not args.skip_notebook:
                 results[scale]["notebook (papermill)"] = bench_notebook(path, args.runs, folder)
-    names = [k for k in results[SCALES[0]] if not k.startswith("_")]
+    names = [k for k in results[scales[0]] if not k.startswith("_")]
     header = f"{'stage (median of ' + str(args.runs) + ' runs, s)':<34}" + "".join(
-        f"{f'scale {s:,}':>16}" for s in SCALES
+        f"{f'scale {s:,}':>16}" for s in scales
     )
     print(header)
-    rows = "".join(f"{results[s]['_rows'][0]:>9,}/{results[s]['_rows'][1]:<6,}" for s in SCALES)
+    rows = "".join(f"{results[s]['_rows'][0]:>9,}/{results[s]['_rows'][1]:<6,}" for s in scales)
     print(f"{'responses / linked accounts':<34}{rows}")
     for name in names:
-        print(f"{name:<34}" + "".join(f"{results[s][name]:>16.3f}" for s in SCALES))
+        print(f"{name:<34}" + "".join(f"{results[s][name]:>16.3f}" for s in scales))
 
 
 if __name__ == "__main__":
