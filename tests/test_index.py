@@ -308,6 +308,7 @@ def test_only_good_run_has_no_change_and_no_trend(tmp_path):
     page = index.render_index(tmp_path)
     assert row_of(page, "Win rate") == "Win rate 26.9% (95% CI 25.9–28.0%) –"
     assert "<svg" not in page
+    assert "History (1 run)" in page
 
 
 def test_no_good_run_says_so(tmp_path):

@@ -288,7 +288,7 @@ def _section(report: str, items: list[dict[str, Any]]) -> str:
         f"<span class='st st-{e(status)}'>{e(status)}</span></h2>"
         f"<p class='meta'>Last run {e(started)} UTC · {e(_fmt_seconds(latest.get('duration_s')))} s</p>"
         f"{ok_link}{figures_html}"
-        f"<details><summary>History ({len(items)} runs)</summary><ul>{history}</ul></details></section>"
+        f"<details><summary>History ({len(items)} run{'' if len(items) == 1 else 's'})</summary><ul>{history}</ul></details></section>"
     )
 
 
