@@ -137,16 +137,25 @@ class SubsetOf(Rule):
 
 @dataclass(frozen=True)
 class NonEmptyNames(Rule):
-    """A non-empty list of column names, none repeated."""
+    """A list of names (columns, regions), none blank or repeated; non-empty unless ``may_be_empty``."""
+
+    may_be_empty: bool = False
+    what: str = "column names"
 
     def describe(self) -> str:
-        return "a non-empty list of column names"
+        return f"a {'' if self.may_be_empty else 'non-empty '}list of {self.what}, none repeated"
 
     def problem(self, value: Any) -> str | None:
-        if isinstance(value, str) or not isinstance(value, Sequence) or not value:
+        if isinstance(value, str) or not isinstance(value, Sequence) or (not value and not self.may_be_empty):
             return f"must be {self.describe()}"
         if any(not isinstance(v, str) or not v.strip() for v in value):
             return f"must be {self.describe()}"
+        seen: set[str] = set()
+        for item in value:
+            key = item.strip().casefold()
+            if key in seen:
+                return f"must be {self.describe()} ({shown(item)} is listed twice)"
+            seen.add(key)
         return None
 
 

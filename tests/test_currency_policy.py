@@ -72,3 +72,26 @@ def test_run_stops_before_any_kernel_for_every_report_that_adds_up_the_table(
         assert code == 2, err
         assert f"{report}: {UNRATED} {table}; add a row for CHF to fx_rates" in err
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*/*/run.json"))
+
+
+def test_nps_converts_a_customers_snapshots_arr_like_every_other_amount():
+    from revops_nb.reports import nps_retention as nps
+
+    responses = pd.DataFrame({"account_id": ["A1", "A2"], "score": [9.0, 3.0]})
+    customers = pd.DataFrame(
+        {
+            "account_id": ["A1", "A2"],
+            "churned": [False, True],
+            "arr": [1_000.0, 150_000.0],
+            "currency": ["USD", "JPY"],
+        }
+    )
+    fx = pd.DataFrame({"currency": ["USD", "JPY"], "rate_to_reporting": [1.0, 0.0067]})
+    settings = nps.Settings.from_params()
+    linked = nps.link_outcomes(nps.prepare_responses(responses, settings), settings, None, customers, fx)
+    arr = linked.customers.set_index("account_id")["arr"]
+    assert arr["A2"] == pytest.approx(1_005.0) and arr["A1"] == 1_000.0
+    with pytest.raises(
+        DataError, match=re.escape("fx_rates has no rate for currency 'JPY', used by 1 row(s) of customers")
+    ):
+        nps.link_outcomes(nps.prepare_responses(responses, settings), settings, None, customers, fx.iloc[:1])

@@ -207,7 +207,7 @@ def test_conversion_rates_reject_a_non_positive_rate():
         ({"min_n": 0}, "'min_n' must be a whole number of at least 1"),
         ({"confidence": 1.5}, "'confidence' must be a number from 0.5 to below 1"),
         ({"dimensions": []}, "'dimensions' must be a non-empty list of column names"),
-        ({"regions": ["NA", "NA"]}, "regions lists 'NA' twice"),
+        ({"regions": ["NA", "NA"]}, "'regions' must be a list of regions, none repeated"),
         ({"ramp_up_quantile": 1.5}, "'ramp_up_quantile' must be a number from 0 to 1"),
     ],
 )

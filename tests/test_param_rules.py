@@ -87,7 +87,7 @@ def test_every_rule_names_a_parameter_of_the_notebook_and_its_defaults_pass(repo
     [
         (
             ["churn_model", "-p", "churn_model.test_share=0.9"],
-            ["-p: parameter 'test_share'", "0.05 to 0.5", "0.9"],
+            ["-p: parameter 'test_share'", "0.05 to below 0.5", "0.9"],
         ),
         (
             ["-p", "market_analysis.grain=decade"],
@@ -100,6 +100,14 @@ def test_every_rule_names_a_parameter_of_the_notebook_and_its_defaults_pass(repo
         (["win_loss", "-p", "confidence=2"], ["'confidence' must be a number from 0.5 to below 1", "got 2"]),
         (["nps_retention", "-p", "min_n=0"], ["'min_n' must be a whole number of at least 1"]),
         (["churn_model", "-p", "mode=weekly"], ["'mode' must be one of auto, snapshot, history"]),
+        (["churn_model", "-p", "test_share=0.5"], ["'test_share' must be a number from 0.05 to below 0.5"]),
+        (["churn_model", "-p", "seed=-1"], ["'seed' must be a whole number of at least 0"]),
+        (["churn_model", "-p", "features=[]"], ["'features' must be a non-empty list of column names"]),
+        (["market_analysis", "-p", "dimensions=[region, Region]"], ["'Region' is listed twice"]),
+        (
+            ["market_analysis", "-p", "regions=[NA, NA]"],
+            ["'regions' must be a list of regions, none repeated"],
+        ),
     ],
 )
 def test_run_stops_with_exit_2_before_any_kernel(tmp_path, capsys, args, fragments):
@@ -134,6 +142,6 @@ def test_unquoted_yaml_dates_are_read_as_iso_text(tmp_path, capsys):
 def test_list_shows_the_constraints(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "allowed: a number from 0.05 to 0.5" in out
+    assert "allowed: a number from 0.05 to below 0.5" in out
     assert "allowed: one of month, quarter, year" in out
     assert "allowed: a three-letter currency code" in out

@@ -67,3 +67,57 @@ def test_churn_model_observing_the_next_morning_sees_the_same_customers_and_arr(
     )
     current = table.current.set_index("account_id")["arr"]
     assert current.to_dict() == pytest.approx(EXPECTED_ARR)
+
+
+# ---------------------------------------------------------------- scheduled ends and optional end dates
+
+
+def _sample_with_a_scheduled_end() -> tuple[dict, dict]:
+    """The sample, and the same with one open subscription given an end date far after the data."""
+    from revops_nb import sample
+
+    names = ("subscriptions", "nps_responses", "usage", "fx_rates")
+    tables = {name: sample.table(name, scale=600) for name in names}
+    changed = dict(tables)
+    subs = tables["subscriptions"].copy()
+    subs.attrs = {}
+    subs.loc[subs["end_date"].isna().idxmax(), "end_date"] = pd.Timestamp("2027-06-30")
+    changed["subscriptions"] = subs
+    return tables, changed
+
+
+def test_a_scheduled_end_date_does_not_move_the_data_into_the_future():
+    from revops_nb.data.subscriptions import observed_until, scheduled_ends
+    from revops_nb.reports.churn_model._history import data_end
+
+    tables, changed = _sample_with_a_scheduled_end()
+    assert data_end(changed) == data_end(tables) < pd.Timestamp("2027-01-01")
+    subs = changed["subscriptions"]
+    assert observed_until(subs, changed["nps_responses"]["response_date"]) == data_end(tables)
+    assert scheduled_ends(subs, data_end(tables)) == 1
+    later = pd.Timestamp("2027-07-01")  # a report run once that end has passed counts it
+    assert observed_until(subs, today=later) == pd.Timestamp("2027-06-30")
+
+
+def test_nps_links_the_same_responses_when_one_end_is_scheduled():
+    tables, changed = _sample_with_a_scheduled_end()
+    settings = nps.Settings.from_params()
+    linked = [
+        nps.link_outcomes(
+            nps.prepare_responses(t["nps_responses"], settings),
+            settings,
+            t["subscriptions"],
+            None,
+            t["fx_rates"],
+        )
+        for t in (tables, changed)
+    ]
+    assert linked[0].as_of == linked[1].as_of and linked[0].n_linked == linked[1].n_linked
+
+
+def test_subscriptions_without_an_end_date_column_run_in_nps_and_churn():
+    subs = _edge_subscriptions().drop(columns="end_date")
+    history, as_of = nps.account_history(subs, None, None)
+    assert not history["churned"].any() and as_of == pd.Timestamp("2025-07-01")  # its latest start
+    table = history_table({"subscriptions": subs}, horizon_days=30, step_days=30, as_of=DAY)
+    assert table.frame["churned"].sum() == 0

@@ -43,3 +43,35 @@ def active_on(start, end, day):
 def ended_by(end: pd.Series, day: pd.Timestamp) -> pd.Series:
     """Whether each subscription has ended on or before ``day`` (NaT end: not ended)."""
     return end.notna() & (end <= day)
+
+
+def with_end_date(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with an ``end_date`` column (all missing when the export has none: still running)."""
+    if "end_date" in frame:
+        return frame
+    return frame.assign(end_date=pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]"))
+
+
+def observed_until(
+    subscriptions: pd.DataFrame, *other_dates: pd.Series | None, today: pd.Timestamp | None = None
+) -> pd.Timestamp:
+    """The latest day the data has observed: its latest start, end or other event (e.g. a
+    response) that is not after ``today`` (default: the day the report runs).
+
+    A date after today is scheduled (a customer who gave notice, a contract term end), not
+    something that happened: it must not move the 'as of' date into the future, where every
+    open subscription would look retained by construction.
+    """
+    today = pd.Timestamp.today().normalize() if today is None else today
+    columns = [subscriptions.get("start_date"), subscriptions.get("end_date"), *other_dates]
+    seen = [s[s <= today].max() for s in columns if s is not None and (s <= today).any()]
+    if not seen:
+        raise ValueError("no start, end or event date on or before today to date the data by")
+    return pd.Timestamp(max(seen)).normalize()
+
+
+def scheduled_ends(subscriptions: pd.DataFrame, as_of: pd.Timestamp) -> int:
+    """How many end dates lie after ``as_of`` (scheduled, not yet happened)."""
+    if "end_date" not in subscriptions:
+        return 0
+    return int((subscriptions["end_date"] > as_of).sum())

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from revops_nb.data.coercion import as_nanoseconds
-from revops_nb.data.subscriptions import active_on, subscription_arr
+from revops_nb.data.subscriptions import active_on, observed_until, subscription_arr, with_end_date
 from revops_nb.errors import DataError, ParamsError
 from revops_nb.reports._currency import conversion_rates, to_reporting
 from revops_nb.reports.churn_model._table import DATE, KEY, LABEL, ModelTable
@@ -48,17 +48,14 @@ def observation_dates(
 
 
 def data_end(tables: dict[str, pd.DataFrame | None]) -> pd.Timestamp:
-    """The latest date in subscriptions and NPS responses: the 'as of' date of the data."""
-    dates = []
-    subs = tables["subscriptions"]
-    for col in ("start_date", "end_date"):
-        if col in subs:
-            dates.append(subs[col].max())
+    """The 'as of' date of the data: the latest observed start, response or end (not a scheduled end).
+
+    An end date after everything else the data observed is a scheduled end; counting it
+    would put the observation dates, and their labels, in the future.
+    """
     nps = tables.get("nps_responses")
-    if nps is not None and "response_date" in nps:
-        dates.append(nps["response_date"].max())
-    valid = [d for d in dates if pd.notna(d)]
-    return pd.Timestamp(max(valid)).normalize()
+    responses = nps["response_date"] if nps is not None and "response_date" in nps else None
+    return observed_until(with_end_date(tables["subscriptions"]), responses)
 
 
 def history_table(

@@ -19,7 +19,7 @@ from scipy import stats as sps
 
 from revops_nb import stats
 from revops_nb.data.coercion import as_nanoseconds
-from revops_nb.data.subscriptions import subscription_arr
+from revops_nb.data.subscriptions import subscription_arr, with_end_date
 from revops_nb.reports._currency import conversion_rates, to_reporting
 from revops_nb.reports.churn_model._table import KEY
 from revops_nb.reports.churn_model._tickets import TICKET_WINDOW_DAYS, is_high_priority
@@ -84,7 +84,8 @@ def churned_arr(
     ``ARR_MATCH_DAYS`` days of its churn date. Else from a customers snapshot's ``arr``.
     """
     ids = accounts[KEY]
-    if subscriptions is not None and {"end_date", KEY}.issubset(subscriptions.columns):
+    if subscriptions is not None and KEY in subscriptions.columns:
+        subscriptions = with_end_date(subscriptions)
         subs = as_nanoseconds(subscriptions)
         arr = subscription_arr(subs)
         if "currency" in subs:

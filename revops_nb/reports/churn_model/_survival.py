@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from revops_nb import stats
+from revops_nb.data.subscriptions import active_on, with_end_date
 from revops_nb.reports.churn_model._table import KEY, LABEL, ModelTable
 
 
@@ -15,9 +16,10 @@ def tenure_survival(table: ModelTable, subscriptions: pd.DataFrame | None = None
     Snapshot mode: from a tenure column (months or days); None when there is none.
     """
     if table.mode == "history" and subscriptions is not None:
-        subs = subscriptions[subscriptions["start_date"] <= table.as_of]
+        subs = with_end_date(subscriptions)
+        subs = subs[subs["start_date"] <= table.as_of]
         per = subs.groupby(KEY).agg(start=("start_date", "min"), end=("end_date", "max"))
-        open_ = subs["end_date"].isna() | (subs["end_date"] > table.as_of)
+        open_ = active_on(subs["start_date"], subs["end_date"], table.as_of)
         active = open_.groupby(subs[KEY]).any()
         end = per["end"].where(~active, table.as_of).fillna(table.as_of)
         months = (end - per["start"]).dt.days / 30.44

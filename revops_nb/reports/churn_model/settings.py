@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from revops_nb.param_rules import AtLeast, Between, CurrencyCode, IsoDate, OneOf, ReportRules
+from revops_nb.param_rules import AtLeast, Between, CurrencyCode, IsoDate, NonEmptyNames, OneOf, ReportRules
 from revops_nb.reports._settings import MIN_N, ReportSettings, date_parameter
 
 CHURN_MODES = ("auto", "snapshot", "history")
@@ -21,7 +21,9 @@ RULES = ReportRules(
         "horizon_days": AtLeast(1),
         "step_days": AtLeast(1),
         "as_of": IsoDate(),
-        "test_share": Between(0.05, 0.5),
+        "test_share": Between(0.05, 0.5, high_open=True),  # as much again validates: some must be left to fit
+        "features": NonEmptyNames(),
+        "seed": AtLeast(0),
         "min_n": MIN_N,
         "n_bootstrap": AtLeast(100),
         "top_n": AtLeast(1),

@@ -30,6 +30,7 @@ RULES = ReportRules(
         "min_n": MIN_N,
         "confidence": CONFIDENCE,
         "ramp_up_quantile": Between(0, 1),
+        "regions": NonEmptyNames(may_be_empty=True, what="regions"),
     },
     relations=(PERIOD,),
 )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from revops_nb.data.subscriptions import active_on, ended_by, subscription_arr
+from revops_nb.data.subscriptions import active_on, ended_by, observed_until, subscription_arr, with_end_date
 from revops_nb.errors import DataError
 from revops_nb.reports._currency import conversion_rates, to_reporting
 from revops_nb.reports.nps_retention._responses import Responses, count_excluded
@@ -71,7 +71,7 @@ def link_outcomes(
     if subscriptions is not None and responses.has_dates:
         return _link_subscriptions(responses, settings, subscriptions, fx_rates)
     if customers is not None:
-        return _link_customers(responses, customers)
+        return _link_customers(responses, customers, fx_rates, settings.reporting_currency)
     if subscriptions is not None:
         return _link_nothing(responses, settings, subscriptions, fx_rates)
     raise DataError("this report needs a subscriptions table or a customers table to link outcomes")
@@ -87,11 +87,11 @@ def account_history(
 
     ARR is in ``reporting_currency``; a currency without a rate is a :class:`DataError`.
     """
-    subs = subscriptions.copy()
+    subs = with_end_date(subscriptions).copy()
     subs.attrs = {}  # the sample carries arrays in attrs, which pandas cannot compare on concat
     subs["arr_usd"] = _arr_usd(subs, fx_rates, reporting_currency)
     if as_of is None:
-        as_of = max(subs["start_date"].max(), subs["end_date"].max())
+        as_of = observed_until(subs)
     ended = ended_by(subs["end_date"], as_of)
     active = active_on(subs["start_date"], subs["end_date"], as_of)
     grouped = subs.groupby("account_id", sort=True)
@@ -124,12 +124,10 @@ def _arr_usd(subs: pd.DataFrame, fx_rates: pd.DataFrame | None, reporting_curren
 def _link_subscriptions(
     responses: Responses, settings: Settings, subscriptions: pd.DataFrame, fx_rates: pd.DataFrame | None
 ) -> Linked:
+    subscriptions = with_end_date(subscriptions)
     as_of = settings.as_of
-    if as_of is None:
-        as_of = max(responses.frame["response_date"].max(), subscriptions["start_date"].max())
-        as_of = (
-            max(as_of, subscriptions["end_date"].max()) if subscriptions["end_date"].notna().any() else as_of
-        )
+    if as_of is None:  # observed dates only: a scheduled end must not date the data in the future
+        as_of = observed_until(subscriptions, responses.frame["response_date"])
     history, as_of = account_history(subscriptions, fx_rates, as_of, settings.reporting_currency)
     frame = responses.frame.merge(history, on="account_id", how="left", validate="many_to_one")
     frame["arr"] = _arr_at_response(frame, subscriptions, fx_rates, settings.reporting_currency)
@@ -170,20 +168,22 @@ def _arr_at_response(
         arr_usd=_arr_usd(subscriptions, fx_rates, reporting_currency)
     )
     pairs = frame[["response_id", "account_id", "response_date"]].merge(subs, on="account_id", how="inner")
-    active = (pairs["start_date"] <= pairs["response_date"]) & (
-        pairs["end_date"].isna() | (pairs["end_date"] > pairs["response_date"])
-    )
+    active = active_on(pairs["start_date"], pairs["end_date"], pairs["response_date"])
     at_response = pairs["arr_usd"].where(active).groupby(pairs["response_id"]).sum(min_count=1)
     latest = pairs.sort_values("start_date", kind="stable").groupby("response_id")["arr_usd"].last()
     arr = at_response.combine_first(latest)
     return frame["response_id"].map(arr).to_numpy(dtype=float)
 
 
-def _link_customers(responses: Responses, customers: pd.DataFrame) -> Linked:
+def _link_customers(
+    responses: Responses, customers: pd.DataFrame, fx_rates: pd.DataFrame | None, reporting_currency: str
+) -> Linked:
     snap = customers.drop_duplicates("account_id").copy()
     snap["churned"] = snap["churned"].astype("boolean")
     if "arr" not in snap:
         snap["arr"] = np.nan
+    rates = conversion_rates(fx_rates, reporting_currency)  # the one currency policy, as for subscriptions
+    snap["arr"] = to_reporting(snap["arr"], snap.get("currency"), rates, reporting_currency, "customers")
     frame = responses.frame.merge(
         snap[["account_id", "churned", "arr"]], on="account_id", how="left", validate="many_to_one"
     )
