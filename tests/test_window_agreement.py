@@ -56,3 +56,18 @@ def test_market_and_win_loss_give_the_same_win_rate_for_the_same_deals(four_quar
         assert m[name] == pytest.approx(w[name], rel=1e-12), name
     assert m["bookings_total"] == pytest.approx(w["won_amount"], rel=1e-12)
     assert m["window"].endswith(LAST) and w["window"].endswith(LAST)
+
+
+def test_closed_deals_without_a_close_date_count_the_same_in_both_reports():
+    from revops_nb import sample
+
+    tables = {name: sample.table(name, scale=800) for name in ("opportunities", "accounts", "fx_rates")}
+    opps = tables["opportunities"].copy()
+    lost = opps.index[opps["is_closed"] & ~opps["is_won"]]
+    opps.loc[lost[::5], "close_date"] = pd.NaT  # a fifth of the lost deals lack a close date
+    tables["opportunities"] = opps
+    m = market.analyze(tables, market.Settings.from_params())
+    w = wl.analyze(tables, wl.Settings.from_params()).key_figures()
+    figures = m.key_figures()
+    assert figures["n_closed"] == w["n_closed"] and figures["win_rate"] == pytest.approx(w["win_rate"])
+    assert any("have no close date; the win rate counts them" in note for note in m.notes)

@@ -45,7 +45,7 @@ def analyze(data: Dataset | Mapping[str, pd.DataFrame], settings: Settings) -> M
     gaps.update(_heatmap_gaps(deals, window, settings))
     dims = list(settings.dimensions)
     subs = _subscriptions(data, rates, settings, chosen, "region" in gaps)
-    closed, basis = _closed(deals, window, gaps)
+    closed, basis = _closed(deals, window, gaps, settings, notes)
     win_rates, win_test = _rates.win_rates(closed, settings.min_n, settings.confidence)
     levels, undated = _levels.levels(subs, deals, window, list(dict.fromkeys([REGION, *dims])), gaps)
     growth = _growth_table(bookings, window, [REGION], settings, gaps)
@@ -119,15 +119,31 @@ def _growth_table(bookings, window, by, settings: Settings, gaps, total: bool = 
     return _growth.growth_table(bookings, window, by, settings.min_n, settings.confidence, total=total)
 
 
-def _closed(deals: pd.DataFrame, window: Window, gaps: dict[str, str]) -> tuple[pd.DataFrame, str]:
-    """Closed deals the win rate counts, and its basis in words ('' = closed in the window); notes a gap."""
+def _closed(
+    deals: pd.DataFrame, window: Window, gaps: dict[str, str], settings: Settings, notes: list[str]
+) -> tuple[pd.DataFrame, str]:
+    """Closed deals the win rate counts, and its basis in words ('' = closed in the window); notes a gap.
+
+    Closed deals without a close date count when no period is set (as in the win/loss report,
+    so the same deals give the same win rate); with a period they are left out, and said so.
+    """
     closed = deals[deals["is_closed"]]
     if closed.empty:
         gaps["win_rate"] = "No deal has closed yet, so there is no win rate."
         return closed, "no deal has closed yet"
-    if closed["close_date"].isna().all():
+    undated = closed["close_date"].isna()
+    if undated.all():
         return closed, UNDATED
     in_window = _deals.closed_frame(deals, window)
+    if undated.any():
+        n = int(undated.sum())
+        if settings.period_start is None and settings.period_end is None:
+            in_window = pd.concat([in_window, closed[undated]])
+            notes.append(
+                f"{n:,} closed deal(s) have no close date; the win rate counts them (no period is set)"
+            )
+        else:
+            notes.append(f"{n:,} closed deal(s) have no close date and are left out of the win rate's period")
     if in_window.empty:
         gaps["win_rate"] = f"No deal closed in {window.describe()}, so there is no win rate."
     return in_window, ""
