@@ -143,7 +143,7 @@ def _tiny_history() -> dict[str, pd.DataFrame]:
 
 
 def test_history_rows_labels_and_features_on_a_tiny_history():
-    table = history_table(_tiny_history(), horizon_days=60, step_days=30, as_of=pd.Timestamp("2024-08-01"))
+    table = history_table(_tiny_history(), horizon_days=60, step_days=30, as_of=pd.Timestamp("2024-07-31"))
     rows = table.frame.set_index([KEY, DATE])
     t = pd.Timestamp("2024-06-02")
     a = rows.loc[("A", t)]
@@ -161,10 +161,10 @@ def test_history_rows_labels_and_features_on_a_tiny_history():
 
 def test_nps_on_the_observation_date_is_not_used():
     tables = _tiny_history()
-    table = history_table(tables, horizon_days=60, step_days=30, as_of=pd.Timestamp("2024-08-01"))
+    table = history_table(tables, horizon_days=60, step_days=30, as_of=pd.Timestamp("2024-07-31"))
     dates = sorted(table.frame[DATE].unique())
     tables["nps_responses"] = pd.DataFrame({KEY: ["A"], "response_date": [dates[-1]], "score": [0.0]})
-    again = history_table(tables, horizon_days=60, step_days=30, as_of=pd.Timestamp("2024-08-01"))
+    again = history_table(tables, horizon_days=60, step_days=30, as_of=pd.Timestamp("2024-07-31"))
     assert again.frame["last_nps"].isna().all()
 
 
@@ -383,16 +383,16 @@ def test_a_currency_without_a_rate_stops_instead_of_dropping_arr():
     tables = _tiny_history()
     tables["subscriptions"].loc[0, "currency"] = "XYZ"
     with pytest.raises(DataError, match="'XYZ'"):
-        history_table(tables, horizon_days=60, step_days=30, as_of=pd.Timestamp("2024-08-01"))
+        history_table(tables, horizon_days=60, step_days=30, as_of=pd.Timestamp("2024-07-31"))
     tables = _tiny_history()
     tables["fx_rates"] = None  # EUR amounts and no fx table: not summed with USD
     with pytest.raises(DataError, match="no fx_rates"):
-        history_table(tables, horizon_days=60, step_days=30, as_of=pd.Timestamp("2024-08-01"))
+        history_table(tables, horizon_days=60, step_days=30, as_of=pd.Timestamp("2024-07-31"))
 
 
 def test_arr_is_converted_into_the_reporting_currency():
     table = history_table(
-        _tiny_history(), horizon_days=60, step_days=30, as_of=pd.Timestamp("2024-08-01"), currency="EUR"
+        _tiny_history(), horizon_days=60, step_days=30, as_of=pd.Timestamp("2024-07-31"), currency="EUR"
     )
     b = table.current.set_index(KEY).loc["B"]
     assert b["arr"] == pytest.approx(2000.0 / 2.0)  # USD into EUR via the USD-quoted table

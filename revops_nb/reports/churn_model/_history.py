@@ -72,12 +72,14 @@ def history_table(
     t, usage months that ended by t, NPS responses before t, tickets opened before t
     (and their resolution and satisfaction only once closed before t). The label is 1 when
     a customer active at t has no active subscription at t + ``horizon_days``.
-    The last date, ``as_of``, is unlabeled: those rows are the customers to score.
+    The last date, the start of the day after ``as_of``, is unlabeled: those rows are the
+    customers of ``as_of`` (active on it by the shared rule, as in every report), to score.
     """
     tables = {name: as_nanoseconds(frame) for name, frame in tables.items()}
     subs = _subscriptions(tables["subscriptions"], tables.get("fx_rates"), currency)
     end = pd.Timestamp(as_of).as_unit("ns") if as_of is not None else data_end(tables)
-    dates = observation_dates(subs["start_date"].min(), end, horizon_days, step_days)
+    scoring = end + pd.Timedelta(days=1)  # the start of the next day: everything of as_of is known
+    dates = observation_dates(subs["start_date"].min(), scoring, horizon_days, step_days)
     rows = _active_rows(subs, dates, horizon_days)
     rows = _add_arr_change(rows, subs)
     numeric = ["tenure_days", "arr", "arr_change_90d", "active_subscriptions"]
@@ -101,8 +103,8 @@ def history_table(
         numeric += num_acc
         categorical += cat_acc
     rows = rows.sort_values([DATE, KEY], kind="stable").reset_index(drop=True)
-    labeled = rows[rows[DATE] < end].reset_index(drop=True)
-    current = rows[rows[DATE] == end].drop(columns=[LABEL]).reset_index(drop=True)
+    labeled = rows[rows[DATE] < scoring].reset_index(drop=True)
+    current = rows[rows[DATE] == scoring].drop(columns=[LABEL]).reset_index(drop=True)
     labeled[LABEL] = labeled[LABEL].astype(bool)
     return ModelTable(
         labeled, numeric + categorical, numeric, categorical, "history", current, as_of=end, notes=notes
