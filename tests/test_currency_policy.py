@@ -95,3 +95,14 @@ def test_nps_converts_a_customers_snapshots_arr_like_every_other_amount():
         DataError, match=re.escape("fx_rates has no rate for currency 'JPY', used by 1 row(s) of customers")
     ):
         nps.link_outcomes(nps.prepare_responses(responses, settings), settings, None, customers, fx.iloc[:1])
+
+
+def test_run_checks_mrr_only_subscriptions_before_any_kernel(tmp_path, capsys, tables):
+    subs = _with_chf(tables["subscriptions"])
+    subs = subs.assign(mrr=subs["arr"] / 12).drop(columns="arr")
+    subs.to_csv(tmp_path / "subscriptions.csv", index=False)
+    (tmp_path / "data.yaml").write_text(
+        "sample: true\ntables:\n  subscriptions:\n    path: subscriptions.csv\n"
+    )
+    code = main(["run", "churn_model", "--data", str(tmp_path / "data.yaml"), "--out", str(tmp_path / "out")])
+    assert code == 2 and UNRATED in capsys.readouterr().err

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from revops_nb.data.subscriptions import subscription_arr
 from revops_nb.errors import DataError, ParamsError
 
 
@@ -93,7 +94,12 @@ def check_convertible(
     rates = conversion_rates(fx_rates, reporting)
     for table in tables:
         frame = frames.get(table)
-        column = MONEY_COLUMNS.get(table)
-        if frame is None or column not in frame or "currency" not in frame:
+        if frame is None or "currency" not in frame:
             continue
-        to_reporting(frame[column], frame["currency"], rates, reporting, table)
+        if table == "subscriptions":
+            amounts = subscription_arr(frame)  # arr, else mrr x 12: what the reports convert
+        elif MONEY_COLUMNS.get(table) in frame:
+            amounts = frame[MONEY_COLUMNS[table]]
+        else:
+            continue
+        to_reporting(amounts, frame["currency"], rates, reporting, table)
