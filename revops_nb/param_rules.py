@@ -23,14 +23,42 @@ from revops_nb.errors import ParamsError
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SHOWN_CHARS = 80  # a hostile value is shown truncated, never whole
-SECRET_KEY = re.compile(
-    r"(password|passwd|pwd|pass\b|secret|token|key|auth|credential|dsn|sig)", re.IGNORECASE
+# A name is secret when one of its words (split at _ - . or a case change) is one of these, or ends in
+# password/passwd/secret/token ('pgpassword', 'authtoken'); 'author', 'design' or 'monkey' are not.
+SECRET_WORDS = frozenset(
+    [
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "passphrase",
+        "secret",
+        "secrets",
+        "token",
+        "tokens",
+        "key",
+        "keys",
+        "apikey",
+        "auth",
+        "credential",
+        "credentials",
+        "dsn",
+        "sig",
+        "signature",
+        "private",
+        "pgpass",
+    ]
 )
+SECRET_ENDINGS = ("password", "passwd", "secret", "token", "apikey")
+_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
 def is_secret(name: object) -> bool:
     """Whether a parameter's name says its value is a secret (password, token, key, dsn...)."""
-    return isinstance(name, str) and SECRET_KEY.search(name) is not None
+    if not isinstance(name, str):
+        return False
+    words = [w.lower() for w in _WORDS.findall(name)]
+    return any(w in SECRET_WORDS or w.endswith(SECRET_ENDINGS) for w in words)
 
 
 def shown(value: Any, key: object = None) -> str:

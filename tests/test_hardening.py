@@ -777,3 +777,28 @@ def test_rendering_a_report_with_a_megabyte_value_grows_linearly():
     quarter = _median_seconds(publish, MB // 4, repeat=1)
     whole = _median_seconds(publish, MB, repeat=1)
     assert whole < 20 and whole < 8 * quarter + 0.5, (quarter, whole)
+
+
+def test_secret_names_are_words_not_substrings():
+    from revops_nb.param_rules import is_secret
+
+    for name in (
+        "db_password",
+        "api_key",
+        "PGPASSWORD",
+        "authToken",
+        "client_secret",
+        "x_amz_signature",
+        "pgpass",
+    ):
+        assert is_secret(name), name
+    for name in ("author", "design", "assignee", "monkey", "keyword", "seed", "passenger_count"):
+        assert not is_secret(name), name
+
+
+def test_redaction_leaves_embedded_images_intact():
+    from revops_nb.report.params import redact
+
+    image = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAA"
+    text = f"token AAA shown <img src='{image}'> and AAA again"
+    assert redact(text, ["AAA"]) == f"token *** shown <img src='{image}'> and *** again"

@@ -207,8 +207,18 @@ def mask_url_password(text: str) -> str:
     return text
 
 
+_EMBEDDED = re.compile(r"(data:[\w.+/-]+;base64,[A-Za-z0-9+/=]+)")
+
+
 def redact(text: str, secrets: list[str]) -> str:
-    """Replace every secret value and URL password in ``text`` by '***'."""
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return mask_url_password(text)
+    """Replace every secret value and URL password in ``text`` by '***', outside embedded data: URIs.
+
+    A chart's base64 PNG may contain any short string by chance; replacing it there would
+    break the image without hiding anything.
+    """
+    parts = _EMBEDDED.split(text)
+    for i in range(0, len(parts), 2):  # even parts are text, odd parts the embedded data
+        for secret in secrets:
+            parts[i] = parts[i].replace(secret, "***")
+        parts[i] = mask_url_password(parts[i])
+    return "".join(parts)
