@@ -53,7 +53,8 @@ def test_run_publishes_report_run_json_tables_and_index(good_run):
     folder = good_run / "tiny" / run["run_id"]
     assert {p.name for p in folder.iterdir()} >= {"report.html", "report.ipynb", "run.json", "tables"}
     assert (folder / "tables" / "accounts_shown.csv").read_text().count("\n") == 5  # header + 4 rows
-    assert run["params"] == {"secret_token": "***", "rows": 4}
+    assert run["params"]["secret_token"] == "***" and run["params"]["rows"] == 4
+    assert run["params"]["label"] == "tiny"  # every parameter the run used, defaults too
     assert set(run["data"]) == {"opportunities", "accounts"}
     assert len(run["data_fingerprint"]) == 16
     assert run["versions"]["pandas"].startswith("3.")
@@ -172,7 +173,7 @@ def test_sectioned_params_file_applies_only_its_report(tmp_path):
     result = run_tiny(tmp_path / "out", "--params", str(params))
     assert result.code == 0, result.text
     (run,) = runs_of(tmp_path / "out")
-    assert run["params"] == {"rows": 2}
+    assert run["params"]["rows"] == 2
 
 
 def test_report_needing_unconfigured_table_is_skipped_or_exit_2_when_named(tmp_path):

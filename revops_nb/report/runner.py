@@ -95,6 +95,8 @@ def plan(options: RunOptions, log: TextIO) -> list[RunRequest]:
             origins,
         )
         check_rules(report.name, specs[report.name], params, origins)
+        # the run uses, injects and records every parameter: notebook defaults and what overrides them
+        params = {name: spec.default for name, spec in specs[report.name].items()} | params
         requests.append(
             RunRequest(
                 report=report.name,
