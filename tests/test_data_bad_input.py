@@ -406,7 +406,7 @@ def test_columns_outside_the_contract_are_named_as_unused(tmp_path, capsys):
         capsys,
         data_yaml(tmp_path, OPPS_YAML),
         0,
-        "1 column(s) are not in the data contract and no report uses them: deal_size_c",
+        "1 column(s) are not in the data contract: deal_size_c; reports use them only where",
         "map it with 'columns:'",
     )
 
@@ -426,6 +426,9 @@ def test_a_very_wide_export_reads_only_the_contract_columns(tmp_path, capsys):
 
     frame = data.load(["opportunities"], data_file=tmp_path / "data.yaml")["opportunities"]
     assert not any(c.startswith("custom_") for c in frame.columns)
+    data_yaml(tmp_path, OPPS_YAML + "    columns: {custom_7: custom_7}\n")  # named: read, e.g. as a dimension
+    frame = data.load(["opportunities"], data_file=tmp_path / "data.yaml")["opportunities"]
+    assert [c for c in frame.columns if c.startswith("custom_")] == ["custom_7"]
 
 
 def test_xlsx_formulas_without_saved_values_are_named(tmp_path, capsys):

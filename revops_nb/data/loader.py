@@ -155,8 +155,9 @@ def _conform(
     if unused:
         shown = ", ".join(unused[:8]) + (f" and {len(unused) - 8} more" if len(unused) > 8 else "")
         load.warnings.append(
-            f"{len(unused)} column(s) are not in the data contract and no report uses them: {shown} "
-            "(if one holds a canonical field, map it with 'columns:')"
+            f"{len(unused)} column(s) are not in the data contract: {shown}; reports use them only where "
+            "a parameter names one (a market dimension, the NPS segment_dimension); if one holds a "
+            "canonical field, map it with 'columns:'"
         )
     for col in ("amount", "arr", "mrr"):
         if col in frame and pd.api.types.is_float_dtype(frame[col]):

@@ -99,8 +99,8 @@ def _kept(columns: list[str], keep: Callable[[str], bool] | None, notes: list[st
         shown = ", ".join(skipped[:8]) + (f" and {len(skipped) - 8} more" if len(skipped) > 8 else "")
         notes.append(
             f"the file has {len(columns):,} columns; {len(skipped):,} of them are not in the data contract "
-            f"and were not read: {shown} "
-            "(if one holds a canonical field, map it with 'columns:')"
+            f"and were not read: {shown} (to read one, e.g. as a market dimension or NPS "
+            "segment_dimension, name it in 'columns:', mapped to itself or to a canonical column)"
         )
     return kept
 
