@@ -17,7 +17,8 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 
-def _z(confidence: float) -> float:
+def z_value(confidence: float) -> float:
+    """Two-sided normal quantile of ``confidence`` (1.96 at 0.95): the one every interval uses."""
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
     return float(sps.norm.ppf(0.5 + confidence / 2))
@@ -114,7 +115,7 @@ def nps_score(
     # or tiny samples do not get a zero-width interval (plain Wald collapses there)
     a_pro, a_det = (n_pro + 1) / (n + 3), (n_det + 1) / (n + 3)
     var = max(a_pro + a_det - (a_pro - a_det) ** 2, 0.0) / n
-    half = _z(confidence) * np.sqrt(var)
+    half = z_value(confidence) * np.sqrt(var)
     return NpsResult(
         100 * point,
         100 * float(max(point - half, -1.0)),
@@ -252,7 +253,7 @@ def _km_pointwise(sf, confidence: float) -> tuple[np.ndarray, np.ndarray]:
     """Log-log transformed pointwise interval from Greenwood's standard errors."""
     s = np.clip(sf.surv_prob, 1e-12, 1.0)
     se = sf.surv_prob_se
-    z = _z(confidence)
+    z = z_value(confidence)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_s = np.log(s)
         theta = se / (s * np.abs(log_s))
@@ -344,3 +345,17 @@ def cagr(first: float, last: float, years: float) -> float:
     if years <= 0 or not first or first <= 0 or last is None or last < 0:
         return float("nan")
     return float((last / first) ** (1.0 / years) - 1.0)
+
+
+def holm(p_values: pd.Series, alpha: float) -> tuple[pd.Series, pd.Series]:
+    """Holm-adjusted p-values and rejections at ``alpha`` over the finite p-values (NaN stays NaN, not rejected)."""
+    from statsmodels.stats.multitest import multipletests
+
+    adjusted = pd.Series(np.nan, index=p_values.index, dtype=float)
+    reject = pd.Series(False, index=p_values.index, dtype=bool)
+    finite = p_values.notna() & np.isfinite(p_values.astype(float))
+    if finite.any():
+        rej, adj, _, _ = multipletests(p_values[finite].astype(float), alpha=alpha, method="holm")
+        adjusted[finite] = adj
+        reject[finite] = rej
+    return adjusted, reject

@@ -174,23 +174,10 @@ def support_split(
     out = pd.DataFrame(rows)
     out["with_ci_low"], out["with_ci_high"] = stats.wilson_interval(out["_k1"], out["with_n"])
     out["without_ci_low"], out["without_ci_high"] = stats.wilson_interval(out["_k0"], out["without_n"])
-    out["p_holm"] = _holm(out["p_value"].to_numpy())
+    out["p_holm"] = stats.holm(out["p_value"].astype(float), 0.05)[0].to_numpy()
     cols = ["reason", "with_ticket", "with_ci_low", "with_ci_high", "with_n", "without_ticket", "without_ci_low",
             "without_ci_high", "without_n", "p_value", "p_holm", "test"]  # fmt: skip
     return out[cols], n1
-
-
-def _holm(p: np.ndarray) -> np.ndarray:
-    """Holm step-down adjusted p-values (NaN stays NaN)."""
-    out = np.full(len(p), np.nan)
-    valid = np.flatnonzero(np.isfinite(p))
-    order = valid[np.argsort(p[valid])]
-    m = len(order)
-    running = 0.0
-    for i, j in enumerate(order):
-        running = max(running, min(1.0, (m - i) * p[j]))
-        out[j] = running
-    return out
 
 
 def churn_reasons(

@@ -22,14 +22,9 @@ from scipy import stats as sps
 
 from revops_nb.reports.market_analysis._periods import Window, label
 from revops_nb.reports.market_analysis.settings import REGION
-from revops_nb.stats import TestResult
+from revops_nb.stats import TestResult, z_value
 
 TOTAL = "All regions"
-
-
-def z_value(confidence: float) -> float:
-    """Two-sided normal quantile for ``confidence``."""
-    return float(sps.norm.ppf(0.5 + confidence / 2))
 
 
 def growth_interval(s1, q1, s0, q0, confidence: float = 0.95):

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from revops_nb.reports.market_analysis._growth import TOTAL, z_value
+from revops_nb.reports.market_analysis._growth import TOTAL
 from revops_nb.reports.market_analysis.settings import REGION, SEGMENT
-from revops_nb.stats import TestResult, independence_test, rate_table, wilson_interval
+from revops_nb.stats import TestResult, independence_test, rate_table, wilson_interval, z_value
 
 
 class WinRate(NamedTuple):

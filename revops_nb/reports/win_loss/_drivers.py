@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from statsmodels.stats.multitest import multipletests
 
+from revops_nb import stats
 from revops_nb.regression import MAX_LOG_ODDS, LogitFit, fit_logit
 from revops_nb.reports.win_loss._deals import BLANK, NO_COMPETITOR, Deals
 from revops_nb.reports.win_loss.settings import Settings
@@ -204,7 +204,7 @@ def _odds_table(fit, baselines: dict[str, str], settings: Settings) -> pd.DataFr
     ci = fit.conf_int(alpha=settings.alpha)
     names = fit.params.index.drop("const")
     raw = fit.pvalues[names].to_numpy(dtype=float)
-    reject, holm, _, _ = multipletests(raw, alpha=settings.alpha, method="holm")
+    holm, reject = (s.to_numpy() for s in stats.holm(pd.Series(raw), settings.alpha))
     rows = []
     for i, name in enumerate(names):
         driver, _, level = name.partition("=")

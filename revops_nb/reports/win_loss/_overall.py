@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from revops_nb import stats
 from revops_nb.reports.win_loss._deals import Deals
@@ -79,7 +78,7 @@ def amount_weighted_rate(amount: pd.Series, won: pd.Series, confidence: float) -
         low, high = stats.wilson_interval(rate * n_eff, n_eff, confidence)
         return rate, float(low), float(high)
     se = np.sqrt(n / (n - 1) * np.sum((w * (y - rate)) ** 2)) / total
-    z = float(sps.norm.ppf(0.5 + confidence / 2))
+    z = stats.z_value(confidence)
     return rate, float(max(rate - z * se, 0.0)), float(min(rate + z * se, 1.0))
 
 

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 
 from revops_nb import stats
-from revops_nb.reports.win_loss._common import holm, no_test
+from revops_nb.reports.win_loss._common import no_test
 from revops_nb.reports.win_loss._deals import BLANK, NO_AMOUNT, Deals
 from revops_nb.reports.win_loss.settings import DEAL_SIZE_BAND, Settings
-from revops_nb.stats import TestResult
+from revops_nb.stats import TestResult, holm
 
 RATE_COLUMNS = ["value", "n", "won", "win_rate", "ci_low", "ci_high", "flagged"]
 UNTESTED_LABELS = (BLANK, NO_AMOUNT)
