@@ -314,11 +314,6 @@ def format_change(change: Any, unit: str, currency: str | None = None) -> str:
     return ("+" if change > 0 else MINUS) + text
 
 
-def format_level(confidence: float) -> str:
-    """0.95 -> ``95%``; 0.975 -> ``97.5%``."""
-    return f"{_plain_number(100 * confidence)}%"
-
-
 def _minus(text: str) -> str:
     return MINUS + text[1:] if text.startswith("-") else text
 

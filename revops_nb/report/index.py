@@ -44,11 +44,6 @@ TEXT_FIELDS = ("report", "title", "run_id", "status", "started", "finished", "er
 MAPPING_FIELDS = ("key_figures", "key_figure_meta", "params", "data", "timings", "versions")
 
 
-def load_runs(out_dir: Path) -> dict[str, list[dict[str, Any]]]:
-    """run.json of every published run, per report, newest first (unreadable ones left out)."""
-    return read_history(out_dir)[0]
-
-
 def read_history(out_dir: Path) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
     """(runs per report newest first, the run.json paths that could not be read).
 
