@@ -243,7 +243,7 @@ def _figure_table(rows: list[FigureRow], trend_runs: int) -> str:
     return (
         "<div class='figwrap'><table class='figs'><thead><tr><th scope='col'>Headline figure</th><th scope='col'>Latest</th>"
         "<th scope='col'>Since previous good run</th>"
-        f"<th scope='col'>Last {trend_runs} good runs</th></tr></thead><tbody>{body}</tbody></table></div>"
+        f"<th scope='col'>Last {trend_runs} good run{'' if trend_runs == 1 else 's'}</th></tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 
