@@ -28,11 +28,12 @@ from revops_nb.report.figures import (
     is_number,
     run_context,
 )
+from revops_nb.reports import NAMES
 
 MAX_FIGURES = 8  # lines shown per report; the others are one click away
 MAX_HISTORY = 12
 MAX_TREND = 8  # good runs in a sparkline
-REPORT_ORDER = ("market_analysis", "win_loss", "nps_retention", "churn_model")
+REPORT_ORDER = NAMES
 # the page loads nothing: its own links to the reports are navigations, which this does not stop
 INDEX_CSP = (
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'"

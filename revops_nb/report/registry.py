@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 
 import nbformat
 
 from revops_nb.data.config import DataConfig
 from revops_nb.errors import ConfigError
+from revops_nb.reports import NAMES
 
 NOTEBOOKS_ENV = "REVOPS_NB_NOTEBOOKS"
-ORDER = ("market_analysis", "win_loss", "nps_retention", "churn_model")
+ORDER = NAMES  # the standard reports, in the order they are run and shown
 # Each group: at least one of its tables must be configured (or come from the sample).
 REQUIRES: dict[str, tuple[tuple[str, ...], ...]] = {
     "market_analysis": (("opportunities",),),
@@ -20,23 +22,8 @@ REQUIRES: dict[str, tuple[tuple[str, ...], ...]] = {
     "nps_retention": (("nps_responses",), ("subscriptions", "customers")),
     "churn_model": (("customers", "subscriptions"),),
 }
-# Every table each report's notebook loads (the required ones and those it uses when present);
-# tests check each notebook's data.load([...]) list against this.
-USES: dict[str, tuple[str, ...]] = {
-    "market_analysis": ("opportunities", "accounts", "subscriptions", "market", "fx_rates"),
-    "win_loss": ("opportunities", "accounts", "fx_rates"),
-    "nps_retention": ("nps_responses", "subscriptions", "customers", "accounts", "fx_rates"),
-    "churn_model": (
-        "subscriptions",
-        "usage",
-        "nps_responses",
-        "accounts",
-        "fx_rates",
-        "customers",
-        "support_tickets",
-        "churn_events",
-    ),
-}
+# Every table each report's notebook loads: the report package's TABLES (one list per report).
+USES: dict[str, tuple[str, ...]] = {name: import_module(f"revops_nb.reports.{name}").TABLES for name in ORDER}
 
 
 @dataclass(frozen=True)

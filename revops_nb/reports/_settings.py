@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
@@ -27,9 +28,22 @@ class ReportSettings:
 
     @classmethod
     def from_params(cls, **params: Any) -> Self:
-        """Settings from the notebook's parameters; a broken rule is a ParamsError naming it."""
-        cls.RULES.check(params)
+        """Settings from the notebook's parameters; a broken rule is a ParamsError naming it.
+
+        A parameter left out takes its default from ``build`` and still takes part in the
+        relations (``detractor_max=11`` alone is checked against the default ``score_max``).
+        """
+        cls.RULES.check(cls.defaults() | params)
         return cls.build(**params)
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """The parameters' defaults, as ``build`` declares them."""
+        return {
+            name: p.default
+            for name, p in inspect.signature(cls.build).parameters.items()
+            if p.default is not inspect.Parameter.empty
+        }
 
     @classmethod
     def build(cls, **params: Any) -> Self:

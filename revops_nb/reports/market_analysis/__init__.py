@@ -13,9 +13,9 @@ first use, so the runner's check of ``Settings.RULES`` stays light.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from revops_nb.reports._lazy import lazy_attributes
 from revops_nb.reports.market_analysis.settings import GRAIN_CHOICES, REGION, SEGMENT, Settings
 
 if TYPE_CHECKING:
@@ -96,10 +96,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the computation on first use (``report.analyze``), not with the settings."""
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY)

@@ -5,8 +5,8 @@ Light to import (the runner checks :attr:`Settings.RULES` before any kernel star
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
 import pandas as pd
 
@@ -61,12 +61,6 @@ class Settings(ReportSettings):
     def alpha(self) -> float:
         """Significance level of every test: 1 - confidence."""
         return 1.0 - self.confidence
-
-    @classmethod
-    def from_params(cls, **params: Any) -> Settings:
-        """Checked settings; a parameter left out takes its default, and is checked against the others."""
-        defaults = {f.name: f.default for f in fields(cls)}
-        return super().from_params(**(defaults | params))
 
     @classmethod
     def build(

@@ -17,9 +17,9 @@ imports this package, which stays as light as the settings.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from revops_nb.reports._lazy import lazy_attributes
 from revops_nb.reports.win_loss.settings import Settings
 
 TABLES = ("opportunities", "accounts", "fx_rates")
@@ -91,14 +91,7 @@ _MODULE_OF = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import a computation name on first use (scipy and statsmodels load only then)."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _MODULE_OF)
 
 
 if TYPE_CHECKING:
