@@ -140,3 +140,16 @@ def process_tree(pid: int) -> list[int]:
             found.append(child)
             queue.append(child)
     return found
+
+
+def win_loss_deals(rows: list[dict], **settings):
+    """Prepared win/loss deals and their settings from hand-written opportunity rows."""
+    import pandas as pd
+
+    from revops_nb.reports import win_loss as wl
+
+    frame = pd.DataFrame(rows)
+    for col in ("created_date", "close_date"):
+        frame[col] = pd.to_datetime(frame[col])
+    s = wl.Settings.from_params(**settings)
+    return wl.prepare_deals(frame, None, None, s), s

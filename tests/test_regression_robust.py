@@ -29,6 +29,7 @@ from revops_nb.reports.churn_model._analyze import model_table
 from revops_nb.reports.churn_model._models import ChurnModel, fit_models
 from revops_nb.reports.nps_retention import view as nps_view
 from revops_nb.reports.win_loss import view as wl_view
+from tests.helpers import win_loss_deals
 
 
 @pytest.fixture(autouse=True)
@@ -223,12 +224,7 @@ def test_churn_summary_says_why_no_logistic_effect_was_estimated(history_without
 # ---------------------------------------------------------------- win/loss drivers
 
 
-def _deals(rows: list[dict], **settings) -> tuple[wl.Deals, wl.Settings]:
-    frame = pd.DataFrame(rows)
-    for col in ("created_date", "close_date"):
-        frame[col] = pd.to_datetime(frame[col])
-    s = wl.Settings.from_params(**settings)
-    return wl.prepare_deals(frame, None, None, s), s
+_deals = win_loss_deals  # hand-written rows -> (deals, settings)
 
 
 def _region_deals(seed: int = 0, n: int = 240) -> list[dict]:

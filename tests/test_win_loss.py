@@ -16,6 +16,7 @@ from revops_nb.reports import win_loss as wl
 from revops_nb.reports.win_loss import view
 from revops_nb.reports.win_loss._deals import NO_AMOUNT, one_spelling, size_bands, to_reporting
 from revops_nb.reports.win_loss._velocity import _velocity_interval
+from tests.helpers import win_loss_deals
 
 FIXTURES = Path(__file__).parent / "fixtures" / "win_loss"
 
@@ -23,12 +24,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "win_loss"
 # ---------------------------------------------------------------- helpers
 
 
-def _deals(rows: list[dict], **settings) -> tuple[wl.Deals, wl.Settings]:
-    frame = pd.DataFrame(rows)
-    for col in ("created_date", "close_date"):
-        frame[col] = pd.to_datetime(frame[col])
-    s = wl.Settings.from_params(**settings)
-    return wl.prepare_deals(frame, None, None, s), s
+_deals = win_loss_deals  # hand-written rows -> (deals, settings)
 
 
 def _closed(n_won: int, n_lost: int, **extra) -> list[dict]:
