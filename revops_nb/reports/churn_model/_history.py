@@ -118,7 +118,7 @@ def _subscriptions(subs: pd.DataFrame, fx: pd.DataFrame | None, currency: str = 
     not ARR silently dropped from the ARR at risk.
     """
     out = subs[[KEY, "start_date"]].copy()
-    out["end_date"] = subs.get("end_date", pd.NaT)
+    out["end_date"] = with_end_date(subs)["end_date"]
     arr = subscription_arr(subs)
     if "currency" in subs:
         arr = to_reporting(arr, subs["currency"], conversion_rates(fx, currency), currency, "subscriptions")

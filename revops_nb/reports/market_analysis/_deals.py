@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from revops_nb.data.subscriptions import subscription_arr
+from revops_nb.data.subscriptions import subscription_arr, with_end_date
 from revops_nb.errors import ParamsError
 from revops_nb.reports._currency import to_reporting
 from revops_nb.reports.market_analysis._periods import Window
@@ -181,6 +181,4 @@ def prepare_subscriptions(
     arr = subscription_arr(frame)
     currencies = frame.get("currency")
     frame["arr"] = to_reporting(arr, currencies, rates, settings.currency, "subscriptions").to_numpy()
-    if "end_date" not in frame:
-        frame["end_date"] = pd.NaT
-    return frame
+    return with_end_date(frame)
