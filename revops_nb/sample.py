@@ -52,9 +52,38 @@ Planted effects (sizes are what the generator puts in; a test checks each):
    About 5% of events have no reason, a third carry a short feedback text, and
    "Business closed" is the ``Involuntary`` churn_type (the rest ``Voluntary``).
 
-Tickets and churn events come from their own random stream (seeded from ``seed``), so
-adding them left every other table identical to what it was for the same seed. Tickets
-are dated in whole days; a ticket still open on ``AS_OF`` has no resolution_hours.
+11. **ARR changes on each anniversary**: ``subscriptions`` has one row per yearly term
+   (``TERM_DAYS``), contiguous, so a customer's life and churn date are those of its first
+   row's start and last row's end. Term 1 runs at the won deal's amount; each later term at
+   the previous ARR x (1 + clip(Normal(0.1 + 0.1 x health, 0.15), -0.3, 0.8)): about 70% of
+   renewals expand and 30% contract, by about +10% on average (more for healthier accounts,
+   which also churn less). With the heterogeneous hazard of effect 4, retention rises with
+   tenure: the shape a shifted-beta-geometric model describes.
+12. **Stage history** (``opportunity_stages``): every deal enters Prospecting on its created
+   date and moves through Qualification, Proposal and Negotiation in order, then enters its
+   closed stage on its close date. Won deals pass every open stage; a lost deal's last open
+   stage is Prospecting, Qualification, Proposal or Negotiation with probabilities
+   ``LOST_LAST_STAGE_P`` (0.4, 0.3, 0.2, 0.1). At a closed-deal win rate w the share reaching
+   each stage is 1, w + 0.6(1 - w), w + 0.3(1 - w), w + 0.1(1 - w) (about 0.71, 0.69, 0.70
+   and 0.79 stage to next at w = 0.27). The cycle is split among the stages reached
+   (Dirichlet shares), so stage times scale with effect 8.
+13. **Lead funnel** (``leads``): each New Business deal comes from one lead (SQL 0-14 days
+   before the deal, MQL 0-30 days before that, created 0-30 days before that). Leads become
+   MQLs at ``LEAD_TO_MQL`` (35%), MQLs become SQLs at ``MQL_TO_SQL`` by source (Inbound 30%,
+   Outbound 45%, Partner 40%, Event 20%), SQLs become deals at ``SQL_TO_OPPORTUNITY`` (60%).
+14. **Acquisition cost** (``marketing_spend``): monthly spend per channel in USD is the
+   planted ``CHANNEL_CAC_USD`` (Inbound 9,000, Outbound 18,000, Partner 7,000, Event 14,000)
+   x that channel's new customers (by the lead source of the deal that started them,
+   smoothed over three months) x lognormal noise: spend / new customers ≈ CAC per channel.
+   ``targets`` holds quarterly bookings targets in USD (2023Q1-2027Q4), ``TARGET_ABOVE_TREND``
+   (10%) above the log-linear trend of won bookings with a Q4 lift.
+
+Tickets and churn events come from their own random stream (seeded from ``seed``), and so
+do the later terms' ARR, the pipeline tables and the spend, so adding each left every other
+table identical to what it was for the same seed (``subscriptions`` gained its term rows; the
+``customers`` snapshot, usage and tickets were drawn from the one-row-per-customer frame and did
+not change). Tickets are dated in whole days; a ticket still open on ``AS_OF`` has no
+resolution_hours.
 
 The ``customers`` table is a snapshot on ``SNAPSHOT_DATE`` (2025-09-30): the customers
 active that day, their features from data dated before it (ARR in USD, tenure, last
@@ -87,6 +116,10 @@ DEFAULT_SEED = 42
 TICKET_SURGE_DAYS = 90  # churners file more, more urgent, less satisfied tickets in these days
 SUPPORT_HEAVY_TICKETS = 2  # High/Urgent tickets in the 90 days before churn that make "support-heavy"
 SUPPORT_STREAM = 1  # tickets and churn events use default_rng([seed, SUPPORT_STREAM])
+RENEWAL_STREAM = 2  # ARR changes at the second and later anniversaries
+PIPELINE_STREAM = 3  # stage history, leads and targets
+SPEND_STREAM = 4  # marketing spend
+TERM_DAYS = 365  # subscription terms: ARR changes on each anniversary of the start date
 
 TABLE_NAMES = (
     "accounts",
@@ -99,6 +132,10 @@ TABLE_NAMES = (
     "fx_rates",
     "support_tickets",
     "churn_events",
+    "marketing_spend",
+    "opportunity_stages",
+    "leads",
+    "targets",
 )
 
 REGIONS = np.array(["NA", "EMEA", "APAC", "LATAM"])
@@ -138,6 +175,16 @@ COMPETITOR_EFFECT = np.array([-0.9, 0.0, 0.0])
 OPEN_STAGES = np.array(["Prospecting", "Qualification", "Proposal", "Negotiation"])
 TICKET_PRIORITIES = np.array(["Low", "Medium", "High", "Urgent"])
 HIGH_PRIORITIES = ("High", "Urgent")
+# planted acquisition cost per new customer (USD) by the lead source of its first won deal
+CHANNEL_CAC_USD = {"Inbound": 9_000.0, "Outbound": 18_000.0, "Partner": 7_000.0, "Event": 14_000.0}
+# where a lost deal stopped: P(last open stage reached) for Prospecting .. Negotiation
+LOST_LAST_STAGE_P = np.array([0.40, 0.30, 0.20, 0.10])
+CLOSED_STAGES = ("Closed Won", "Closed Lost")
+LEAD_TO_MQL = 0.35  # every source
+MQL_TO_SQL = {"Inbound": 0.30, "Outbound": 0.45, "Partner": 0.40, "Event": 0.20}
+SQL_TO_OPPORTUNITY = 0.60
+TARGET_ABOVE_TREND = 1.10  # quarterly bookings targets sit 10% above the bookings trend
+TARGET_LAST_QUARTER = pd.Timestamp("2027-10-01")
 PRIORITY_P = np.array([0.35, 0.45, 0.15, 0.05])
 PRIORITY_P_BEFORE_CHURN = np.array([0.15, 0.35, 0.35, 0.15])
 PRIORITY_HOURS = np.array([40.0, 20.0, 8.0, 3.0])
@@ -199,7 +246,7 @@ def _generate_cached(scale: int, seed: int) -> dict[str, pd.DataFrame]:
     accounts, health = _accounts(rng, scale)
     opps = _opportunities(rng, accounts)
     accounts = _fix_account_created(accounts, opps)
-    subs, sub_health, start, end = _subscriptions(rng, accounts, opps, health)
+    subs, sub_health, start, end, first_arr = _subscriptions(rng, accounts, opps, health)
     nps = _nps(rng, subs, start, end, sub_health)
     usage = _usage(rng, subs, start, end, sub_health)
     customers = _customers(rng, accounts, subs, usage, nps, sub_health)
@@ -208,17 +255,28 @@ def _generate_cached(scale: int, seed: int) -> dict[str, pd.DataFrame]:
     support_rng = np.random.default_rng([seed, SUPPORT_STREAM])  # its own stream: other tables unchanged
     tickets = _support_tickets(support_rng, accounts, subs, start, end, sub_health)
     churn_events = _churn_events(support_rng, subs, tickets)
+    # the one-row-per-customer frame above drives every other table; the export has a row per term
+    terms = _subscription_terms(np.random.default_rng([seed, RENEWAL_STREAM]), subs, sub_health, first_arr)
+    pipeline_rng = np.random.default_rng([seed, PIPELINE_STREAM])
+    stages = _opportunity_stages(pipeline_rng, opps)
+    leads = _leads(pipeline_rng, opps)
+    targets = _targets(opps, fx)
+    spend = _marketing_spend(np.random.default_rng([seed, SPEND_STREAM]), opps, subs)
     tables = {
         "accounts": accounts,
         "opportunities": opps,
         "nps_responses": nps,
-        "subscriptions": subs,
+        "subscriptions": terms,
         "customers": customers,
         "usage": usage,
         "market": market,
         "fx_rates": fx,
         "support_tickets": tickets,
         "churn_events": churn_events,
+        "marketing_spend": spend,
+        "opportunity_stages": stages,
+        "leads": leads,
+        "targets": targets,
     }
     for df in tables.values():
         for col in df.columns:
@@ -383,8 +441,9 @@ def _subscriptions(
     accounts: pd.DataFrame,
     opps: pd.DataFrame,
     health: np.ndarray,
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
-    """One subscription per customer; returns it with each row's health, start and end (or AS_OF)."""
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One subscription per customer with its ARR after the first anniversary; returns it with each
+    row's health, start, end (or AS_OF) and first-term ARR (the won deal's amount)."""
     won = opps[opps["is_won"]]
     first = won.sort_values("close_date", kind="stable").drop_duplicates("account_id")
     acc_pos = pd.Index(accounts["account_id"]).get_indexer(first["account_id"])
@@ -407,7 +466,8 @@ def _subscriptions(
             "currency": first["currency"].to_numpy(),
         }
     )
-    return subs, h, start, np.where(churned, end, np.datetime64(AS_OF.date(), "D"))
+    first_arr = np.round(first["amount"].to_numpy(), 0)
+    return subs, h, start, np.where(churned, end, np.datetime64(AS_OF.date(), "D")), first_arr
 
 
 def _nps(rng, subs: pd.DataFrame, start: np.ndarray, end: np.ndarray, h: np.ndarray) -> pd.DataFrame:
@@ -597,5 +657,201 @@ def _market(rng, accounts: pd.DataFrame) -> pd.DataFrame:
             "segment": counts["segment"],
             "addressable_accounts": addressable_accounts,
             "addressable_arr": np.round(arr, -3),
+        }
+    )
+
+
+def _subscription_terms(
+    rng: np.random.Generator, subs: pd.DataFrame, h: np.ndarray, first_arr: np.ndarray
+) -> pd.DataFrame:
+    """The subscriptions export: one row per yearly term, ARR changing on each anniversary (effect 11).
+
+    Term 1 runs at the won deal's amount, term 2 at ``subs.arr`` (amount x the expansion
+    factor drawn with the customer), each later term at the previous ARR x a fresh factor of
+    the same law. Terms are contiguous, so the customer's life and churn date are unchanged.
+    """
+    start = subs["start_date"].to_numpy().astype("datetime64[D]")
+    end = subs["end_date"].to_numpy().astype("datetime64[D]")
+    running = np.isnat(end)
+    horizon = np.where(running, np.datetime64(AS_OF.date(), "D") + 1, end)
+    max_terms = (
+        int(
+            np.ceil(
+                (np.datetime64(AS_OF.date(), "D") - START.to_datetime64().astype("datetime64[D]")).astype(int)
+                / TERM_DAYS
+            )
+        )
+        + 1
+    )
+    k = np.arange(max_terms)
+    term_start = start[:, None] + (k * TERM_DAYS).astype("timedelta64[D]")[None, :]
+    exists = term_start < horizon[:, None]
+    exists[:, 0] = True  # a subscription that ended on the day it started keeps its one row
+    factors = 1.0 + np.clip(rng.normal(0.1 + 0.1 * h[:, None], 0.15, (len(subs), max_terms)), -0.3, 0.8)
+    arr = np.empty((len(subs), max_terms))
+    arr[:, 0] = first_arr
+    arr[:, 1] = subs["arr"].to_numpy()
+    for term in range(2, max_terms):
+        arr[:, term] = np.round(arr[:, term - 1] * factors[:, term], 0)
+    row, term = np.nonzero(exists)
+    last = exists.sum(axis=1) - 1
+    term_end = term_start[row, term] + np.timedelta64(TERM_DAYS, "D")
+    is_last = term == last[row]
+    end_out = np.where(is_last, end[row], term_end)
+    base_id = subs["subscription_id"].to_numpy()[row]
+    ids = np.where(term == 0, base_id, np.char.add(np.char.add(base_id.astype(str), "-R"), term.astype(str)))
+    return pd.DataFrame(
+        {
+            "subscription_id": ids,
+            "account_id": subs["account_id"].to_numpy()[row],
+            "start_date": pd.to_datetime(term_start[row, term]),
+            "end_date": pd.to_datetime(end_out),
+            "arr": arr[row, term],
+            "product": subs["product"].to_numpy()[row],
+            "currency": subs["currency"].to_numpy()[row],
+        }
+    )
+
+
+def _opportunity_stages(rng: np.random.Generator, opps: pd.DataFrame) -> pd.DataFrame:
+    """Stage history: each deal enters the open stages in order, then its closed stage (effect 12)."""
+    n = len(opps)
+    n_open = len(OPEN_STAGES)
+    closed = opps["is_closed"].to_numpy()
+    won = opps["is_won"].to_numpy()
+    current = pd.Index(OPEN_STAGES).get_indexer(opps["stage"].to_numpy())
+    lost_last = rng.choice(n_open, size=n, p=LOST_LAST_STAGE_P) + 1
+    reached = np.where(won, n_open, np.where(closed, lost_last, current + 1))
+    created = opps["created_date"].to_numpy().astype("datetime64[D]")
+    close = opps["close_date"].to_numpy().astype("datetime64[D]")
+    span_end = np.where(closed, close, np.datetime64(AS_OF.date(), "D"))
+    span = np.maximum((span_end - created).astype(int), 0)
+    # the deal's time is split among the stages it reached (plus, while open, the time so far)
+    slots = np.where(closed, reached, reached + 1)
+    share = rng.gamma(2.0, 1.0, (n, n_open + 1)) * (np.arange(n_open + 1)[None, :] < slots[:, None])
+    share = share / share.sum(axis=1, keepdims=True)
+    before = np.cumsum(share, axis=1) - share  # share of the span spent before entering each stage
+    offset = np.floor(before[:, :n_open] * span[:, None]).astype(int)
+    row, step = np.nonzero(np.arange(n_open)[None, :] < reached[:, None])
+    entered = created[row] + offset[row, step].astype("timedelta64[D]")
+    closed_rows = np.flatnonzero(closed)
+    frame = pd.DataFrame(
+        {
+            "opportunity_id": np.r_[
+                opps["opportunity_id"].to_numpy()[row], opps["opportunity_id"].to_numpy()[closed_rows]
+            ],
+            "stage": np.r_[OPEN_STAGES[step], np.where(won[closed_rows], *CLOSED_STAGES)],
+            "entered_date": pd.to_datetime(np.r_[entered, close[closed_rows]]),
+            "_order": np.r_[row * (n_open + 1) + step, closed_rows * (n_open + 1) + n_open],
+        }
+    )
+    frame = frame.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
+    frame["stage"] = frame["stage"].astype("str")
+    return frame
+
+
+def _leads(rng: np.random.Generator, opps: pd.DataFrame) -> pd.DataFrame:
+    """Leads behind the New Business deals, with the planted funnel rates (effect 13).
+
+    Each New Business deal comes from one lead. Every sales-qualified lead (SQL) has
+    NegBin(1, SQL_TO_OPPORTUNITY) siblings that never became a deal, every MQL
+    NegBin(1, MQL_TO_SQL[source]) siblings that never became an SQL and every MQL
+    NegBin(1, LEAD_TO_MQL) sibling leads that never qualified, so each rate holds in expectation.
+    """
+    nb = opps[opps["opportunity_type"] == "New Business"]
+    as_of = np.datetime64(AS_OF.date(), "D")
+
+    def days(size: int, low: int, high: int) -> np.ndarray:
+        return rng.integers(low, high + 1, size).astype("timedelta64[D]")
+
+    source = nb["lead_source"].to_numpy(dtype=object)
+    sql = nb["created_date"].to_numpy().astype("datetime64[D]") - days(len(nb), 0, 14)
+    opportunity = nb["opportunity_id"].to_numpy(dtype=object)
+    # SQLs that did not become a deal, dated near a sibling that did
+    extra = rng.negative_binomial(1, SQL_TO_OPPORTUNITY, len(nb))
+    anchor = np.repeat(np.arange(len(nb)), extra)
+    sql = np.r_[sql, np.minimum(sql[anchor] + days(len(anchor), -45, 45), as_of)]
+    opportunity = np.r_[opportunity, np.full(len(anchor), None, dtype=object)]
+    source = np.r_[source, source[anchor]]
+    mql = sql - days(len(sql), 0, 30)
+    # MQLs that did not become an SQL
+    rate = np.array([MQL_TO_SQL.get(s, MQL_TO_SQL["Inbound"]) for s in source])
+    extra = rng.negative_binomial(1, rate)
+    anchor = np.repeat(np.arange(len(sql)), extra)
+    mql = np.r_[mql, np.minimum(mql[anchor] + days(len(anchor), -45, 45), as_of)]
+    sql = np.r_[sql, np.full(len(anchor), np.datetime64("NaT"), dtype="datetime64[D]")]
+    opportunity = np.r_[opportunity, np.full(len(anchor), None, dtype=object)]
+    source = np.r_[source, source[anchor]]
+    created = mql - days(len(mql), 0, 30)
+    # leads that never became an MQL
+    extra = rng.negative_binomial(1, LEAD_TO_MQL, len(mql))
+    anchor = np.repeat(np.arange(len(mql)), extra)
+    created = np.r_[created, np.minimum(created[anchor] + days(len(anchor), -45, 45), as_of)]
+    nat = np.full(len(anchor), np.datetime64("NaT"), dtype="datetime64[D]")
+    mql, sql = np.r_[mql, nat], np.r_[sql, nat]
+    opportunity = np.r_[opportunity, np.full(len(anchor), None, dtype=object)]
+    source = np.r_[source, source[anchor]]
+    leads = pd.DataFrame(
+        {
+            "created_date": pd.to_datetime(created),
+            "source": pd.array(source, dtype="str"),
+            "mql_date": pd.to_datetime(mql),
+            "sql_date": pd.to_datetime(sql),
+            "opportunity_id": pd.array(opportunity, dtype="str"),
+        }
+    )
+    leads = leads.sort_values(["created_date", "opportunity_id"], kind="stable").reset_index(drop=True)
+    leads.insert(0, "lead_id", _ids("L", len(leads)))
+    return leads
+
+
+def _targets(opps: pd.DataFrame, fx: pd.DataFrame) -> pd.DataFrame:
+    """Quarterly bookings targets in USD: 10% above the log-linear bookings trend with a Q4 lift."""
+    won = opps[opps["is_won"]]
+    rate = won["currency"].map(fx.set_index("currency")["rate_to_reporting"])
+    quarter = won["close_date"].dt.to_period("Q")
+    booked = (won["amount"] * rate).groupby(quarter).sum()
+    booked = booked[booked > 0]
+    quarters = pd.period_range(START, TARGET_LAST_QUARTER, freq="Q")
+
+    def design(q: pd.PeriodIndex) -> np.ndarray:
+        t = (q - quarters[0]).map(lambda d: d.n).to_numpy(dtype=float)
+        return np.column_stack([np.ones(len(q)), t, (q.quarter == 4).astype(float)])
+
+    if len(booked) >= 4:
+        coef, *_ = np.linalg.lstsq(design(booked.index), np.log(booked.to_numpy()), rcond=None)
+        trend = np.exp(design(quarters) @ coef)
+    else:
+        trend = np.full(len(quarters), booked.mean() if len(booked) else 0.0)
+    return pd.DataFrame(
+        {
+            "period": quarters.start_time.as_unit("ns"),
+            "target": np.round(trend * TARGET_ABOVE_TREND, -4),
+        }
+    )
+
+
+def _marketing_spend(rng: np.random.Generator, opps: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFrame:
+    """Monthly spend per channel in USD: the planted CAC x that channel's new customers (effect 14).
+
+    A customer's channel is the lead source of the won deal that started it; the month's
+    count is smoothed over three months (spend leads and trails the wins it buys) and
+    multiplied by lognormal noise, so spend over the whole window / new customers ≈ CAC.
+    """
+    won = opps[opps["is_won"]].sort_values("close_date", kind="stable").drop_duplicates("account_id")
+    channel = subs["account_id"].map(won.set_index("account_id")["lead_source"])
+    month = subs["start_date"].dt.to_period("M")
+    months = pd.period_range(START, AS_OF, freq="M")
+    channels = list(CHANNEL_CAC_USD)
+    counts = pd.crosstab(month, channel).reindex(index=months, columns=channels, fill_value=0)
+    smoothed = counts.rolling(3, center=True, min_periods=1).mean()
+    cac = np.array([CHANNEL_CAC_USD[c] for c in channels])
+    spend = smoothed.to_numpy() * cac[None, :] * rng.lognormal(0.0, 0.1, smoothed.shape)
+    return pd.DataFrame(
+        {
+            "period": np.repeat(months.start_time.as_unit("ns").to_numpy(), len(channels)),
+            "channel": np.tile(channels, len(months)),
+            "spend": np.round(spend.ravel(), 0),
+            "currency": "USD",
         }
     )

@@ -16,6 +16,26 @@ def company() -> dict[str, pd.DataFrame]:
     return sample.generate()
 
 
+def customer_lives(subscriptions: pd.DataFrame) -> pd.DataFrame:
+    """One row per customer: its first start and its churn date (NaT while a term runs).
+
+    The sample's yearly terms are contiguous, so the last term's end is the churn date.
+    """
+    by_account = subscriptions.groupby("account_id", sort=False)
+    running = by_account["end_date"].apply(lambda end: end.isna().any())
+    return pd.DataFrame(
+        {
+            "start_date": by_account["start_date"].min(),
+            "end_date": by_account["end_date"].max().where(~running),
+        }
+    ).reset_index()
+
+
+@pytest.fixture(scope="module")
+def lives(company) -> pd.DataFrame:
+    return customer_lives(company["subscriptions"])
+
+
 def test_every_canonical_table_is_generated_with_its_required_columns(company):
     assert set(company) == set(TABLES) == set(sample.TABLE_NAMES)
     for name, frame in company.items():
@@ -85,8 +105,8 @@ def test_partner_beats_outbound(company):
     assert rates["Partner"] > rates["Inbound"] > rates["Outbound"]
 
 
-def test_detractors_churn_more_than_promoters(company):
-    subs, nps = company["subscriptions"], company["nps_responses"]
+def test_detractors_churn_more_than_promoters(company, lives):
+    subs, nps = lives, company["nps_responses"]
     linked = nps.merge(subs, on="account_id")
     linked = linked[linked["response_date"] <= sample.AS_OF - pd.Timedelta(days=365)]
     churned = linked["end_date"].notna() & (
@@ -98,8 +118,8 @@ def test_detractors_churn_more_than_promoters(company):
     assert 2.0 < rates["detractor"] / rates["promoter"] < 4.5
 
 
-def test_usage_declines_before_churn(company):
-    usage = company["usage"].merge(company["subscriptions"][["account_id", "end_date"]], on="account_id")
+def test_usage_declines_before_churn(company, lives):
+    usage = company["usage"].merge(lives[["account_id", "end_date"]], on="account_id")
     churners = usage[usage["end_date"].notna()]
     months_before = (churners["end_date"].dt.year - churners["period_start"].dt.year) * 12 + (
         churners["end_date"].dt.month - churners["period_start"].dt.month
@@ -108,8 +128,8 @@ def test_usage_declines_before_churn(company):
     assert 0.35 < level[0] / level[5] < 0.6  # falls to about 45% over the last 4 months
 
 
-def test_customers_snapshot_has_features_from_before_the_outcome(company):
-    customers, subs = company["customers"], company["subscriptions"].set_index("account_id")
+def test_customers_snapshot_has_features_from_before_the_outcome(company, lives):
+    customers, subs = company["customers"], lives.set_index("account_id")
     snap = sample.SNAPSHOT_DATE
     start = subs.loc[customers["account_id"], "start_date"].to_numpy()
     end = subs.loc[customers["account_id"], "end_date"]
@@ -164,9 +184,9 @@ def test_sample_text_is_already_clean_so_the_loader_may_trust_it(company):
                 )
 
 
-def test_churners_file_more_urgent_and_less_satisfied_tickets_before_churning(company):
+def test_churners_file_more_urgent_and_less_satisfied_tickets_before_churning(company, lives):
     tickets = company["support_tickets"]
-    end = tickets["account_id"].map(company["subscriptions"].set_index("account_id")["end_date"])
+    end = tickets["account_id"].map(lives.set_index("account_id")["end_date"])
     before_churn = end.notna() & ((end - tickets["created_date"]).dt.days <= sample.TICKET_SURGE_DAYS)
     high = tickets["priority"].isin(sample.HIGH_PRIORITIES)
     assert 0.15 < high[~before_churn].mean() < 0.25 and 0.40 < high[before_churn].mean() < 0.60
@@ -176,9 +196,9 @@ def test_churners_file_more_urgent_and_less_satisfied_tickets_before_churning(co
     assert tickets["resolution_hours"].isna().any() and (tickets["resolution_hours"].dropna() >= 0).all()
 
 
-def test_support_heavy_churners_say_poor_support(company):
+def test_support_heavy_churners_say_poor_support(company, lives):
     events, tickets = company["churn_events"], company["support_tickets"]
-    subs = company["subscriptions"]
+    subs = lives
     assert sorted(events["account_id"]) == sorted(subs.loc[subs["end_date"].notna(), "account_id"])
     churn = tickets["account_id"].map(events.set_index("account_id")["churn_date"])
     days = (churn - tickets["created_date"]).dt.days

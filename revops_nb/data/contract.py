@@ -167,6 +167,54 @@ TABLES: dict[str, TableSpec] = {
         },
         description="one row per churned customer and date, with the reason given (optional)",
     ),
+    "marketing_spend": TableSpec(
+        "marketing_spend",
+        key=("period", "channel"),
+        required=("period", "channel", "spend"),
+        kinds={"period": _DATE, "channel": _TEXT, "spend": _NUM, "currency": _TEXT},
+        references_accounts=False,
+        description=(
+            "acquisition spend per period (the first day of the month or quarter it belongs to) and "
+            "channel, matching opportunities.lead_source (optional; for CAC and payback)"
+        ),
+    ),
+    "opportunity_stages": TableSpec(
+        "opportunity_stages",
+        key=("opportunity_id", "stage", "entered_date"),
+        required=("opportunity_id", "stage", "entered_date"),
+        kinds={"opportunity_id": _TEXT, "stage": _TEXT, "entered_date": _DATE},
+        references_accounts=False,
+        description="one row per stage an opportunity entered: its stage history (optional; for the funnel)",
+    ),
+    "leads": TableSpec(
+        "leads",
+        key=("lead_id",),
+        required=("lead_id", "created_date"),
+        kinds={
+            "lead_id": _TEXT,
+            "created_date": _DATE,
+            "source": _TEXT,
+            "mql_date": _DATE,
+            "sql_date": _DATE,
+            "opportunity_id": _TEXT,
+        },
+        references_accounts=False,
+        description=(
+            "one row per lead, with the dates it became a marketing- and sales-qualified lead and the "
+            "opportunity it became (optional; for the lead plan)"
+        ),
+    ),
+    "targets": TableSpec(
+        "targets",
+        key=("period",),
+        required=("period", "target"),
+        kinds={"period": _DATE, "target": _NUM},
+        references_accounts=False,
+        description=(
+            "bookings target per period (the first day of the month or quarter), in the reporting "
+            "currency (optional; for coverage and the lead plan)"
+        ),
+    ),
 }
 
 
@@ -222,6 +270,13 @@ def row_schema(table: str, score_min: float = 0, score_max: float = 10) -> pa.Da
             required=False,
         )
         checks.append(_ordered("created_date", "closed_date", "closed date before created date"))
+    elif table == "marketing_spend":
+        columns["spend"] = pa.Column(float, _rule(lambda s: s >= 0, "negative spend"), nullable=False)
+    elif table == "targets":
+        columns["target"] = pa.Column(float, _rule(lambda s: s >= 0, "negative target"), nullable=False)
+    elif table == "leads":
+        checks.append(_ordered("created_date", "mql_date", "MQL date before created date"))
+        checks.append(_ordered("mql_date", "sql_date", "SQL date before MQL date"))
     elif table == "market":
         for col in ("addressable_accounts", "addressable_arr"):
             columns[col] = pa.Column(

@@ -74,6 +74,49 @@ _SALESFORCE: dict[str, dict[str, str]] = {
         "Priority": "priority",
         "CSAT__c": "satisfaction",
     },
+    # OpportunityHistory: one row per stage change (CreatedDate = when the deal entered StageName)
+    "opportunity_stages": {
+        "OpportunityId": "opportunity_id",
+        "Opportunity ID": "opportunity_id",
+        "StageName": "stage",
+        "Stage": "stage",
+        "To Stage": "stage",
+        "CreatedDate": "entered_date",
+        "Created Date": "entered_date",
+        "Last Modified": "entered_date",
+    },
+    # Lead: MQL/SQL dates are the usual custom fields; ConvertedOpportunityId links the opportunity
+    "leads": {
+        "Id": "lead_id",
+        "Lead ID": "lead_id",
+        "CreatedDate": "created_date",
+        "Create Date": "created_date",
+        "LeadSource": "source",
+        "Lead Source": "source",
+        "MQL_Date__c": "mql_date",
+        "MQL Date": "mql_date",
+        "SQL_Date__c": "sql_date",
+        "SQL Date": "sql_date",
+        "ConvertedOpportunityId": "opportunity_id",
+        "Converted Opportunity ID": "opportunity_id",
+    },
+    # Campaign: actual cost by campaign type and start date (the report sums it per period and channel)
+    "marketing_spend": {
+        "StartDate": "period",
+        "Start Date": "period",
+        "Type": "channel",
+        "Campaign Type": "channel",
+        "ActualCost": "spend",
+        "Actual Cost in Campaign": "spend",
+        "CurrencyIsoCode": "currency",
+    },
+    # ForecastingQuota: one quota per period start
+    "targets": {
+        "StartDate": "period",
+        "Start Date": "period",
+        "QuotaAmount": "target",
+        "Quota Amount": "target",
+    },
 }
 
 _HUBSPOT: dict[str, dict[str, str]] = {
@@ -130,6 +173,33 @@ _HUBSPOT: dict[str, dict[str, str]] = {
         "Close Date": "closed_date",
         "hs_ticket_priority": "priority",
         "Priority": "priority",
+    },
+    # deal stage history: one row per change of the dealstage property (property-history export)
+    "opportunity_stages": {
+        "Deal ID": "opportunity_id",
+        "Record ID": "opportunity_id",
+        "dealId": "opportunity_id",
+        "Deal Stage": "stage",
+        "dealstage": "stage",
+        "Date entered stage": "entered_date",
+        "Change date": "entered_date",
+        "timestamp": "entered_date",
+    },
+    # contacts with their lifecycle-stage dates
+    "leads": {
+        "Record ID": "lead_id",
+        "Contact ID": "lead_id",
+        "hs_object_id": "lead_id",
+        "Create Date": "created_date",
+        "createdate": "created_date",
+        "Original Source": "source",
+        "hs_analytics_source": "source",
+        "Became a Marketing Qualified Lead Date": "mql_date",
+        "hs_lifecyclestage_marketingqualifiedlead_date": "mql_date",
+        "Became a Sales Qualified Lead Date": "sql_date",
+        "hs_lifecyclestage_salesqualifiedlead_date": "sql_date",
+        "Associated Deal ID": "opportunity_id",
+        "Associated Deal IDs": "opportunity_id",
     },
 }
 
