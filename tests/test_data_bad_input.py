@@ -447,3 +447,73 @@ def test_xlsx_formulas_without_saved_values_are_named(tmp_path, capsys):
         0,
         "1 cell(s) are formulas saved without a computed value (e.g. D3 '=D2*2'); they read as missing",
     )
+
+
+# ---------------------------------------------------------------- the revenue and pipeline tables
+
+
+def test_negative_marketing_spend_is_excluded_and_counted(tmp_path, capsys):
+    write(tmp_path, "spend.csv", "period,channel,spend\n2025-01-01,Inbound,100\n2025-01-01,Event,-5\n")
+    yaml_text = "sample: false\ntables:\n  marketing_spend:\n    path: spend.csv\n"
+    expect(capsys, data_yaml(tmp_path, yaml_text), 0, "excluded 1 row(s): negative spend")
+
+
+def test_lead_qualified_before_it_was_created_is_excluded_and_counted(tmp_path, capsys):
+    write(
+        tmp_path,
+        "leads.csv",
+        "lead_id,created_date,source,mql_date,sql_date\n"
+        "L1,2025-01-05,Inbound,2025-01-10,2025-01-20\n"
+        "L2,2025-01-05,Inbound,2025-01-01,\n"
+        "L3,2025-01-05,Event,2025-01-09,2025-01-07\n",
+    )
+    yaml_text = "sample: false\ntables:\n  leads:\n    path: leads.csv\n"
+    expect(
+        capsys,
+        data_yaml(tmp_path, yaml_text),
+        0,
+        "excluded 1 row(s): MQL date before created date",
+        "excluded 1 row(s): SQL date before MQL date",
+    )
+
+
+def test_stage_history_without_entered_date_is_a_missing_column(tmp_path, capsys):
+    write(tmp_path, "stages.csv", "opportunity_id,stage\nO1,Prospecting\n")
+    yaml_text = "sample: false\ntables:\n  opportunity_stages:\n    path: stages.csv\n"
+    expect(capsys, data_yaml(tmp_path, yaml_text), 2, "entered_date")
+
+
+def test_salesforce_opportunity_history_preset_maps_the_stage_history(tmp_path):
+    from revops_nb import data
+
+    write(
+        tmp_path,
+        "history.csv",
+        "OpportunityId,StageName,CreatedDate,Probability\n"
+        "O1,Prospecting,2025-01-02,10\nO1,Closed Won,2025-02-03,100\n",
+    )
+    yaml_text = (
+        "sample: false\ntables:\n  opportunity_stages:\n    path: history.csv\n    preset: salesforce\n"
+    )
+    ds = data.load(["opportunity_stages"], data_file=data_yaml(tmp_path, yaml_text))
+    frame = ds["opportunity_stages"]
+    assert frame["stage"].tolist() == ["Prospecting", "Closed Won"]
+    assert frame["entered_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-01-02", "2025-02-03"]
+
+
+def test_hubspot_contacts_preset_maps_the_lifecycle_dates(tmp_path):
+    from revops_nb import data
+
+    write(
+        tmp_path,
+        "contacts.csv",
+        "Record ID,Create Date,Original Source,Became a Marketing Qualified Lead Date,"
+        "Became a Sales Qualified Lead Date,Associated Deal IDs\n"
+        "101,2025-01-02,Organic Search,2025-01-05,2025-01-09,D9\n102,2025-01-03,Paid Social,,,\n",
+    )
+    yaml_text = "sample: false\ntables:\n  leads:\n    path: contacts.csv\n    preset: hubspot\n"
+    ds = data.load(["leads"], data_file=data_yaml(tmp_path, yaml_text))
+    leads = ds["leads"]
+    assert leads["mql_date"].notna().tolist() == [True, False]
+    assert leads["opportunity_id"].tolist()[0] == "D9"
+    assert leads["source"].tolist() == ["Organic Search", "Paid Social"]

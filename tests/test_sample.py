@@ -211,3 +211,77 @@ def test_support_heavy_churners_say_poor_support(company, lives):
     assert poor[heavy].mean() > 0.35 and poor[~heavy].mean() < 0.15  # planted 0.45 vs 0.08
     assert set(events["reason"].dropna()) == set(sample.CHURN_REASONS)
     assert 0.01 < events["reason"].isna().mean() < 0.10
+
+
+# ---------------------------------------------------------------- effects 11-14: terms, funnel, leads, spend
+
+
+def test_subscription_terms_are_contiguous_and_change_arr_on_anniversaries(company, lives):
+    subs = company["subscriptions"].sort_values(["account_id", "start_date"], kind="stable")
+    nxt = subs.groupby("account_id")["start_date"].shift(-1)
+    inner = nxt.notna()
+    assert (subs.loc[inner, "end_date"] == nxt[inner]).all()  # no gap, no overlap
+    assert ((subs.loc[inner, "end_date"] - subs.loc[inner, "start_date"]).dt.days == sample.TERM_DAYS).all()
+    assert lives["account_id"].is_unique and len(lives) == subs["account_id"].nunique()
+    change = subs.groupby("account_id")["arr"].pct_change().dropna()
+    assert 0.6 < (change > 0).mean() < 0.85  # about 70% of renewals expand
+    assert 0.07 < change.mean() < 0.2  # by about +10% (more for the healthier survivors)
+    assert len(subs) > 1.5 * len(lives)
+
+
+def test_stage_history_carries_the_planted_funnel(company):
+    opps, stages = company["opportunities"], company["opportunity_stages"]
+    closed = opps[opps["is_closed"]]
+    w = closed["is_won"].mean()
+    reached = (
+        stages[stages["stage"].isin(sample.OPEN_STAGES)]
+        .groupby("opportunity_id")
+        .size()
+        .reindex(closed["opportunity_id"])
+    )
+    expected = [1.0, w + 0.6 * (1 - w), w + 0.3 * (1 - w), w + 0.1 * (1 - w)]
+    for k, share in enumerate(expected, start=1):
+        assert abs((reached >= k).mean() - share) < 0.02, (k, (reached >= k).mean(), share)
+    first = stages.groupby("opportunity_id", sort=False).first()
+    assert (first["stage"] == "Prospecting").all()
+    assert (first["entered_date"] == opps.set_index("opportunity_id").loc[first.index, "created_date"]).all()
+    last = stages.groupby("opportunity_id", sort=False).last().loc[closed["opportunity_id"]]
+    assert (last["entered_date"] == closed.set_index("opportunity_id")["close_date"]).all()
+    assert (stages.groupby("opportunity_id")["entered_date"].diff().dropna().dt.days >= 0).all()
+
+
+def test_leads_carry_the_planted_conversion_rates(company):
+    leads = company["leads"]
+    nb = company["opportunities"].query("opportunity_type == 'New Business'")
+    assert set(leads["opportunity_id"].dropna()) == set(nb["opportunity_id"])
+    mql, sql, opp = leads["mql_date"].notna(), leads["sql_date"].notna(), leads["opportunity_id"].notna()
+    assert abs(mql.mean() - sample.LEAD_TO_MQL) < 0.02
+    assert abs(opp.sum() / sql.sum() - sample.SQL_TO_OPPORTUNITY) < 0.03
+    for source, rate in sample.MQL_TO_SQL.items():
+        of_source = leads["source"] == source
+        assert abs(sql[of_source].sum() / mql[of_source].sum() - rate) < 0.04, source
+    assert (leads["created_date"] <= leads["mql_date"].fillna(sample.AS_OF)).all()
+    assert (leads["mql_date"].dropna() <= leads.loc[mql, "sql_date"].fillna(sample.AS_OF)).all()
+
+
+def test_marketing_spend_per_new_customer_is_the_planted_cac(company, lives):
+    spend = company["marketing_spend"]
+    won = company["opportunities"].query("is_won").sort_values("close_date", kind="stable")
+    channel = lives["account_id"].map(
+        won.drop_duplicates("account_id").set_index("account_id")["lead_source"]
+    )
+    cac = spend.groupby("channel")["spend"].sum() / channel.value_counts()
+    for name, planted in sample.CHANNEL_CAC_USD.items():
+        assert abs(cac[name] / planted - 1) < 0.1, (name, cac[name])
+    assert (spend["spend"] >= 0).all() and spend["period"].dt.is_month_start.all()
+
+
+def test_targets_sit_above_the_bookings_trend_and_reach_the_coming_quarters(company):
+    targets = company["targets"]
+    assert targets["period"].dt.is_quarter_start.all() and targets["period"].max() > sample.AS_OF
+    won = company["opportunities"].query("is_won")
+    rate = won["currency"].map(company["fx_rates"].set_index("currency")["rate_to_reporting"])
+    booked = (won["amount"] * rate).groupby(won["close_date"].dt.to_period("Q").dt.start_time).sum()
+    past = targets.set_index("period")["target"].reindex(booked.index).dropna()
+    attainment = booked.loc[past.index].sum() / past.sum()
+    assert 0.8 < attainment < 1.0  # targets sit about 10% above the trend
