@@ -1,0 +1,247 @@
+"""Customer lifetime value: shifted-beta-geometric retention per segment, discounted value per customer.
+
+Each customer's tenure is cut into periods of ``clv_period`` from its first day: a churned customer
+left in period ceil(tenure / period); a current one has survived floor(tenure / period) periods and
+is censored there. The sBG model is fitted per segment (``clv_segment``) by maximum likelihood; a
+segment with fewer than ``min_n`` customers or no churn uses the fit on all customers, and says so.
+
+A current customer's value is its ARR per period × gross margin × the expected discounted number of
+its future payments given the periods it has already stayed (:func:`_sbg.discounted_residual_periods`).
+The customer base's value is the sum; its interval comes from redrawing every segment's (α, β) from
+the estimates' sampling distribution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from revops_nb.reports.revenue_retention import _sbg
+from revops_nb.reports.revenue_retention._book import UNKNOWN, Book
+from revops_nb.reports.revenue_retention.settings import Settings
+
+ALL = "All customers"
+PERIOD_DAYS = 365.25 / 12
+PARAMETER_COLUMNS = ["segment", "parameter", "estimate", "ci_low", "ci_high", "customers", "churned", "fit"]
+
+
+@dataclass
+class Clv:
+    """Fitted retention per segment, value per current customer, the base's value, the fit check."""
+
+    fits: dict[str, _sbg.SbgFit]  # segment -> fit used (ALL = all customers)
+    own_fit: dict[str, bool]  # whether a segment has its own fit (else the pooled one)
+    parameters: pd.DataFrame  # PARAMETER_COLUMNS
+    customers: pd.DataFrame  # clv_by_customer
+    base_value: float
+    base_ci: tuple[float, float]
+    mean_clv: float
+    mean_ci: tuple[float, float]
+    check: pd.DataFrame  # fit check: period, observed, fitted, at_risk, held_out
+    check_error: float  # mean absolute error observed - fitted over held-out periods (NaN without)
+    period_discount: float
+    segment_by: str
+    aside: str | None = None
+
+
+def periods_of_tenure(book: Book, months: int, until: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Per customer who started by ``until`` (default: report date): churn period or periods survived."""
+    until = until or book.as_of
+    c = book.customers[book.customers["first_start"] <= until]
+    churned = c["churned"] & (c["churn_date"] <= until)
+    end = c["churn_date"].where(churned, until)
+    tenure = (end - c["first_start"]).dt.days.to_numpy(float) / (PERIOD_DAYS * months)
+    t_churn = np.maximum(1, np.ceil(tenure)).astype(int)
+    n_alive = np.floor(tenure).astype(int)
+    return pd.DataFrame(
+        {"churned": churned.to_numpy(), "t": np.where(churned, t_churn, n_alive)}, index=c.index
+    )
+
+
+def counts(periods: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """sBG counts: churned in period t (index t-1), alive after exactly t periods (index t)."""
+    horizon = int(periods["t"].max()) + 1 if len(periods) else 1
+    churned = np.bincount(periods.loc[periods["churned"], "t"] - 1, minlength=horizon)[:horizon]
+    alive = np.bincount(periods.loc[~periods["churned"], "t"], minlength=horizon + 1)[: horizon + 1]
+    return churned.astype(float), alive.astype(float)
+
+
+def customer_value(book: Book, settings: Settings) -> Clv | None:
+    """The CLV section's numbers; ``aside`` says why not when nobody has churned (no retention to fit)."""
+    months = settings.clv_months
+    tenure = periods_of_tenure(book, months)
+    pooled = _sbg.fit_sbg(*counts(tenure))
+    if pooled is None:
+        why = (
+            "the subscriptions have no end dates" if not book.has_end_dates else "no customer has churned yet"
+        )
+        return _aside(
+            f"Customer lifetime value needs churned customers to fit retention on, and {why}.", settings
+        )
+    by = settings.clv_segment if settings.clv_segment in book.dimensions else None
+    segment = book.customers.loc[tenure.index, by] if by else pd.Series(ALL, index=tenure.index)
+    fits, own = {ALL: pooled}, {ALL: True}
+    for value in sorted(pd.unique(segment)):
+        if value == ALL:
+            continue
+        part = tenure[segment == value]
+        fit = _sbg.fit_sbg(*counts(part)) if len(part) >= settings.min_n and value != UNKNOWN else None
+        ok = fit is not None and np.all(np.isfinite(fit.cov_log))
+        fits[value], own[value] = (fit, True) if ok else (pooled, False)
+    d = _sbg.period_discount(settings.discount_rate, months)
+    customers = _per_customer(book, tenure, segment, fits, settings, d)
+    base_ci, mean_ci = _value_intervals(customers, fits, settings, d)
+    check, error = fit_check(book, settings)
+    return Clv(
+        fits=fits,
+        own_fit=own,
+        parameters=_parameter_table(fits, own, tenure, segment, settings),
+        customers=customers,
+        base_value=float(customers["clv"].sum()),
+        base_ci=base_ci,
+        mean_clv=float(customers["clv"].mean()) if len(customers) else float("nan"),
+        mean_ci=mean_ci,
+        check=check,
+        check_error=error,
+        period_discount=d,
+        segment_by=by or "",
+    )
+
+
+def _aside(text: str, settings: Settings) -> Clv:
+    nan2 = (float("nan"), float("nan"))
+    return Clv(
+        {},
+        {},
+        pd.DataFrame(columns=PARAMETER_COLUMNS),
+        pd.DataFrame(),
+        float("nan"),
+        nan2,
+        float("nan"),
+        nan2,
+        pd.DataFrame(),
+        float("nan"),
+        _sbg.period_discount(settings.discount_rate, settings.clv_months),
+        "",
+        aside=text,
+    )
+
+
+def _per_customer(book, tenure, segment, fits, settings: Settings, d: float) -> pd.DataFrame:
+    current = tenure[~tenure["churned"]]
+    arr = book.customers.loc[current.index, "current_arr"]
+    current = current[arr > 0]
+    arr = arr[arr > 0]
+    seg = segment.loc[current.index]
+    years = settings.clv_months / 12
+    rows = pd.DataFrame(
+        {
+            "account_id": current.index.to_numpy(),
+            "segment": seg.to_numpy(),
+            "periods_as_customer": current["t"].to_numpy(),
+            "current_arr": arr.to_numpy(),
+        }
+    )
+    expected = np.full(len(rows), np.nan)
+    median = np.full(len(rows), np.nan)
+    discounted = np.full(len(rows), np.nan)
+    for value in pd.unique(rows["segment"]):
+        m = (rows["segment"] == value).to_numpy()
+        f = fits[value]
+        n = rows.loc[m, "periods_as_customer"].to_numpy()
+        expected[m] = _sbg.expected_residual_periods(f.alpha, f.beta, n)
+        median[m] = _sbg.median_residual_periods(f.alpha, f.beta, n)
+        discounted[m] = _sbg.discounted_residual_periods(f.alpha, f.beta, n, d)
+    rows["expected_remaining_years"] = expected * years
+    rows["median_remaining_years"] = median * years
+    rows["discounted_future_periods"] = discounted
+    rows["clv"] = rows["current_arr"] * years * settings.gross_margin * discounted
+    return rows
+
+
+def _value_intervals(customers, fits, settings: Settings, d: float):
+    """Intervals of the base's total and mean value from redrawn (α, β) of every segment's fit."""
+    if customers.empty:
+        nan2 = (float("nan"), float("nan"))
+        return nan2, nan2
+    rng = np.random.default_rng(0)
+    draws = settings.bootstrap_replicates
+    totals = np.zeros(draws)
+    years = settings.clv_months / 12
+    pooled_draws = fits[ALL].draws(draws, rng)
+    cache = {ALL: pooled_draws}
+    for value in pd.unique(customers["segment"]):
+        fit = fits[value]
+        if fit is fits[ALL]:
+            a, b = pooled_draws
+        else:
+            a, b = cache.setdefault(value, fit.draws(draws, rng))
+        part = customers[customers["segment"] == value]
+        weight = part.groupby("periods_as_customer")["current_arr"].sum()
+        n = weight.index.to_numpy(float)
+        derl = _sbg.discounted_residual_periods(a[:, None], b[:, None], n[None, :], d)
+        totals += derl @ weight.to_numpy() * years * settings.gross_margin
+    q = [(1 - settings.confidence) / 2, (1 + settings.confidence) / 2]
+    low, high = np.quantile(totals, q)
+    count = len(customers)
+    return (float(low), float(high)), (float(low / count), float(high / count))
+
+
+def _parameter_table(fits, own, tenure, segment, settings: Settings) -> pd.DataFrame:
+    rows = []
+    for value, fit in fits.items():
+        part = tenure if value == ALL else tenure[segment == value]
+        ci = fit.interval(settings.confidence)
+        source = "own" if own[value] else "all customers (too few or no churn)"
+        extra = [len(part), int(part["churned"].sum()), source]
+        rows.append([value, "alpha", fit.alpha, *ci["alpha"], *extra])
+        rows.append([value, "beta", fit.beta, *ci["beta"], *extra])
+        churn = fit.mean_churn()
+        lo, hi = _mean_churn_interval(fit, settings)
+        rows.append([value, "mean_churn_per_period", churn, lo, hi, *extra])
+    table = pd.DataFrame(rows, columns=PARAMETER_COLUMNS)
+    return table
+
+
+def _mean_churn_interval(fit: _sbg.SbgFit, settings: Settings) -> tuple[float, float]:
+    a, b = fit.draws(2000, np.random.default_rng(1))
+    q = [(1 - settings.confidence) / 2, (1 + settings.confidence) / 2]
+    low, high = np.quantile(a / (a + b), q)
+    return float(low), float(high)
+
+
+def fit_check(book: Book, settings: Settings) -> tuple[pd.DataFrame, float]:
+    """Observed survival (life table on all the data) vs the sBG fitted on data cut ``holdout_periods`` earlier.
+
+    Periods beyond the longest tenure the cut data could see are 'held out': the fit never saw them.
+    """
+    months = settings.clv_months
+    full = periods_of_tenure(book, months)
+    cut = book.as_of - pd.DateOffset(months=months * settings.holdout_periods)
+    calibration = periods_of_tenure(book, months, until=cut) if settings.holdout_periods else full
+    fit = _sbg.fit_sbg(*counts(calibration)) if len(calibration) else None
+    if fit is None:
+        fit = _sbg.fit_sbg(*counts(full))
+        calibration = full
+    churned, alive = counts(full)
+    horizon = len(churned)
+    t = np.arange(1, horizon + 1)
+    at_risk = np.array([churned[k - 1 :].sum() + alive[k:].sum() for k in t])
+    hazard = np.divide(churned, at_risk, out=np.zeros(horizon), where=at_risk > 0)
+    observed = np.cumprod(1 - hazard)
+    seen = int(calibration["t"].max()) if len(calibration) else 0
+    table = pd.DataFrame(
+        {
+            "period": t,
+            "at_risk": at_risk.astype(int),
+            "observed": observed,
+            "fitted": _sbg.survival(fit.alpha, fit.beta, t),
+            "held_out": t > seen,
+        }
+    )
+    table = table[table["at_risk"] >= min(settings.min_n, max(int(at_risk[0]), 1))].reset_index(drop=True)
+    held = table[table["held_out"]]
+    error = float(np.mean(np.abs(held["observed"] - held["fitted"]))) if len(held) else float("nan")
+    return table, error

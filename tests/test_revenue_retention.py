@@ -1,0 +1,282 @@
+"""Revenue retention computation: the sBG against Fader & Hardie's published fits, the waterfall's
+balance and per-account rules on small frames, and the planted effects of the embedded sample."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import integrate, stats
+
+from revops_nb import data
+from revops_nb.reports import revenue_retention as rr
+from revops_nb.reports.revenue_retention import _sbg
+from revops_nb.reports.revenue_retention._book import UNATTRIBUTED
+
+# Fader & Hardie (2007), "How to project customer retention", Table 1 and the fits they report
+HIGH_END = [869, 743, 653, 593, 551, 517, 491]
+REGULAR = [631, 468, 382, 326, 289, 262, 241]
+PLANTED_CAC = {"Inbound": 9_000, "Outbound": 18_000, "Partner": 7_000, "Event": 14_000}
+
+
+class Frames:
+    """The two methods of a Dataset that ``analyze`` uses, over plain frames."""
+
+    def __init__(self, **frames: pd.DataFrame) -> None:
+        self.frames = frames
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.frames[name]
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        return self.frames.get(name)
+
+
+def subs(rows: list[tuple]) -> pd.DataFrame:
+    """Subscriptions from (account, start, end or None, arr) tuples."""
+    frame = pd.DataFrame(rows, columns=["account_id", "start_date", "end_date", "arr"])
+    frame["start_date"] = pd.to_datetime(frame["start_date"]).astype("datetime64[ns]")
+    frame["end_date"] = pd.to_datetime(frame["end_date"]).astype("datetime64[ns]")
+    frame["subscription_id"] = [f"S{i}" for i in range(len(frame))]
+    return frame
+
+
+def settings(**params) -> rr.Settings:
+    return rr.Settings.from_params(**({"bootstrap_replicates": 200} | params))
+
+
+# ---------------------------------------------------------------- sBG
+
+
+@pytest.mark.parametrize(
+    ("survivors", "alpha", "beta", "log_likelihood"),
+    [(HIGH_END, 0.668, 3.806, -1611.2), (REGULAR, 0.704, 1.182, -1680.3)],
+)
+def test_sbg_recovers_the_published_fits(survivors, alpha, beta, log_likelihood):
+    fit = _sbg.fit_sbg(*_sbg.counts_from_survivors(survivors, 1000))
+    assert fit.alpha == pytest.approx(alpha, abs=0.001)
+    assert fit.beta == pytest.approx(beta, abs=0.002)
+    assert fit.log_likelihood == pytest.approx(log_likelihood, abs=0.05)
+    ci = fit.interval(0.95)
+    assert ci["alpha"][0] < alpha < ci["alpha"][1] and ci["beta"][0] < beta < ci["beta"][1]
+    # the fitted curve follows the seven observed years within two percentage points
+    fitted = 1000 * _sbg.survival(fit.alpha, fit.beta, np.arange(1, 8))
+    assert np.max(np.abs(fitted - np.array(survivors))) < 20
+
+
+def test_sbg_recovers_simulated_parameters():
+    rng = np.random.default_rng(3)
+    theta = rng.beta(1.5, 8.0, size=20_000)
+    t = rng.geometric(theta)  # period of churn
+    horizon = 8
+    churned = np.bincount(t[t <= horizon] - 1, minlength=horizon).astype(float)
+    alive = np.zeros(horizon + 1)
+    alive[horizon] = (t > horizon).sum()
+    fit = _sbg.fit_sbg(churned, alive)
+    ci = fit.interval(0.99)
+    assert ci["alpha"][0] < 1.5 < ci["alpha"][1]
+    assert ci["beta"][0] < 8.0 < ci["beta"][1]
+
+
+def test_sbg_without_churn_has_no_fit():
+    assert _sbg.fit_sbg([0, 0, 0], [0, 0, 0, 50]) is None
+
+
+@pytest.mark.parametrize("n", [0, 3, 12])
+def test_discounted_residual_periods_is_the_discounted_sum(n):
+    a, b, d = 0.668, 3.806, 0.1
+    t = np.arange(n + 1, 5000)
+    brute = np.sum(_sbg.survival(a, b, t) / _sbg.survival(a, b, n) / (1 + d) ** (t - n))
+    assert _sbg.discounted_residual_periods(a, b, n, d) == pytest.approx(brute, rel=1e-9)
+
+
+def test_expected_and_median_residual_periods():
+    a, b = 3.0, 5.0
+    t = np.arange(3, 200_000)
+    brute = np.sum(_sbg.survival(a, b, t) / _sbg.survival(a, b, 2))
+    assert _sbg.expected_residual_periods(a, b, 2) == pytest.approx(brute, rel=1e-3)
+    assert np.isnan(_sbg.expected_residual_periods(0.9, b, 2))  # unbounded mean
+    k = int(_sbg.median_residual_periods(a, b, 2)[0])
+    assert (
+        _sbg.survival(a, b, 2 + k) / _sbg.survival(a, b, 2)
+        <= 0.5
+        < _sbg.survival(a, b, 1 + k) / _sbg.survival(a, b, 2)
+    )
+
+
+def test_period_discount_compounds():
+    assert _sbg.period_discount(0.1, 12) == pytest.approx(0.1)
+    assert (1 + _sbg.period_discount(0.1, 3)) ** 4 == pytest.approx(1.1)
+
+
+# ---------------------------------------------------------------- waterfall on small frames
+
+
+def test_account_flows_follow_the_per_account_rules():
+    opening = np.array([0, 100, 100, 100, 100, 0])
+    closing = np.array([50, 0, 130, 80, 100, 0])
+    f = rr.account_flows(opening, closing)
+    assert (f["new"], f["churned"], f["expansion"], f["contraction"]) == (50, 100, 30, 20)
+    assert f["closing"] == f["opening"] + f["new"] + f["expansion"] - f["contraction"] - f["churned"]
+    assert (f["n_new"], f["n_churned"], f["n_expanded"], f["n_contracted"]) == (1, 1, 1, 1)
+
+
+def small_book():
+    """A: renews at a higher ARR (two contiguous rows); B: churns; C: two overlapping products,
+    one ends (contraction); D: new in 2024Q2; E: reactivates after a gap."""
+    return subs(
+        [
+            ("A", "2024-01-01", "2024-04-15", 100.0),
+            ("A", "2024-04-15", None, 150.0),
+            ("B", "2024-01-10", "2024-05-20", 200.0),
+            ("C", "2024-01-05", None, 300.0),
+            ("C", "2024-02-01", "2024-06-10", 50.0),
+            ("D", "2024-05-01", None, 75.0),
+            ("E", "2024-01-02", "2024-03-01", 40.0),
+            ("E", "2024-08-01", None, 40.0),
+        ]
+    )
+
+
+def test_waterfall_balances_and_calls_a_new_arr_row_expansion():
+    s = settings(period_end="2024-09-30")
+    book = rr.prepare_book(small_book(), None, None, None, s)
+    table = rr.arr_waterfall(book, s).table.set_index("period")
+    assert list(table.index) == ["2024Q1", "2024Q2", "2024Q3"]
+    q1, q2, q3 = (table.loc[p] for p in ("2024Q1", "2024Q2", "2024Q3"))
+    assert (q1["opening"], q1["new"], q1["closing"]) == (0, 100 + 200 + 350, 650)  # E left in Q1
+    assert q2["opening"] == 650
+    assert q2["expansion"] == 50  # A: a new row at a higher ARR is expansion, not churn plus new
+    assert q2["contraction"] == 50  # C: one of two overlapping rows ended
+    assert q2["churned"] == 200 and q2["new"] == 75
+    assert q3["new"] == 40  # E comes back
+    for row in (q1, q2, q3):
+        assert row["closing"] == pytest.approx(
+            row["opening"] + row["new"] + row["expansion"] - row["contraction"] - row["churned"], abs=1e-9
+        )
+    assert q2["nrr"] == pytest.approx((150 + 0 + 300) / 650)
+    assert q2["grr"] == pytest.approx((100 + 0 + 300) / 650)
+    assert list(table["opening"].iloc[1:]) == list(table["closing"].iloc[:-1])
+
+
+def test_mrr_only_is_taken_times_twelve():
+    frame = small_book().rename(columns={"arr": "mrr"})
+    s = settings(period_end="2024-09-30")
+    book = rr.prepare_book(frame, None, None, None, s)
+    assert rr.arr_waterfall(book, s).table["closing"].iloc[-1] == 12 * (150 + 300 + 75 + 40)
+
+
+def test_currency_conversion_uses_fx_rates():
+    frame = small_book().assign(currency="EUR")
+    fx = pd.DataFrame({"currency": ["USD", "EUR"], "rate_to_reporting": [1.0, 1.1]})
+    s = settings(period_end="2024-09-30")
+    book = rr.prepare_book(frame, None, None, fx, s)
+    assert rr.arr_waterfall(book, s).table["closing"].iloc[-1] == pytest.approx(1.1 * 565)
+
+
+def test_analyze_steps_aside_without_history_churn_or_spend():
+    frame = subs([(f"A{i}", "2024-04-01", None, 100.0 + i) for i in range(40)])
+    result = rr.analyze(Frames(subscriptions=frame), settings(period_end="2024-06-30"))
+    assert len(result.waterfall.table) == 1
+    assert "twelve months" in result.ttm.aside
+    assert "churned customers" in result.clv.aside and "churned customers" in result.survival.aside
+    assert "marketing_spend" in result.acquisition.aside
+    figures = result.key_figures()
+    assert figures["nrr_ttm"] is None and figures["clv_mean"] is None
+    assert figures["arr_new"] == figures["arr_closing"] == sum(100.0 + i for i in range(40))
+
+
+# ---------------------------------------------------------------- the embedded sample's planted effects
+
+
+@pytest.fixture(scope="module")
+def sample_result():
+    ds = data.load(rr.TABLES)
+    return rr.analyze(ds, rr.Settings.from_params(bootstrap_replicates=200))
+
+
+def test_sample_waterfall_balances_every_period(sample_result):
+    t = sample_result.waterfall.table
+    balance = t["opening"] + t["new"] + t["expansion"] - t["contraction"] - t["churned"]
+    np.testing.assert_allclose(t["closing"], balance, rtol=1e-12)
+    np.testing.assert_allclose(t["opening"].iloc[1:], t["closing"].iloc[:-1].to_numpy(), rtol=1e-12)
+    f = sample_result.key_figures()
+    assert f["arr_closing"] == pytest.approx(
+        f["arr_opening"] + f["arr_new"] + f["arr_expansion"] - f["arr_contraction"] - f["arr_churned"],
+        rel=1e-12,
+    )
+    assert f["grr_ttm"] <= 1 and f["grr_ttm_ci_low"] < f["grr_ttm"] < f["grr_ttm_ci_high"]
+    assert f["nrr_ttm_ci_low"] < f["nrr_ttm"] < f["nrr_ttm_ci_high"]
+
+
+def test_sample_anniversary_moves_are_mostly_expansions(sample_result):
+    """Effect 11: about 70% of renewals expand (a little more among survivors, who are healthier)."""
+    t = sample_result.waterfall.table
+    share = t["n_expanded"].sum() / (t["n_expanded"].sum() + t["n_contracted"].sum())
+    assert 0.65 < share < 0.88
+    # term 1 runs at the won amount: nothing expands before the first anniversaries (2024)
+    assert t.loc[t["period"] < "2024Q1", ["expansion", "contraction"]].to_numpy().sum() == 0
+
+
+def test_sample_revenue_per_retained_customer_rises_after_the_first_anniversary(sample_result):
+    """Per retained customer, ARR stays at its first-term level for a year, then rises about 10% or more."""
+    by_age = sample_result.cohorts.groupby("age")[
+        ["retained", "arr_at_age", "observed", "arr_at_start"]
+    ].sum()
+    per_retained = (by_age["arr_at_age"] / by_age["retained"]) / (by_age["arr_at_start"] / by_age["observed"])
+    assert per_retained.loc[1:3].between(0.97, 1.03).all()
+    assert per_retained.loc[4:7].between(1.06, 1.30).all()
+
+
+def test_sample_quarterly_churn_matches_the_planted_hazard(sample_result):
+    """Effect 4: monthly hazard 1.2% × exp(−0.8 h), h ~ N(0, 1): mean churn in a customer's first quarter."""
+    expected, _ = integrate.quad(
+        lambda h: (1 - np.exp(-3 * 0.012 * np.exp(-0.8 * h))) * stats.norm.pdf(h), -8, 8
+    )
+    row = sample_result.clv.parameters.query(
+        "segment == 'All customers' and parameter == 'mean_churn_per_period'"
+    )
+    estimate, low, high = row[["estimate", "ci_low", "ci_high"]].iloc[0]
+    assert low < expected < high
+    assert estimate == pytest.approx(expected, rel=0.2)
+
+
+def test_sample_cac_recovers_the_planted_cac(sample_result):
+    channels = sample_result.acquisition.channels.set_index("channel")
+    for channel, cac in PLANTED_CAC.items():
+        assert channels.loc[channel, "cac"] == pytest.approx(cac, rel=0.08)
+        assert channels.loc[channel, "cac_ci_low"] < cac < channels.loc[channel, "cac_ci_high"]
+    unattributed = (sample_result.book.customers["channel"] == UNATTRIBUTED).mean()
+    assert 0.02 < unattributed < 0.09  # about 5% of won deals carry no lead source
+
+
+def test_sample_clv_and_base_value(sample_result):
+    clv = sample_result.clv
+    assert clv.base_ci[0] < clv.base_value < clv.base_ci[1]
+    assert clv.base_value == pytest.approx(clv.customers["clv"].sum())
+    assert (clv.customers["clv"] > 0).all()
+    per_arr = clv.customers["clv"] / clv.customers["current_arr"]
+    assert per_arr.between(1, 60).all()  # years of ARR, discounted at 10% a year
+    params = clv.parameters
+    assert set(params.columns[:5]) == {"segment", "parameter", "estimate", "ci_low", "ci_high"}
+    assert (params["ci_low"] <= params["estimate"]).all() and (params["estimate"] <= params["ci_high"]).all()
+    assert clv.check["held_out"].any() and clv.check_error < 0.1
+
+
+def test_sample_cohort_survival_test_runs(sample_result):
+    s = sample_result.survival
+    assert s.aside is None and np.isfinite(s.test.p_value)
+    assert s.hr_ci_low < s.hazard_ratio < s.hr_ci_high
+    assert sum(s.sizes.values()) == len(sample_result.book.customers)
+
+
+def test_sample_tables_have_the_promised_columns(sample_result):
+    tables = sample_result.tables()
+    assert list(tables["arr_waterfall"].columns) == [
+        "period", "opening", "new", "expansion", "contraction", "churned", "closing", "nrr", "grr"
+    ]  # fmt: skip
+    assert {"cohort", "age", "logo_retention", "revenue_retention"} <= set(tables["cohort_retention"].columns)
+    assert {"account_id", "clv", "expected_remaining_years"} <= set(tables["clv_by_customer"].columns)
+    for name in ("nrr_ttm", "grr_ttm", "arr_opening", "arr_closing", "arr_new", "arr_expansion",
+                 "arr_contraction", "arr_churned", "clv_mean", "customer_base_value"):  # fmt: skip
+        assert name in sample_result.key_figures()
