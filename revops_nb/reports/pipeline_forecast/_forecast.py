@@ -257,6 +257,12 @@ def _current(
         "high": np.nan,
     }
     train = [snaps[q] for q in periods[:-1]]
+    if left < 1:  # part of the period has passed: learn from windows as long as the part still to come
+        span = end - start
+        train = [
+            snapshot(deals, history, q.start_time, min(q.start_time + span, deals.as_of))
+            for q in periods[:-1]
+        ]
     if not chosen or not train:
         return out
     predicted = _predict(
