@@ -49,7 +49,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     print(
-        f"{'accounts':>9} {'opps':>9} {'nps':>8} {'subs':>8} {'usage':>10} "
+        f"{'accounts':>9} {'opps':>9} {'nps':>8} {'subs':>8} {'usage':>10} {'stages':>9} {'leads':>9} "
         f"{'generate s':>11} {'contract s':>11} {'peak MiB':>9}"
     )
     for scale in args.scales:
@@ -60,10 +60,11 @@ def main() -> None:
         peak = statistics.median(r["peak_mib"] for r in runs)
         print(
             f"{scale:>9,} {rows['opportunities']:>9,} {rows['nps_responses']:>8,} {rows['subscriptions']:>8,} "
-            f"{rows['usage']:>10,} {gen:>11.2f} {contract:>11.2f} {peak:>9.0f}"
+            f"{rows['usage']:>10,} {rows['opportunity_stages']:>9,} {rows['leads']:>9,} "
+            f"{gen:>11.2f} {contract:>11.2f} {peak:>9.0f}"
         )
     print(
-        f"(median of {args.repeats} fresh processes per scale; generate = all eight tables, "
+        f"(median of {args.repeats} fresh processes per scale; generate = all {len(rows)} tables, "
         "contract = coercion + pandera rules on each)"
     )
 
