@@ -517,3 +517,19 @@ def test_hubspot_contacts_preset_maps_the_lifecycle_dates(tmp_path):
     assert leads["mql_date"].notna().tolist() == [True, False]
     assert leads["opportunity_id"].tolist()[0] == "D9"
     assert leads["source"].tolist() == ["Organic Search", "Paid Social"]
+
+
+def test_subscription_ending_before_it_starts_or_with_negative_arr_is_excluded_and_counted(tmp_path, capsys):
+    rows = [
+        "S1,A1,2024-01-01,2025-01-01,1000",
+        "S2,A1,2025-01-01,2024-06-01,1100",  # ends before it starts
+        "S3,A2,2024-01-01,,-500",  # negative ARR
+        "S4,A3,2024-03-01,,700",
+    ]
+    expect(
+        capsys,
+        _subs_yaml(tmp_path, rows),
+        0,
+        "excluded 1 row(s): end date before start date",
+        "excluded 1 row(s): negative arr",
+    )
