@@ -72,7 +72,7 @@ Planted effects (sizes are what the generator puts in; a test checks each):
    MQLs at ``LEAD_TO_MQL`` (35%), MQLs become SQLs at ``MQL_TO_SQL`` by source (Inbound 30%,
    Outbound 45%, Partner 40%, Event 20%), SQLs become deals at ``SQL_TO_OPPORTUNITY`` (60%).
 14. **Acquisition cost** (``marketing_spend``): monthly spend per channel in USD is the
-   planted ``CHANNEL_CAC_USD`` (Inbound 9,000, Outbound 18,000, Partner 7,000, Event 14,000)
+   planted ``CHANNEL_CAC_USD`` (Inbound 24,000, Outbound 42,000, Partner 16,000, Event 33,000)
    x that channel's new customers (by the lead source of the deal that started them,
    smoothed over three months) x lognormal noise: spend / new customers ≈ CAC per channel.
    ``targets`` holds quarterly bookings targets in USD (2023Q1-2027Q4), ``TARGET_ABOVE_TREND``
@@ -176,7 +176,7 @@ OPEN_STAGES = np.array(["Prospecting", "Qualification", "Proposal", "Negotiation
 TICKET_PRIORITIES = np.array(["Low", "Medium", "High", "Urgent"])
 HIGH_PRIORITIES = ("High", "Urgent")
 # planted acquisition cost per new customer (USD) by the lead source of its first won deal
-CHANNEL_CAC_USD = {"Inbound": 9_000.0, "Outbound": 18_000.0, "Partner": 7_000.0, "Event": 14_000.0}
+CHANNEL_CAC_USD = {"Inbound": 24_000.0, "Outbound": 42_000.0, "Partner": 16_000.0, "Event": 33_000.0}
 # where a lost deal stopped: P(last open stage reached) for Prospecting .. Negotiation
 LOST_LAST_STAGE_P = np.array([0.40, 0.30, 0.20, 0.10])
 CLOSED_STAGES = ("Closed Won", "Closed Lost")
