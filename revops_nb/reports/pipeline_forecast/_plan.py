@@ -69,7 +69,7 @@ def required(p: np.ndarray, mu: np.ndarray, m2: np.ndarray, target: float, z: fl
     var = np.maximum(p * m2 - mean**2, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         x = (z * np.sqrt(var) + np.sqrt(z**2 * var + 4 * mean * target)) / (2 * mean)
-    return np.ceil(np.where(mean > 0, x**2, np.inf))
+    return np.ceil(np.round(np.where(mean > 0, x**2, np.inf), 9))  # no extra deal for rounding noise
 
 
 def reverse_funnel(deals: Deals, leads: LeadRates | None, targets: pd.Series, settings: Settings) -> Plan:

@@ -1,0 +1,223 @@
+"""Pipeline and forecast: the planted funnel, lead rates and stage times are recovered; no leakage.
+
+The sample plants (revops_nb/sample.py, effects 12 and 13): a lost deal's last open stage is
+Prospecting 40%, Qualification 30%, Proposal 20%, Negotiation 10%, so at a closed win rate w
+the stage-to-next conversions are w + 0.6(1 - w), then (w + 0.3(1 - w)) / (w + 0.6(1 - w)),
+(w + 0.1(1 - w)) / (w + 0.3(1 - w)) and w / (w + 0.1(1 - w)); stage times scale with segment
+(Enterprise about 3x SMB); leads convert to MQL at 35%, MQLs to SQL at 30/45/40/20% (Inbound,
+Outbound, Partner, Event) and SQLs to deals at 60%. Tolerances are three binomial standard errors.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from revops_nb import data
+from revops_nb.reports import pipeline_forecast as pf
+from revops_nb.reports.pipeline_forecast import _forecast, _plan
+from revops_nb.reports.pipeline_forecast._coverage import coverage, forecast_period
+
+MQL_TO_SQL = {"Inbound": 0.30, "Outbound": 0.45, "Partner": 0.40, "Event": 0.20}
+
+
+def within(observed: float, expected: float, n: int, k: float = 3.0) -> bool:
+    return abs(observed - expected) <= k * math.sqrt(expected * (1 - expected) / n)
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return data.load(pf.TABLES)
+
+
+@pytest.fixture(scope="module")
+def result(ds):
+    return pf.analyze(ds, pf.Settings.from_params())
+
+
+@pytest.fixture(scope="module")
+def prepared(ds):
+    settings = pf.Settings.from_params()
+    deals = pf.prepare_deals(ds["opportunities"], ds.get("accounts"), ds.get("fx_rates"), settings)
+    return deals, pf.stage_history(ds["opportunity_stages"], deals, settings.stages), settings
+
+
+def test_stage_conversions_recover_the_planted_funnel(result):
+    f = result.funnel
+    w = f.win_rate
+    assert 0.24 < w < 0.30
+    expected = [
+        w + 0.6 * (1 - w),
+        (w + 0.3 * (1 - w)) / (w + 0.6 * (1 - w)),
+        (w + 0.1 * (1 - w)) / (w + 0.3 * (1 - w)),
+        w / (w + 0.1 * (1 - w)),
+    ]
+    for row, exp in zip(f.table.itertuples(), expected, strict=True):
+        assert within(row.conversion, exp, row.reached), (row.stage, row.conversion, exp)
+        assert row.ci_low <= row.conversion <= row.ci_high
+    # to won from each stage: w / P(reach stage)
+    reach = [1, w + 0.6 * (1 - w), w + 0.3 * (1 - w), w + 0.1 * (1 - w)]
+    for row, r in zip(f.table.itertuples(), reach, strict=True):
+        assert within(row.win_rate, w / r, row.reached)
+    assert f.table["won"].eq(f.n_won).all() and f.n_unplaced == 0
+
+
+def test_time_in_stage_is_longer_for_enterprise_and_says_so(result):
+    seg = result.funnel.breakdowns["segment"].set_index(["group", "stage"])["median_days"]
+    for stage in result.settings.stages:
+        ratio = seg[("Enterprise", stage)] / seg[("SMB", stage)]
+        assert 2.0 < ratio < 4.5, (stage, ratio)
+    tests = result.funnel.tests
+    time_tests = tests[(tests["dimension"] == "segment") & (tests["measure"] == "time")]
+    assert time_tests["significant"].all()
+    # still-open deals are censored: every stage has stays that have not ended
+    assert (result.funnel.table["median_days"] > 0).all()
+
+
+def test_lead_rates_recover_the_planted_rates(result):
+    leads = result.leads
+    table = leads.table.set_index("step")
+    lead_mql, sql_opp = table.loc["lead → MQL"], table.loc["SQL → opportunity"]
+    assert within(lead_mql["rate"], 0.35, lead_mql["n"])
+    assert within(sql_opp["rate"], 0.60, sql_opp["n"])
+    by_source = leads.by_source[leads.by_source["step"] == "MQL → SQL"].set_index("source")
+    for source, rate in MQL_TO_SQL.items():
+        assert within(by_source.loc[source, "rate"], rate, by_source.loc[source, "n"]), source
+    sig = leads.tests.set_index("step")["significant"]
+    assert sig["MQL → SQL"]
+
+
+def test_backtest_uses_nothing_that_closed_after_a_periods_start(prepared):
+    deals, history, settings = prepared
+    base = _forecast.backtest(deals, history, settings)
+    period = pd.Period(base.table["period"].iloc[3], settings.freq)
+    start = period.start_time
+    # rewrite the future: every outcome from the period's start on is flipped, later stage moves dropped
+    frame = deals.frame.copy()
+    later = frame["status"].isin(["won", "lost"]) & (frame["close_date"] >= start)
+    frame.loc[later, "status"] = frame.loc[later, "status"].map({"won": "lost", "lost": "won"})
+    changed = pf.Deals(frame, deals.as_of, deals.currency)
+    trimmed = pf.StageHistory(history.stages, history.rows[history.rows["entered_date"] < start], True)
+    other = _forecast.backtest(changed, trimmed, settings)
+    cols = ["open_deals", "open_pipeline", "allowance", "stage_weighted", "model"]
+    upto = base.table["period_start"] <= start
+    pd.testing.assert_frame_equal(base.table.loc[upto, cols], other.table.loc[upto, cols])
+    assert not np.isclose(base.table["actual"].iloc[3], other.table["actual"].iloc[3])
+    assert (base.table["last_outcome_used"] < base.table["period_start"]).all()
+
+
+def test_the_stage_rate_of_a_period_comes_from_earlier_windows_only(prepared):
+    deals, history, settings = prepared
+    p = pd.Period("2025Q1", "Q")
+    earlier = [
+        _forecast.snapshot(deals, history, q.start_time, q.end_time.normalize())
+        for q in pd.period_range("2023Q1", "2024Q4", freq="Q")
+    ]
+    train = pd.concat(earlier, ignore_index=True)
+    pipeline = _forecast.snapshot(deals, history, p.start_time, p.end_time.normalize())
+    backtest = _forecast.backtest(deals, history, settings).table.set_index("period")
+    expected = _forecast.stage_weighted(train, pipeline) + backtest.loc["2025Q1", "allowance"]
+    assert backtest.loc["2025Q1", "stage_weighted"] == pytest.approx(expected)
+    assert set(train["stage"]) <= {0, 1, 2, 3} and not train.empty
+
+
+def test_forecast_accuracy_and_the_current_range(result):
+    b = result.backtest
+    assert len(b.table) == result.settings.backtest_periods
+    acc = b.accuracy.set_index("method")
+    assert acc.loc[b.chosen, "mape"] == acc["mape"].min() < 0.25
+    assert abs(acc.loc[b.chosen, "bias"]) < 0.2
+    figures = result.key_figures()
+    assert figures["forecast_period"] == "2026Q4"
+    assert 0 < figures["forecast_current_low"] < figures["forecast_current_high"]
+    for name in ("forecast_mape", "forecast_bias", "coverage_ratio", "required_opportunities"):
+        assert figures[name] is not None, name
+    assert figures["required_mqls_low"] < figures["required_mqls_high"]
+    assert {"stage_funnel", "forecast_backtest", "sla_plan"} <= set(result.tables())
+
+
+def test_required_count_solves_the_normal_approximation():
+    one = np.array([1.0])
+    # certain wins of a fixed size: exactly target / size deals
+    assert _plan.required(one, one * 100, one * 100**2, 1000.0, 1.2816)[0] == 10
+    p, mu, m2 = np.array([0.25]), np.array([50.0]), np.array([2 * 50.0**2])
+    n50 = _plan.required(p, mu, m2, 10_000.0, 0.0)[0]
+    n80 = _plan.required(p, mu, m2, 10_000.0, 0.8416)[0]
+    assert n50 == math.ceil(10_000 / (0.25 * 50)) and n80 > n50
+    # at n80 the normal approximation gives at least 80% of reaching the target
+    mean, sd = n80 * 0.25 * 50, math.sqrt(n80 * (0.25 * 2 * 50**2 - (0.25 * 50) ** 2))
+    assert mean - 0.8416 * sd >= 10_000 - 1e-6
+
+
+def test_plan_walks_the_funnel_back_with_the_measured_rates(result):
+    plan = result.plan
+    inputs = plan.inputs
+    opps = plan.first("Opportunities")
+    naive = opps["planned_bookings"] / (inputs["win_rate"] * inputs["deal_size"])
+    assert naive <= opps["required"] <= 1.5 * naive
+    sqls, mqls, leads = plan.first("SQLs"), plan.first("MQLs"), plan.first("Leads")
+    assert sqls["required"] == pytest.approx(opps["required"] / inputs["sql_opp"], rel=0.1)
+    assert mqls["required"] == pytest.approx(sqls["required"] / inputs["mql_sql"], rel=0.1)
+    assert leads["required"] == pytest.approx(mqls["required"] / inputs["lead_mql"], rel=0.1)
+    assert mqls["low"] < mqls["required"] < mqls["high"]
+    sens = plan.sensitivity.set_index("scenario")
+    assert sens.loc["Win rate +1 point", "mqls_change"] < 0
+    assert sens.loc["Deal size +10%", "mqls"] == pytest.approx(sens.loc["Baseline", "mqls"] / 1.1, rel=0.05)
+    assert (
+        sens.loc["Lead → MQL +1 point", "mqls_change"] == 0 > sens.loc["Lead → MQL +1 point", "leads_change"]
+    )
+    # the plan covers the lead-sourced share of the target
+    assert 0 < plan.share < 1 and opps["planned_bookings"] == pytest.approx(opps["target"] * plan.share)
+
+
+def test_targets_by_period_parameter_table_and_spreading():
+    periods = pd.period_range("2026-10", periods=3, freq="M")
+    table = pd.DataFrame({"period": pd.to_datetime(["2026-07-01", "2026-10-01"]), "target": [3e6, 6e6]})
+    monthly, source = pf.targets_by_period(table, pf.Settings.from_params(grain="month"), periods)
+    assert list(monthly) == [2e6, 2e6, 2e6] and "spread evenly" in source
+    quarters = pd.period_range("2026Q3", periods=3, freq="Q")
+    quarterly, _ = pf.targets_by_period(table, pf.Settings.from_params(), quarters)
+    assert list(quarterly[:2]) == [3e6, 6e6] and np.isnan(quarterly.iloc[2])
+    fixed, source = pf.targets_by_period(table, pf.Settings.from_params(target=5), quarters)
+    assert list(fixed) == [5.0] * 3 and source == "the target parameter"
+
+
+def test_coverage_counts_each_open_deal_once_by_expected_close():
+    settings = pf.Settings.from_params(target=1000.0)
+    frame = pd.DataFrame(
+        {
+            "opportunity_id": list("abcdef"),
+            "stage": ["Proposal", "Prospecting", "Negotiation", "Closed Won", "Proposal", "Proposal"],
+            "amount": [100.0, 200.0, 300.0, 400.0, 50.0, 70.0],
+            "created_date": pd.to_datetime(["2026-01-05"] * 6),
+            "close_date": pd.to_datetime(
+                ["2026-04-20", "2026-05-01", "2026-07-10", "2026-04-02", pd.NaT, "2026-03-20"]
+            ),
+            "is_closed": [False, False, False, True, False, False],
+            "is_won": [False, False, False, True, False, False],
+        }
+    )
+    deals = pf.prepare_deals(frame, None, None, pf.Settings.from_params(as_of="2026-04-10"))
+    periods = pd.period_range(forecast_period(deals.as_of, "Q"), periods=2, freq="Q")
+    targets = pd.Series(1000.0, index=periods)
+    p = pd.Series(0.5, index=deals.frame.index)
+    c = coverage(deals, p, targets, "the target parameter", settings).table.set_index("period")
+    # f's expected close has passed: it counts in the first period; e has no date
+    assert c.loc["2026Q2", "pipeline"] == 100 + 200 + 70
+    assert c.loc["2026Q2", "won_to_date"] == 400 and c.loc["2026Q2", "remaining"] == 600
+    assert c.loc["2026Q2", "coverage"] == pytest.approx(370 / 600)
+    assert c.loc["2026Q2", "weighted_pipeline"] == pytest.approx(185)
+    assert c.loc["2026Q3", "pipeline"] == 300
+
+
+def test_monthly_grain_and_an_earlier_report_date(ds):
+    monthly = pf.analyze(ds, pf.Settings.from_params(grain="month", simulations=200))
+    assert monthly.key_figures()["forecast_period"] == "2026-10"
+    assert len(monthly.backtest.table) == 8 and monthly.backtest.has_range
+    earlier = pf.analyze(ds, pf.Settings.from_params(as_of="2026-08-15", simulations=200))
+    cur = earlier.backtest.current
+    assert cur["period"] == "2026Q3" and 0 < cur["share_of_period_left"] < 1
+    assert cur["won_to_date"] > 0 and cur["low"] > cur["won_to_date"]
