@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="execute reports into HTML (all four by default)")
+    run = sub.add_parser("run", help="execute reports into HTML (all six by default)")
     run.add_argument("reports", nargs="*", metavar="REPORT", help="report names (default: all)")
     run.add_argument(
         "--params",

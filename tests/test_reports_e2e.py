@@ -80,6 +80,34 @@ EXPECTED = {
         },
         "tables": {"churn_scores", "lift_by_decile", "calibration", "drivers"},
     },
+    "revenue_retention": {
+        "figures": {
+            "nrr_ttm",
+            "grr_ttm",
+            "arr_opening",
+            "arr_closing",
+            "arr_new",
+            "arr_expansion",
+            "arr_contraction",
+            "arr_churned",
+            "clv_mean",
+            "customer_base_value",
+        },
+        "tables": {"arr_waterfall", "cohort_retention", "clv_by_customer", "clv_parameters"},
+    },
+    "pipeline_forecast": {
+        "figures": {
+            "forecast_current_low",
+            "forecast_current_high",
+            "forecast_mape",
+            "forecast_bias",
+            "coverage_ratio",
+            "required_opportunities",
+            "required_mqls_low",
+            "required_mqls_high",
+        },
+        "tables": {"stage_funnel", "forecast_backtest", "sla_plan"},
+    },
 }
 
 
@@ -115,6 +143,16 @@ def test_sample_findings_reach_the_key_figures(all_reports):
     assert win["win_rate_ci_low"] < win["win_rate"] < win["win_rate_ci_high"]
     churn = runs["churn_model"][1]["key_figures"]
     assert churn["roc_auc_ci_low"] < churn["roc_auc"] < churn["roc_auc_ci_high"] and churn["roc_auc"] > 0.6
+    retention = runs["revenue_retention"][1]["key_figures"]
+    assert retention["grr_ttm"] <= 1.0 <= retention["nrr_ttm"] + 0.1  # churn is lost, expansion planted
+    moves = ("arr_new", "arr_expansion", "arr_contraction", "arr_churned")
+    new, expansion, contraction, churned = (retention[k] for k in moves)
+    assert retention["arr_closing"] == pytest.approx(
+        retention["arr_opening"] + new + expansion - contraction - churned, rel=1e-9
+    )
+    forecast = runs["pipeline_forecast"][1]["key_figures"]
+    assert forecast["forecast_current_low"] < forecast["forecast_current_high"]
+    assert forecast["required_mqls_low"] <= forecast["required_mqls_high"]
 
 
 def test_reports_read_like_reports(all_reports):

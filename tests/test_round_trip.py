@@ -62,6 +62,8 @@ def test_every_report_runs_on_the_csv_export_with_date_parameters(csv_sample, tm
         "win_loss: {period_start: 2024-01-01, period_end: 2026-06-30}\n"
         "nps_retention: {as_of: 2026-06-30}\n"
         "churn_model: {mode: history, as_of: 2026-06-30}\n"
+        "revenue_retention: {period_start: 2024-01-01, period_end: 2026-06-30}\n"
+        "pipeline_forecast: {as_of: 2026-06-30}\n"
     )
     result = cli("run", "--data", csv_sample, "--params", params, "--out", out, "--jobs", "2")
     assert result.code == 0, result.text

@@ -21,6 +21,8 @@ REQUIRES: dict[str, tuple[tuple[str, ...], ...]] = {
     "win_loss": (("opportunities",),),
     "nps_retention": (("nps_responses",), ("subscriptions", "customers")),
     "churn_model": (("customers", "subscriptions"),),
+    "revenue_retention": (("subscriptions",),),
+    "pipeline_forecast": (("opportunities",),),
 }
 # Every table each report's notebook loads: the report package's TABLES (one list per report).
 USES: dict[str, tuple[str, ...]] = {name: import_module(f"revops_nb.reports.{name}").TABLES for name in ORDER}
@@ -56,7 +58,7 @@ def default_notebooks_dir() -> Path:
 
 
 def discover(folder: Path | None = None) -> dict[str, Report]:
-    """Every ``*.ipynb`` report in ``folder``, the four standard ones first."""
+    """Every ``*.ipynb`` report in ``folder``, the standard ones first."""
     folder = folder or default_notebooks_dir()
     if not folder.is_dir():
         raise ConfigError(f"{folder}: notebooks folder not found")

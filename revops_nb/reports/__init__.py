@@ -28,7 +28,14 @@ from importlib import import_module
 
 from revops_nb.param_rules import ReportRules
 
-NAMES = ("market_analysis", "win_loss", "nps_retention", "churn_model")
+NAMES = (
+    "market_analysis",
+    "win_loss",
+    "nps_retention",
+    "churn_model",
+    "revenue_retention",
+    "pipeline_forecast",
+)
 
 # Which parameter names the reporting currency, and which tables' amounts each report adds up.
 CURRENCY_PARAMETER = {
@@ -36,12 +43,16 @@ CURRENCY_PARAMETER = {
     "win_loss": "reporting_currency",
     "nps_retention": "reporting_currency",
     "churn_model": "reporting_currency",
+    "revenue_retention": "reporting_currency",
+    "pipeline_forecast": "reporting_currency",
 }
 MONEY_TABLES: dict[str, tuple[str, ...]] = {
     "market_analysis": ("opportunities", "subscriptions"),
     "win_loss": ("opportunities",),
     "nps_retention": ("subscriptions", "customers"),
     "churn_model": ("subscriptions", "customers"),
+    "revenue_retention": ("subscriptions", "opportunities", "marketing_spend"),
+    "pipeline_forecast": ("opportunities",),
 }
 
 

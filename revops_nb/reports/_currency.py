@@ -83,7 +83,12 @@ def to_reporting(
     return values * codes.map(rates).astype(float)
 
 
-MONEY_COLUMNS = {"opportunities": "amount", "subscriptions": "arr", "customers": "arr"}
+MONEY_COLUMNS = {
+    "opportunities": "amount",
+    "subscriptions": "arr",
+    "customers": "arr",
+    "marketing_spend": "spend",
+}
 
 
 def check_convertible(
