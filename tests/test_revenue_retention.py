@@ -16,7 +16,7 @@ from revops_nb.reports.revenue_retention._book import UNATTRIBUTED
 # Fader & Hardie (2007), "How to project customer retention", Table 1 and the fits they report
 HIGH_END = [869, 743, 653, 593, 551, 517, 491]
 REGULAR = [631, 468, 382, 326, 289, 262, 241]
-PLANTED_CAC = {"Inbound": 9_000, "Outbound": 18_000, "Partner": 7_000, "Event": 14_000}
+PLANTED_CAC = {"Inbound": 24_000, "Outbound": 42_000, "Partner": 16_000, "Event": 33_000}  # sample effect 14
 
 
 class Frames:

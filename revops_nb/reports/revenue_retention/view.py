@@ -533,11 +533,11 @@ def acquisition(result: RetentionResult) -> list[Shown]:
         _range(result, lo, hi) for lo, hi in zip(ch["cac_ci_low"], ch["cac_ci_high"], strict=True)
     ]
     ch["payback interval"] = [
-        fmt_interval(lo, hi, "num")
+        _interval(lo, hi, "num")
         for lo, hi in zip(ch["payback_ci_low"], ch["payback_ci_high"], strict=True)
     ]
     ch["LTV:CAC interval"] = [
-        fmt_interval(lo, hi, "num")
+        _interval(lo, hi, "num")
         for lo, hi in zip(ch["ltv_to_cac_ci_low"], ch["ltv_to_cac_ci_high"], strict=True)
     ]
     cols = [
