@@ -41,7 +41,8 @@ class StageHistory:
         rows = self.rows[self.rows["entered_date"] <= deals.as_of]
         furthest = rows.groupby("opportunity_id")["order"].max()
         out = frame["opportunity_id"].map(furthest).astype("float64")
-        return out.where(frame["status"] != "won", float(len(self.stages) - 1))
+        # a won deal passed every open stage (when its history places it at all)
+        return out.where(~(frame["status"].eq("won") & out.notna()), float(len(self.stages) - 1))
 
     def stage_at(self, opportunity_ids: pd.Series, when: pd.Timestamp) -> pd.Series:
         """Each deal's open stage (order) at the start of day ``when``: the furthest entered before it."""
@@ -79,9 +80,9 @@ class StageHistory:
 def stage_history(stages_table: pd.DataFrame | None, deals: Deals, stages: tuple[str, ...]) -> StageHistory:
     """The open-stage entries of ``stages_table`` for known deals, or an unavailable history without it."""
     empty = pd.DataFrame({"opportunity_id": [], "order": [], "entered_date": []})
+    notes = _unknown_open_stages(deals, stages)
     if stages_table is None:
-        return StageHistory(stages, empty, available=False)
-    notes: list[str] = []
+        return StageHistory(stages, empty, available=False, notes=notes)
     table = stages_table.dropna(subset=["opportunity_id", "stage", "entered_date"])
     order = {s.casefold(): i for i, s in enumerate(stages)}
     names = table["stage"].astype("str").str.strip().str.casefold()
@@ -110,3 +111,18 @@ def stage_history(stages_table: pd.DataFrame | None, deals: Deals, stages: tuple
         )
     rows = rows[~unknown_deal].astype({"order": "int64"}).reset_index(drop=True)
     return StageHistory(stages, rows, available=True, notes=notes)
+
+
+def _unknown_open_stages(deals: Deals, stages: tuple[str, ...]) -> list[str]:
+    """A note when open deals sit in a stage that stage_order does not list (they join no stage)."""
+    open_stage = deals.frame.loc[
+        deals.frame["status"].eq("open") & ~deals.frame["is_closed"].astype(bool), "stage"
+    ]
+    known = {s.casefold() for s in stages}
+    other = open_stage[~open_stage.astype("str").str.strip().str.casefold().isin(known)].dropna()
+    if other.empty:
+        return []
+    return [
+        f"{len(other):,} open deals are in a stage that stage_order does not list (e.g. {other.iloc[0]!r}); "
+        "set stage_order to your open stages, earliest first, to place them in the funnel"
+    ]

@@ -54,6 +54,11 @@ class PipelineForecastResult:
             return NO_HISTORY
         if section in ("funnel", "breakdowns") and self.funnel.n_closed == 0:
             return f"No deal has closed yet ({len(self.deals.open):,} open), so there is no conversion to measure."
+        if section in ("funnel", "time", "breakdowns") and self.funnel.table["reached"].sum() == 0:
+            return (
+                "No closed deal's stage history names a stage in stage_order, so conversion and time in "
+                "stage cannot be measured; set stage_order to your open stages, earliest first."
+            )
         if section == "coverage" and not self.has_target:
             return NO_TARGET
         if section == "forecast" and self.backtest.aside:
