@@ -280,3 +280,20 @@ def test_sample_tables_have_the_promised_columns(sample_result):
     for name in ("nrr_ttm", "grr_ttm", "arr_opening", "arr_closing", "arr_new", "arr_expansion",
                  "arr_contraction", "arr_churned", "clv_mean", "customer_base_value"):  # fmt: skip
         assert name in sample_result.key_figures()
+
+
+def test_sbg_without_spread_across_customers_is_the_constant_churn_limit():
+    """Counts that follow one churn rate exactly have their likelihood maximum at infinite alpha and beta:
+    the fit reports the constant rate (events / renewals) with a binomial interval, not absurd alpha and beta."""
+    theta, n, horizon = 0.05, 3000, 10
+    t = np.arange(1, horizon + 1)
+    churned = n * theta * (1 - theta) ** (t - 1)
+    alive = np.zeros(horizon + 1)
+    alive[horizon] = n * (1 - theta) ** horizon
+    fit = _sbg.fit_sbg(churned, alive)
+    assert fit.constant
+    assert fit.mean_churn() == pytest.approx(theta, rel=1e-9)
+    assert np.isnan(fit.interval()["alpha"][0])
+    a, b = fit.draws(4000, np.random.default_rng(0))
+    low, high = np.quantile(a / (a + b), [0.025, 0.975])
+    assert low < theta < high and high - low < 0.01

@@ -88,7 +88,7 @@ def customer_value(book: Book, settings: Settings) -> Clv | None:
             continue
         part = tenure[segment == value]
         fit = _sbg.fit_sbg(*counts(part)) if len(part) >= settings.min_n and value != UNKNOWN else None
-        ok = fit is not None and np.all(np.isfinite(fit.cov_log))
+        ok = fit is not None and (fit.constant or np.all(np.isfinite(fit.cov_log)))
         fits[value], own[value] = (fit, True) if ok else (pooled, False)
     d = _sbg.period_discount(settings.discount_rate, months)
     customers = _per_customer(book, tenure, segment, fits, settings, d)
@@ -195,6 +195,8 @@ def _parameter_table(fits, own, tenure, segment, settings: Settings) -> pd.DataF
         part = tenure if value == ALL else tenure[segment == value]
         ci = fit.interval(settings.confidence)
         source = "own" if own[value] else "all customers (too few or no churn)"
+        if fit.constant:
+            source += "; constant churn (no spread across customers detected)"
         extra = [len(part), int(part["churned"].sum()), source]
         rows.append([value, "alpha", fit.alpha, *ci["alpha"], *extra])
         rows.append([value, "beta", fit.beta, *ci["beta"], *extra])

@@ -23,6 +23,9 @@ from statsmodels.tools.numdiff import approx_hess
 
 from revops_nb.stats import z_value
 
+LOG_BOUND = 10.0  # α and β are searched within exp(±10)
+CONSTANT_SCALE = 2.0e4  # α + β standing for 'infinite' (no heterogeneity) in the geometric limit
+
 
 @dataclass(frozen=True)
 class SbgFit:
@@ -35,10 +38,14 @@ class SbgFit:
     n_customers: int
     n_churned: int
     converged: bool
+    constant: bool = False  # no spread across customers detected: the geometric limit (α, β → ∞)
+    churn_se: float = float("nan")  # standard error of the constant churn rate (when ``constant``)
 
     def interval(self, confidence: float = 0.95) -> dict[str, tuple[float, float]]:
         """Wald interval of α and β on the log scale, transformed back: {'alpha': (low, high), 'beta': ...}."""
         z = z_value(confidence)
+        if self.constant:  # α and β are only known to be large; their ratio (the churn rate) is known
+            return {"alpha": (np.nan, np.nan), "beta": (np.nan, np.nan)}
         out = {}
         for i, (name, value) in enumerate((("alpha", self.alpha), ("beta", self.beta))):
             se = float(np.sqrt(self.cov_log[i, i])) if np.isfinite(self.cov_log[i, i]) else np.nan
@@ -51,6 +58,9 @@ class SbgFit:
 
     def draws(self, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """``size`` draws of (α, β) from the estimates' asymptotic normal distribution (log scale)."""
+        if self.constant:
+            theta = np.clip(rng.normal(self.mean_churn(), self.churn_se, size), 1e-9, 1 - 1e-9)
+            return theta * CONSTANT_SCALE, (1 - theta) * CONSTANT_SCALE
         mean = np.log([self.alpha, self.beta])
         if not np.all(np.isfinite(self.cov_log)):
             return np.full(size, self.alpha), np.full(size, self.beta)
@@ -92,25 +102,22 @@ def fit_sbg(churned, alive) -> SbgFit | None:
         return None
 
     def negative(params: np.ndarray) -> float:
-        a, b = np.exp(np.clip(params, -15, 15))
+        a, b = np.exp(np.clip(params, -LOG_BOUND, LOG_BOUND))
         value = -log_likelihood(a, b, churned, alive)
         return value if np.isfinite(value) else 1e300
 
     best = None
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for start in ((0.0, 0.0), (np.log(0.5), np.log(3.0)), (np.log(2.0), np.log(10.0))):
-            res = optimize.minimize(
-                negative,
-                np.array(start),
-                method="Nelder-Mead",
-                options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000},
-            )
+        for start in ((0.0, 0.0), (np.log(2.0), np.log(20.0))):
+            res = optimize.minimize(negative, np.array(start), method="BFGS")
             if best is None or res.fun < best.fun:
                 best = res
-        res = optimize.minimize(negative, best.x, method="BFGS")
-        if res.fun <= best.fun:
-            best = res
+        polish = optimize.minimize(
+            negative, best.x, method="Nelder-Mead", options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 600}
+        )
+        if polish.fun <= best.fun:
+            best = polish
         hess = approx_hess(best.x, negative)
         try:
             cov = np.linalg.inv(hess)
@@ -118,7 +125,9 @@ def fit_sbg(churned, alive) -> SbgFit | None:
                 raise np.linalg.LinAlgError
         except np.linalg.LinAlgError:
             cov = np.full((2, 2), np.nan)
-    a, b = np.exp(best.x)
+    a, b = np.exp(np.clip(best.x, -LOG_BOUND, LOG_BOUND))
+    if max(a, b) > np.exp(LOG_BOUND - 1):  # on the ridge towards the geometric limit
+        return _constant_fit(churned, alive, -float(best.fun), n_churned)
     return SbgFit(
         alpha=float(a),
         beta=float(b),
@@ -127,6 +136,24 @@ def fit_sbg(churned, alive) -> SbgFit | None:
         n_customers=int(churned.sum() + alive.sum()),
         n_churned=n_churned,
         converged=bool(best.success) or np.isfinite(best.fun),
+    )
+
+
+def _constant_fit(churned: np.ndarray, alive: np.ndarray, log_lik: float, n_churned: int) -> SbgFit:
+    """The geometric limit: every customer churns with the same probability per period (events / renewals)."""
+    t = np.arange(1, len(churned) + 1)
+    exposures = float(np.sum(t * churned) + np.sum(np.arange(len(alive)) * alive))
+    theta = float(churned.sum()) / exposures
+    return SbgFit(
+        alpha=theta * CONSTANT_SCALE,
+        beta=(1 - theta) * CONSTANT_SCALE,
+        cov_log=np.full((2, 2), np.nan),
+        log_likelihood=log_lik,
+        n_customers=int(churned.sum() + alive.sum()),
+        n_churned=n_churned,
+        converged=True,
+        constant=True,
+        churn_se=float(np.sqrt(theta * (1 - theta) / exposures)),
     )
 
 

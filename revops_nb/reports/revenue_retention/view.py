@@ -533,8 +533,7 @@ def acquisition(result: RetentionResult) -> list[Shown]:
         _range(result, lo, hi) for lo, hi in zip(ch["cac_ci_low"], ch["cac_ci_high"], strict=True)
     ]
     ch["payback interval"] = [
-        _interval(lo, hi, "num")
-        for lo, hi in zip(ch["payback_ci_low"], ch["payback_ci_high"], strict=True)
+        _interval(lo, hi, "num") for lo, hi in zip(ch["payback_ci_low"], ch["payback_ci_high"], strict=True)
     ]
     ch["LTV:CAC interval"] = [
         _interval(lo, hi, "num")
