@@ -66,7 +66,10 @@ Planted effects (sizes are what the generator puts in; a test checks each):
    ``LOST_LAST_STAGE_P`` (0.4, 0.3, 0.2, 0.1). At a closed-deal win rate w the share reaching
    each stage is 1, w + 0.6(1 - w), w + 0.3(1 - w), w + 0.1(1 - w) (about 0.71, 0.69, 0.70
    and 0.79 stage to next at w = 0.27). The cycle is split among the stages reached
-   (Dirichlet shares), so stage times scale with effect 8.
+   (Dirichlet shares), so stage times scale with effect 8. An open deal walks the same path
+   over its expected cycle (its fate drawn at the closed-deal win rate from the pipeline
+   stream), and its ``stage`` in ``opportunities`` is the stage it occupies on ``AS_OF``: today's
+   pipeline is mostly early-stage, like the pipelines at past quarter starts.
 13. **Lead funnel** (``leads``): each New Business deal comes from one lead (SQL 0-14 days
    before the deal, MQL 0-30 days before that, created 0-30 days before that). Leads become
    MQLs at ``LEAD_TO_MQL`` (35%), MQLs become SQLs at ``MQL_TO_SQL`` by source (Inbound 30%,
@@ -258,7 +261,8 @@ def _generate_cached(scale: int, seed: int) -> dict[str, pd.DataFrame]:
     # the one-row-per-customer frame above drives every other table; the export has a row per term
     terms = _subscription_terms(np.random.default_rng([seed, RENEWAL_STREAM]), subs, sub_health, first_arr)
     pipeline_rng = np.random.default_rng([seed, PIPELINE_STREAM])
-    stages = _opportunity_stages(pipeline_rng, opps)
+    stages, stage_today = _opportunity_stages(pipeline_rng, opps)
+    opps["stage"] = pd.array(stage_today, dtype="str")  # open deals: the stage their history reached
     leads = _leads(pipeline_rng, opps)
     targets = _targets(opps, fx)
     spend = _marketing_spend(np.random.default_rng([seed, SPEND_STREAM]), opps, subs)
@@ -713,26 +717,43 @@ def _subscription_terms(
     )
 
 
-def _opportunity_stages(rng: np.random.Generator, opps: pd.DataFrame) -> pd.DataFrame:
-    """Stage history: each deal enters the open stages in order, then its closed stage (effect 12)."""
+def _opportunity_stages(rng: np.random.Generator, opps: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Stage history (effect 12), and the stage each open deal is in on ``AS_OF``.
+
+    Every deal walks the same path: won deals pass every open stage, a lost deal stops
+    after the stage drawn from ``LOST_LAST_STAGE_P``, and the cycle (created to close) is
+    split among the stages reached. An open deal's fate is drawn the same way (won at the
+    closed-deal win rate) over its expected cycle (its close date, else an elapsed share
+    drawn uniformly), and its current stage is the one it occupies on ``AS_OF``, so today's
+    pipeline is made like the pipelines of the past.
+    """
     n = len(opps)
     n_open = len(OPEN_STAGES)
     closed = opps["is_closed"].to_numpy()
     won = opps["is_won"].to_numpy()
-    current = pd.Index(OPEN_STAGES).get_indexer(opps["stage"].to_numpy())
+    win_rate = won[closed].mean() if closed.any() else 0.3
     lost_last = rng.choice(n_open, size=n, p=LOST_LAST_STAGE_P) + 1
-    reached = np.where(won, n_open, np.where(closed, lost_last, current + 1))
+    will_win = rng.random(n) < win_rate
+    reached = np.where(won | (~closed & will_win), n_open, lost_last)
     created = opps["created_date"].to_numpy().astype("datetime64[D]")
     close = opps["close_date"].to_numpy().astype("datetime64[D]")
-    span_end = np.where(closed, close, np.datetime64(AS_OF.date(), "D"))
-    span = np.maximum((span_end - created).astype(int), 0)
-    # the deal's time is split among the stages it reached (plus, while open, the time so far)
-    slots = np.where(closed, reached, reached + 1)
-    share = rng.gamma(2.0, 1.0, (n, n_open + 1)) * (np.arange(n_open + 1)[None, :] < slots[:, None])
+    as_of = np.datetime64(AS_OF.date(), "D")
+    elapsed = np.maximum((as_of - created).astype(int), 0)
+    expected = np.where(np.isnat(close), -1, (close - created).astype("timedelta64[D]").astype(int))
+    guessed = np.ceil(elapsed / rng.uniform(0.05, 0.95, n)).astype(int)
+    span = np.where(
+        closed, (close - created).astype(int), np.where(expected > elapsed, expected, guessed + 1)
+    )
+    span = np.maximum(span, 0)
+    share = rng.gamma(2.0, 1.0, (n, n_open)) * (np.arange(n_open)[None, :] < reached[:, None])
     share = share / share.sum(axis=1, keepdims=True)
-    before = np.cumsum(share, axis=1) - share  # share of the span spent before entering each stage
-    offset = np.floor(before[:, :n_open] * span[:, None]).astype(int)
-    row, step = np.nonzero(np.arange(n_open)[None, :] < reached[:, None])
+    before = np.cumsum(share, axis=1) - share  # share of the cycle spent before entering each stage
+    offset = np.floor(before * span[:, None]).astype(int)
+    on_path = np.arange(n_open)[None, :] < reached[:, None]
+    entered_by_now = on_path & (offset <= elapsed[:, None])
+    current = entered_by_now.sum(axis=1) - 1  # open deals: the last stage entered by AS_OF
+    keep = np.where(closed[:, None], on_path, entered_by_now)
+    row, step = np.nonzero(keep)
     entered = created[row] + offset[row, step].astype("timedelta64[D]")
     closed_rows = np.flatnonzero(closed)
     frame = pd.DataFrame(
@@ -747,7 +768,8 @@ def _opportunity_stages(rng: np.random.Generator, opps: pd.DataFrame) -> pd.Data
     )
     frame = frame.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
     frame["stage"] = frame["stage"].astype("str")
-    return frame
+    open_stage = np.where(closed, opps["stage"].to_numpy(dtype=object), OPEN_STAGES[np.maximum(current, 0)])
+    return frame, open_stage
 
 
 def _leads(rng: np.random.Generator, opps: pd.DataFrame) -> pd.DataFrame:
