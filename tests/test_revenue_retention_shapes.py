@@ -245,6 +245,8 @@ def test_notebook_is_stripped_and_has_a_tagged_parameters_cell():
 
 @pytest.mark.slow
 def test_notebook_on_the_sample_and_without_end_dates(tmp_path, loaded):
+    (tmp_path / "sample").mkdir()
+    (tmp_path / "no_end").mkdir()
     run_dir = execute_report_notebook(NOTEBOOK, tmp_path / "sample", None, {"bootstrap_replicates": 200})
     figures = json.loads((run_dir / "key_figures.json").read_text())
     assert figures["nrr_ttm_ci_low"] < figures["nrr_ttm"] < figures["nrr_ttm_ci_high"]
