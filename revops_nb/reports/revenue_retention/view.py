@@ -394,7 +394,7 @@ def survival(result: RetentionResult) -> list[Shown]:
         "Months since the first subscription",
         "Customers still active (%)",
     )
-    return [figure(fig), Markdown(_trend_sentence(result).capitalize())]
+    return [figure(fig), Markdown(_sentence_case(_trend_sentence(result)))]
 
 
 # ---------------------------------------------------------------- customer lifetime value
@@ -408,15 +408,20 @@ def customer_value(result: RetentionResult) -> list[Shown]:
     s = result.settings
     shown: list[Shown] = [Markdown(_clv_line(result))]
     params = clv.parameters.copy()
-    formats = {"estimate": "num", "ci_low": "num", "ci_high": "num", "customers": "int", "churned": "int"}
+    for column in ("estimate", "ci_low", "ci_high"):
+        params[column] = [
+            _parameter_text(p, v) for p, v in zip(params["parameter"], params[column], strict=True)
+        ]
+    params["parameter"] = params["parameter"].replace({"mean_churn_per_period": "mean churn per period"})
     shown.append(
         table(
             params.rename(columns={"ci_low": f"{_ci(result)} low", "ci_high": f"{_ci(result)} high"}),
-            formats | {f"{_ci(result)} low": "num", f"{_ci(result)} high": "num"},
+            {"customers": "int", "churned": "int"},
             caption=(
                 f"Shifted-beta-geometric retention per {GRAIN_WORDS[s.clv_period]} by {clv.segment_by or 'all customers'}: "
                 "alpha and beta of the Beta distribution of churn probabilities, and the mean churn probability per period "
-                f"of a new customer; a group under {s.min_n} customers or without churn uses the fit on all customers"
+                f"of a new customer; a group under {s.min_n} customers or without churn uses the fit on all customers; "
+                "'constant churn' means the data show no spread in churn across customers, so only the rate is known"
             ),
         )
     )
@@ -470,6 +475,18 @@ def customer_value(result: RetentionResult) -> list[Shown]:
         )
     )
     return shown
+
+
+def _sentence_case(text: str) -> str:
+    """The first letter upper-case, the rest as written ('CI' stays 'CI')."""
+    return text[:1].upper() + text[1:]
+
+
+def _parameter_text(parameter: str, value: float) -> str:
+    """A churn probability as a percent, alpha and beta with three significant digits."""
+    if pd.isna(value):
+        return "–"
+    return fmt_pct(value) if parameter == "mean_churn_per_period" else f"{value:.3g}"
 
 
 def _fit_sentence(result: RetentionResult) -> str:
