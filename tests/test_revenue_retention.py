@@ -186,6 +186,19 @@ def test_analyze_steps_aside_without_history_churn_or_spend():
     assert figures["arr_new"] == figures["arr_closing"] == sum(100.0 + i for i in range(40))
 
 
+def test_rows_the_contract_rejects_do_not_crash_the_analysis():
+    """End before start and negative ARR are the loader's to exclude; should one slip through, nothing breaks."""
+    frame = subs(
+        [(f"A{i}", "2024-01-01", "2025-02-01" if i % 3 == 0 else None, 100.0) for i in range(40)]
+        + [("B", "2024-06-01", "2024-03-01", 100.0), ("C", "2024-02-01", None, -50.0)]
+    )
+    result = rr.analyze(Frames(subscriptions=frame), settings(period_end="2025-06-30"))
+    t = result.waterfall.table
+    balance = t["opening"] + t["new"] + t["expansion"] - t["contraction"] - t["churned"]
+    np.testing.assert_allclose(t["closing"], balance)
+    assert "B" not in result.book.customers.index or result.book.customers.loc["B", "first_arr"] == 0
+
+
 # ---------------------------------------------------------------- the embedded sample's planted effects
 
 

@@ -83,7 +83,7 @@ class RetentionResult:
                 figures[f"{kind}_ttm{suffix}"] = (
                     None if overall is None else float(overall[f"{kind}{suffix}"])
                 )
-        for flow in ("opening", "new", "expansion", "contraction", "churned", "closing"):
+        for flow in ("opening", "closing", "new", "expansion", "contraction", "churned"):
             figures[f"arr_{flow}"] = totals[flow]
         figures["customers"] = int((self.book.customers["current_arr"] > 0).sum())
         clv = self.clv
