@@ -21,6 +21,7 @@ RUNS = {
     "bench_win_loss.py": ["--scales", "600", "--repeat", "1", "--no-notebook"],
     "bench_nps.py": ["--scales", "600", "--runs", "1", "--skip-notebook"],
     "bench_churn.py": ["--scales", "600", "--notebook-scales", "--runs", "1"],
+    "bench_revenue_retention.py": ["--scales", "600", "--repeat", "1", "--no-notebook"],
     "bench_pipeline_forecast.py": ["--scales", "600", "--repeat", "1", "--no-notebook"],
 }
 

@@ -533,3 +533,14 @@ def test_subscription_ending_before_it_starts_or_with_negative_arr_is_excluded_a
         "excluded 1 row(s): end date before start date",
         "excluded 1 row(s): negative arr",
     )
+
+
+def test_several_subscriptions_per_account_without_an_end_date_column_load_and_warn(tmp_path, capsys):
+    write(
+        tmp_path,
+        "subs.csv",
+        "subscription_id,account_id,start_date,arr\nS1,A1,2024-01-01,100\nS2,A1,2024-06-01,50\nS3,A2,2024-01-01,70\n",
+    )
+    yaml_text = "sample: false\ntables:\n  subscriptions:\n    path: subs.csv\n"
+    text = expect(capsys, data_yaml(tmp_path, yaml_text), 0, "subscriptions: ok - 3 rows loaded of 3")
+    assert "1 account(s) have subscriptions that run at the same time (up to 2 at once, e.g. 'A1')" in text

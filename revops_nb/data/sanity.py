@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from revops_nb.data.subscriptions import subscription_arr
+from revops_nb.data.subscriptions import subscription_arr, with_end_date
 
 MIN_ROWS = 20  # fewer rows say too little to warn about a pattern
 ABSURD_AMOUNT = 1e12  # no single deal or subscription is worth a trillion in any currency
@@ -91,7 +91,8 @@ def _subscription_warnings(frame: pd.DataFrame) -> list[str]:
 
 def _overlapping_accounts(frame: pd.DataFrame) -> tuple[int, int, str] | None:
     """(accounts with overlapping subscriptions, most at once, an example) or None."""
-    subs = frame[frame["account_id"].notna() & frame["start_date"].notna()]
+    subs = with_end_date(frame)  # no end_date column: every row still runs
+    subs = subs[subs["account_id"].notna() & subs["start_date"].notna()]
     multi = subs[subs.duplicated("account_id", keep=False)]
     if multi.empty:
         return None

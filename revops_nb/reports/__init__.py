@@ -51,7 +51,7 @@ MONEY_TABLES: dict[str, tuple[str, ...]] = {
     "win_loss": ("opportunities",),
     "nps_retention": ("subscriptions", "customers"),
     "churn_model": ("subscriptions", "customers"),
-    "revenue_retention": ("subscriptions", "opportunities", "marketing_spend"),
+    "revenue_retention": ("subscriptions", "marketing_spend"),
     "pipeline_forecast": ("opportunities",),
 }
 
