@@ -222,6 +222,21 @@ def test_sample_waterfall_balances_every_period(sample_result):
     assert f["nrr_ttm_ci_low"] < f["nrr_ttm"] < f["nrr_ttm_ci_high"]
 
 
+def test_the_headline_arr_bridge_ties_out_with_nrr_and_grr(sample_result):
+    """The key ARR figures bridge the same twelve months and accounts as NRR/GRR, not the whole history."""
+    f = sample_result.key_figures()
+    base_day = sample_result.ttm.base_day
+    assert f["arr_bridge"] == f"{base_day:%Y-%m-%d} to {sample_result.book.as_of:%Y-%m-%d}"
+    assert (
+        f["arr_opening"] == pytest.approx(sample_result.ttm.overall["arr_then"], rel=1e-12)
+        and f["arr_opening"] > 0
+    )
+    kept = f["arr_opening"] - f["arr_contraction"] - f["arr_churned"]
+    assert f["nrr_ttm"] == pytest.approx((kept + f["arr_expansion"]) / f["arr_opening"], rel=1e-12)
+    assert f["grr_ttm"] == pytest.approx(kept / f["arr_opening"], rel=1e-12)
+    assert f["arr_closing"] == pytest.approx(sample_result.waterfall.table["closing"].iloc[-1], rel=1e-12)
+
+
 def test_sample_anniversary_moves_are_mostly_expansions(sample_result):
     """Effect 11: about 70% of renewals expand (a little more among survivors, who are healthier)."""
     t = sample_result.waterfall.table

@@ -30,8 +30,9 @@ CLV_CSV = [
 FIGURE_META = {
     "nrr_ttm": {"unit": "percent", "label": "Net revenue retention (TTM)"},
     "grr_ttm": {"unit": "percent", "label": "Gross revenue retention (TTM)"},
-    "arr_opening": {"unit": "money", "label": "ARR at the start of the window"},
-    "arr_closing": {"unit": "money", "label": "ARR at the end of the window"},
+    "arr_bridge": {"unit": "text", "label": "ARR bridge"},
+    "arr_opening": {"unit": "money", "label": "Opening ARR"},
+    "arr_closing": {"unit": "money", "label": "Closing ARR"},
     "arr_new": {"unit": "money", "label": "New ARR"},
     "arr_expansion": {"unit": "money", "label": "Expansion ARR"},
     "arr_contraction": {"unit": "money", "label": "Contraction ARR"},
@@ -73,11 +74,19 @@ class RetentionResult:
         """'2023-01-01 to 2026-09-29'."""
         return window_dates(self.waterfall.first_day, self.waterfall.last_day)
 
+    @property
+    def bridge(self) -> tuple[dict[str, float], str]:
+        """The headline ARR bridge and its dates in words: the twelve months to the report date
+        (the same accounts and days as NRR and GRR, so they tie out), else the whole window."""
+        if self.ttm.bridge is not None:
+            return self.ttm.bridge, window_dates(self.ttm.base_day, self.book.as_of)
+        return self.waterfall.totals(), self.window_text
+
     def key_figures(self) -> dict[str, float | int | str | None]:
         """The headline figures recorded in run.json; None where the data cannot give one."""
-        totals = self.waterfall.totals()
+        totals, bridge_text = self.bridge
         overall = self.ttm.overall
-        figures: dict[str, object] = {"window": self.window_text}
+        figures: dict[str, object] = {"window": self.window_text, "arr_bridge": bridge_text}
         for kind in ("nrr", "grr"):
             for suffix in ("", "_ci_low", "_ci_high"):
                 figures[f"{kind}_ttm{suffix}"] = (

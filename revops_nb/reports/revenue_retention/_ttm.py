@@ -14,6 +14,7 @@ import pandas as pd
 
 from revops_nb.reports.revenue_retention._book import Book, arr_on_days
 from revops_nb.reports.revenue_retention._ratio import retention, retention_interval
+from revops_nb.reports.revenue_retention._waterfall import account_flows
 from revops_nb.reports.revenue_retention.settings import Settings
 
 TTM_COLUMNS = [
@@ -33,12 +34,19 @@ TTM_COLUMNS = [
 
 @dataclass
 class Ttm:
-    """TTM retention: ``overall`` (one row of :data:`TTM_COLUMNS`), ``by`` dimension tables, or why not."""
+    """TTM retention: ``overall`` (one row of :data:`TTM_COLUMNS`), ``by`` dimension tables, or why not.
+
+    ``bridge`` is the twelve-month ARR bridge of every account (opening, new, expansion,
+    contraction, churned, closing, from :func:`account_flows`). Its opening is the NRR base's ARR,
+    so NRR = (opening + expansion − contraction − churned) / opening and GRR = (opening −
+    contraction − churned) / opening hold exactly.
+    """
 
     base_day: pd.Timestamp
     overall: pd.Series | None
     by: dict[str, pd.DataFrame] = field(default_factory=dict)
     aside: str | None = None
+    bridge: dict[str, float] | None = None
 
 
 def ttm_retention(book: Book, settings: Settings) -> Ttm:
@@ -63,6 +71,7 @@ def ttm_retention(book: Book, settings: Settings) -> Ttm:
             None,
             aside=f"No account had ARR on {base_day:%Y-%m-%d}, twelve months before the report date.",
         )
+    bridge = {k: float(v) for k, v in account_flows(arr[:, 0], arr[:, 1]).items() if not k.startswith("n_")}
     then, now = arr[base, 0], arr[base, 1]
     overall = _row("All customers", then, now, settings, seed=0)
     by = {}
@@ -80,7 +89,7 @@ def ttm_retention(book: Book, settings: Settings) -> Ttm:
             drop=True
         )
         by[dim] = table
-    return Ttm(base_day, pd.Series(overall, index=TTM_COLUMNS), by)
+    return Ttm(base_day, pd.Series(overall, index=TTM_COLUMNS), by, bridge=bridge)
 
 
 def _row(value: str, then: np.ndarray, now: np.ndarray, settings: Settings, seed: int) -> list:

@@ -78,10 +78,10 @@ def summary(result: RetentionResult) -> Markdown:
 
 
 def _waterfall_line(result: RetentionResult) -> str:
-    t = result.waterfall.totals()
+    t, dates = result.bridge
     return (
         f"**ARR** went from {_money(result, t['opening'])} to {_money(result, t['closing'])} over "
-        f"{result.window_text}: {_money(result, t['new'])} new, {_money(result, t['expansion'])} expansion, "
+        f"{dates}: {_money(result, t['new'])} new, {_money(result, t['expansion'])} expansion, "
         f"{_money(result, t['contraction'])} contraction and {_money(result, t['churned'])} churned."
     )
 
