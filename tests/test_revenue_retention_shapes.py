@@ -19,6 +19,7 @@ import pytest
 from IPython.display import HTML, Markdown
 
 from revops_nb import data, sample
+from revops_nb.errors import ParamsError
 from revops_nb.reports import revenue_retention as rr
 from revops_nb.reports.revenue_retention import view
 from tests.helpers import execute_report_notebook, write_data_yaml
@@ -241,6 +242,20 @@ def test_notebook_is_stripped_and_has_a_tagged_parameters_cell():
     defaults = rr.Settings.defaults()
     for name in defaults:
         assert f"\n{name}: " in "\n" + code[0].source
+
+
+def test_notebook_settings_come_from_its_parameters_in_one_line():
+    """The settings cell is one call over the parameters cell's variables; each is checked as in from_params."""
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    namespace: dict = {}
+    exec(code[0].source, namespace)  # the notebook's own parameters cell
+    namespace |= {"grain": "Month", "min_n": 12, "unrelated": object()}
+    s = rr.Settings.from_namespace(namespace)
+    assert (s.grain, s.min_n, s.bootstrap_replicates) == ("month", 12, 500)
+    assert any(c.source == "settings = report.Settings.from_namespace(globals())" for c in code)
+    with pytest.raises(ParamsError, match="grain"):
+        rr.Settings.from_namespace(namespace | {"grain": "fortnight"})
 
 
 @pytest.mark.slow
