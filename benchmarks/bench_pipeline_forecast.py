@@ -44,7 +44,7 @@ def bench_scale(scale: int, repeat: int, notebook: bool, folder: Path) -> list[t
     t, funnel = median_run(lambda: pf.stage_funnel(deals, history, s), repeat)
     rows.append(("stage_funnel (Wilson, Kaplan-Meier, breakdowns, tests)", t, peak_mib()))
     periods = pd.period_range(forecast_period(deals.as_of, s.freq), periods=s.coverage_periods, freq=s.freq)
-    targets, source = pf.targets_by_period(ds.get("targets"), s, periods)
+    targets, source, _ = pf.targets_by_period(ds.get("targets"), s, periods)
     p = win_probability(deals, history, funnel)
     stages = {
         "coverage": lambda: pf.coverage(deals, p, targets, source, s),

@@ -176,13 +176,59 @@ def test_plan_walks_the_funnel_back_with_the_measured_rates(result):
 def test_targets_by_period_parameter_table_and_spreading():
     periods = pd.period_range("2026-10", periods=3, freq="M")
     table = pd.DataFrame({"period": pd.to_datetime(["2026-07-01", "2026-10-01"]), "target": [3e6, 6e6]})
-    monthly, source = pf.targets_by_period(table, pf.Settings.from_params(grain="month"), periods)
+    monthly, source, _ = pf.targets_by_period(table, pf.Settings.from_params(grain="month"), periods)
     assert list(monthly) == [2e6, 2e6, 2e6] and "spread evenly" in source
     quarters = pd.period_range("2026Q3", periods=3, freq="Q")
-    quarterly, _ = pf.targets_by_period(table, pf.Settings.from_params(), quarters)
+    quarterly, _, _ = pf.targets_by_period(table, pf.Settings.from_params(), quarters)
     assert list(quarterly[:2]) == [3e6, 6e6] and np.isnan(quarterly.iloc[2])
-    fixed, source = pf.targets_by_period(table, pf.Settings.from_params(target=5), quarters)
+    fixed, source, _ = pf.targets_by_period(table, pf.Settings.from_params(target=5), quarters)
     assert list(fixed) == [5.0] * 3 and source == "the target parameter"
+
+
+def test_quarterly_targets_dated_on_quarter_end_or_per_rep_spread_over_the_months():
+    months = pd.period_range("2026-10", periods=3, freq="M")
+    monthly = pf.Settings.from_params(grain="month")
+    quarter_end = pd.DataFrame({"period": pd.to_datetime(["2026-09-30", "2026-12-31"]), "target": [3e6, 6e6]})
+    got, source, _ = pf.targets_by_period(quarter_end, monthly, months)
+    assert list(got) == [2e6, 2e6, 2e6] and "spread evenly" in source
+    per_rep = pd.DataFrame(
+        {
+            "period": pd.to_datetime(["2026-07-01"] * 2 + ["2026-10-01"] * 3),
+            "target": [1e6, 2e6, 1e6, 2e6, 3e6],
+        }
+    )
+    got, source, _ = pf.targets_by_period(per_rep, monthly, months)
+    assert list(got) == [2e6, 2e6, 2e6] and "spread evenly" in source
+    quarters = pd.period_range("2026Q3", periods=2, freq="Q")
+    got, _, notes = pf.targets_by_period(per_rep, pf.Settings.from_params(), quarters)
+    assert list(got) == [3e6, 6e6] and not notes
+
+
+def test_quarter_end_targets_at_monthly_grain_give_a_coverage_ratio(ds):
+    tables = {name: ds.get(name) for name in pf.TABLES if ds.get(name) is not None}
+    targets = tables["targets"]
+    q = pd.DatetimeIndex(targets["period"]).to_period("Q")
+    tables["targets"] = pd.DataFrame(  # each quarter's target split over two reps, dated on quarter end
+        {"period": list(q.end_time.normalize()) * 2, "target": list(targets["target"] / 2) * 2}
+    )
+    result = pf.analyze(tables, pf.Settings.from_params(grain="month", simulations=200))
+    table = result.coverage.table
+    expected = float(targets.loc[q == pd.Period("2026Q4", "Q"), "target"].iloc[0]) / 3
+    assert table["target"].to_list() == pytest.approx([expected] * 3)
+    assert result.key_figures()["coverage_ratio"] is not None
+
+
+def test_monthly_targets_at_quarter_grain_leave_an_incomplete_quarter_out():
+    table = pd.DataFrame(
+        {
+            "period": pd.to_datetime(["2026-10-01", "2026-11-01", "2027-01-01", "2027-02-01", "2027-03-01"]),
+            "target": [1e6, 1e6, 2e6, 2e6, 2e6],
+        }
+    )
+    quarters = pd.period_range("2026Q4", periods=2, freq="Q")
+    got, _, notes = pf.targets_by_period(table, pf.Settings.from_params(), quarters)
+    assert np.isnan(got.iloc[0]) and got.iloc[1] == 6e6
+    assert len(notes) == 1 and "2026Q4 (only 2026-10, 2026-11)" in notes[0]
 
 
 def test_coverage_counts_each_open_deal_once_by_expected_close():

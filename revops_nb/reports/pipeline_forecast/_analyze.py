@@ -24,7 +24,7 @@ def analyze(data: Dataset, settings: Settings) -> PipelineForecastResult:
     funnel = stage_funnel(deals, history, settings)
     first = forecast_period(deals.as_of, settings.freq)
     periods = pd.period_range(first, periods=settings.coverage_periods, freq=settings.freq)
-    targets, source = targets_by_period(data.get("targets"), settings, periods)
+    targets, source, target_notes = targets_by_period(data.get("targets"), settings, periods)
     cover = coverage(deals, win_probability(deals, history, funnel), targets, source, settings)
     leads = lead_rates(data.get("leads"), deals, settings)
     return PipelineForecastResult(
@@ -35,7 +35,7 @@ def analyze(data: Dataset, settings: Settings) -> PipelineForecastResult:
         backtest=backtest(deals, history, settings),
         leads=leads,
         plan=reverse_funnel(deals, leads, targets, settings),
-        notes=[*deals.notes, *history.notes],
+        notes=[*deals.notes, *history.notes, *target_notes],
     )
 
 

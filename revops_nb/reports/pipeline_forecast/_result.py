@@ -60,6 +60,11 @@ class PipelineForecastResult:
                 "stage cannot be measured; set stage_order to your open stages, earliest first."
             )
         if section == "coverage" and not self.has_target:
+            if self.coverage.target_source:
+                return (
+                    f"Coverage needs a target for {self.coverage.first['period']}, and "
+                    f"{self.coverage.target_source} has no complete one for it."
+                )
             return NO_TARGET
         if section == "forecast" and self.backtest.aside:
             return self.backtest.aside
