@@ -55,6 +55,8 @@ def shape_tables(shape: str) -> dict[str, pd.DataFrame]:
         quarter = ("2025-04-01", "2025-06-30")
         keep = opps["created_date"].between(*quarter) & (~closed | opps["close_date"].between(*quarter))
         tables["opportunities"] = opps[keep]
+    elif shape in ("no_sql_date", "no_mql_date"):
+        tables["leads"] = tables["leads"].drop(columns=[shape.removeprefix("no_")])
     elif shape == "no_amount":
         tables["opportunities"] = opps.drop(columns=["amount", "currency"])
     elif shape == "hostile_labels":
@@ -184,3 +186,27 @@ def test_labels_from_the_data_are_escaped(report):
     result, text = report("hostile_labels")
     assert XSS in set(result.funnel.breakdowns["segment"]["group"])
     assert "<script" not in text and "&lt;script&gt;" in text
+
+
+@pytest.mark.parametrize(
+    ("shape", "unmeasured", "levels"),
+    [
+        ("no_sql_date", ["MQL → SQL", "SQL → opportunity"], ("Opportunities",)),
+        ("no_mql_date", ["lead → MQL", "MQL → SQL"], ("Opportunities", "SQLs")),
+    ],
+)
+def test_a_lead_step_without_its_dates_is_not_measured_or_planned(report, shape, unmeasured, levels):
+    result, text = report(shape)
+    text = html.unescape(text)
+    column = "SQL" if shape == "no_sql_date" else "MQL"
+    assert f"The leads table has no {column} dates" in text
+    table = result.leads.table.set_index("step")
+    for step in unmeasured:
+        assert pd.isna(table.loc[step, "rate"]) and pd.isna(table.loc[step, "n"]), step
+        assert step in text
+    measured = [s for s in table.index if s not in unmeasured]
+    assert table.loc[measured, "rate"].notna().all()
+    # the plan does not invent the missing rates: it starts at the last level it can reach
+    assert result.plan.levels == levels
+    assert result.key_figures()["required_mqls_low"] is None
+    assert "the plan starts at" in text

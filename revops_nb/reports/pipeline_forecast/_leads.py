@@ -5,6 +5,10 @@ percentile of that step's conversion lag before the report date, so recent leads
 have not had time to convert do not pull the rate down. Rates by source carry Wilson
 intervals; sources under min_n are flagged, and a difference between sources is claimed
 only where a test across the ranked sources holds (Holm across the steps).
+
+A step whose start or end date the table does not record (no ``mql_date`` or ``sql_date``
+column, or one left blank on every row; no ``opportunity_id`` link) is not measured: its
+counts and rate are empty rather than a made-up 0%, and ``missing`` says why in words.
 """
 
 from __future__ import annotations
@@ -38,9 +42,17 @@ class LeadRates:
     opportunity_ids: frozenset
     n_leads: int
     lead_to_deal_days: float
+    missing: tuple[str, ...] = ()  # one sentence per date the table does not record
+    unmeasured: tuple[str, ...] = ()  # the steps those dates leave without a rate
+
+    def measured(self, step: int) -> bool:
+        """Whether step ``step`` (0 lead→MQL, 1 MQL→SQL, 2 SQL→opportunity) has a rate."""
+        return self.table["step"].iloc[step] not in self.unmeasured
 
     def counts(self, step: int) -> tuple[int, int]:
-        """(converted, n) of step ``step`` (0 lead→MQL, 1 MQL→SQL, 2 SQL→opportunity)."""
+        """(converted, n) of step ``step``; (0, 0) for a step that is not measured."""
+        if not self.measured(step):
+            return 0, 0
         row = self.table.iloc[step]
         return int(row["converted"]), int(row["n"])
 
@@ -61,6 +73,7 @@ def lead_rates(leads: pd.DataFrame | None, deals: Deals, settings: Settings) -> 
         opp_date if opp_date is not None else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]"),
     ]
     dates = [d.where(d <= as_of) for d in dates]
+    missing, unmeasured = _unrecorded(frame)
     source = label(frame["source"]) if "source" in frame else pd.Series("(blank)", index=frame.index)
     rows, by_source = [], []
     for i, (a, b) in enumerate(STEPS):
@@ -70,6 +83,9 @@ def lead_rates(leads: pd.DataFrame | None, deals: Deals, settings: Settings) -> 
         cohort = start.notna() & (start <= as_of - pd.Timedelta(days=maturity))
         converted = cohort & end.notna()
         name = f"{a} → {b}"
+        if name in unmeasured:
+            rows.append({"step": name, "n": np.nan, "converted": np.nan, "maturity_days": np.nan})
+            continue
         rows.append(
             {
                 "step": name,
@@ -84,6 +100,7 @@ def lead_rates(leads: pd.DataFrame | None, deals: Deals, settings: Settings) -> 
         by_source.append(part)
     table = _rates(pd.DataFrame(rows), settings)[RATE_COLUMNS]
     sources = _rates(pd.concat(by_source, ignore_index=True), settings)
+    sources = sources.astype({"n": "int64", "converted": "int64"})
     sources["flagged"] = sources["n"] < settings.min_n
     tests = []
     for step, part in sources.groupby("step", sort=False):
@@ -104,7 +121,29 @@ def lead_rates(leads: pd.DataFrame | None, deals: Deals, settings: Settings) -> 
         opportunity_ids=ids,
         n_leads=len(frame),
         lead_to_deal_days=float(lag.median()) if len(lag) else float("nan"),
+        missing=missing,
+        unmeasured=unmeasured,
     )
+
+
+def _unrecorded(frame: pd.DataFrame) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Sentences on the dates the leads table does not record, and the steps they leave unmeasured."""
+    names = [f"{a} → {b}" for a, b in STEPS]
+    sentences, steps = [], []
+    for i, (column, what) in enumerate(
+        (("mql_date", "MQL dates"), ("sql_date", "SQL dates"), ("opportunity_id", "links to opportunities")),
+        start=1,
+    ):
+        present = column in frame and frame[column].notna().any()
+        if present:
+            continue
+        lost = [names[i - 1]] + ([names[i]] if i < len(names) else [])
+        why = "has no such column" if column not in frame else "leaves it blank on every row"
+        sentences.append(
+            f"The leads table has no {what} (it {why}), so {' and '.join(lost)} cannot be measured."
+        )
+        steps += lost
+    return tuple(sentences), tuple(dict.fromkeys(steps))
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:

@@ -111,7 +111,9 @@ def reverse_funnel(deals: Deals, leads: LeadRates | None, targets: pd.Series, se
     if leads is not None:
         for key, step in (("lead_mql", 0), ("mql_sql", 1), ("sql_opp", 2)):
             k, n = leads.counts(step)
-            if k > 0:  # a step nobody passed has no rate to plan with: the levels before it are left out
+            if (
+                leads.measured(step) and k > 0
+            ):  # a step nobody passed has no rate to plan with: the levels before it are left out
                 draws[key] = rng.beta(k + 1, n - k + 1, n_sim)
                 inputs[key] = k / n
         levels = tuple(lv for lv in LEVELS if _chain(lv) <= draws.keys())

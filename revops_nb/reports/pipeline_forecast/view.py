@@ -467,7 +467,9 @@ def leads_section(result: PipelineForecastResult) -> list[Displayable]:
             )
         ]
     )
-    pivot = cells.pivot(index="source", columns="step", values="cell")[list(t["step"])].reset_index()
+    pivot = cells.pivot(index="source", columns="step", values="cell").reindex(columns=list(t["step"]))
+    pivot = pivot.astype(object).fillna("–").reset_index()
+    out.extend(display.notice(sentence) for sentence in leads.missing)
     out.append(display.table(pivot, caption=f"Conversion by lead source ({ci})"))
     lines = []
     for row in leads.tests.itertuples(index=False):
@@ -483,6 +485,15 @@ def leads_section(result: PipelineForecastResult) -> list[Displayable]:
             lines.append(f"{escape(row.step)}: no difference between sources is supported by a test.")
     out.append(display.bullets(lines))
     return out
+
+
+def _plan_start(result: PipelineForecastResult) -> str:
+    """Why the plan does not reach MQLs, and the level it starts at."""
+    level = result.plan.levels[-1]
+    start = level if level in ("SQLs", "MQLs") else level.lower()
+    if result.leads.missing:
+        return " ".join(result.leads.missing) + f" Without those rates the plan starts at {start}."
+    return f"Leads do not convert at every step (no lead passed one of them): the plan starts at {start}."
 
 
 def plan_section(result: PipelineForecastResult) -> list[Displayable]:
@@ -518,13 +529,7 @@ def plan_section(result: PipelineForecastResult) -> list[Displayable]:
         )
     )
     if "MQLs" not in plan.levels:
-        out.append(
-            display.notice(
-                NO_LEADS
-                if result.leads is None
-                else "Leads do not convert at every step: the plan starts where they do."
-            )
-        )
+        out.append(display.notice(NO_LEADS if result.leads is None else _plan_start(result)))
     t = plan.table.assign(
         range=[
             f"{fmt_int(a)}–{fmt_int(b)}" for a, b in zip(plan.table["low"], plan.table["high"], strict=True)
