@@ -10,7 +10,7 @@ from scipy import integrate, stats
 
 from revops_nb import data
 from revops_nb.reports import revenue_retention as rr
-from revops_nb.reports.revenue_retention import _sbg
+from revops_nb.reports.revenue_retention import _clv, _sbg
 from revops_nb.reports.revenue_retention._book import UNATTRIBUTED
 
 # Fader & Hardie (2007), "How to project customer retention", Table 1 and the fits they report
@@ -325,3 +325,61 @@ def test_sbg_without_spread_across_customers_is_the_constant_churn_limit():
     a, b = fit.draws(4000, np.random.default_rng(0))
     low, high = np.quantile(a / (a + b), [0.025, 0.975])
     assert low < theta < high and high - low < 0.01
+
+
+# ---------------------------------------------------------------- tenure in calendar periods
+
+
+def calendar_churners(n: int = 600, churn: float = 0.10, seed: int = 5) -> tuple[pd.DataFrame, np.ndarray]:
+    """Monthly customers who each leave after a geometric number k of calendar months (the end date on
+    the anniversary, a day before or a day after), or are still customers on 2025-12-31."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 730, n), unit="D")
+    k = rng.geometric(churn, n)
+    rows = []
+    for i in range(n):
+        end = start[i] + pd.DateOffset(months=int(k[i])) + pd.Timedelta(days=int(rng.integers(-1, 2)))
+        rows.append((f"C{i}", start[i], end if end <= pd.Timestamp("2025-12-31") else None, 100.0))
+    return subs(rows), k
+
+
+@pytest.mark.parametrize("clv_period", ["month", "quarter"])
+def test_tenure_counts_calendar_periods_so_churners_land_in_their_period(clv_period):
+    """A churner after k calendar months (±1 day) paid for k months: it left in month k, quarter ceil(k / 3);
+    at 30.4 days a month, a 31-day month or a 92-day quarter counted as two."""
+    frame, k = calendar_churners()
+    s = settings(period_end="2025-12-31", clv_period=clv_period)
+    book = rr.prepare_book(frame, None, None, None, s)
+    tenure = _clv.periods_of_tenure(book, s.clv_months)
+    months = pd.Series(k, index=[f"C{i}" for i in range(len(k))]).loc[tenure.index]
+    churned = tenure["churned"].to_numpy()
+    expected = np.ceil(months.to_numpy() / s.clv_months).astype(int)
+    np.testing.assert_array_equal(tenure["t"].to_numpy()[churned], expected[churned])
+    if clv_period == "month":  # the churn rate is the one the simulated months give (events / renewals)
+        observed = ((pd.Timestamp("2025-12-31") - frame["start_date"]).dt.days / 30.4375).astype(int)
+        left = frame["end_date"].notna().to_numpy()
+        truth = left.sum() / (k[left].sum() + observed[~left].sum())
+        churn, alive = _clv.counts(tenure)
+        renewals = np.sum(np.arange(1, len(churn) + 1) * churn) + np.sum(np.arange(len(alive)) * alive)
+        assert churn.sum() / renewals == pytest.approx(truth, abs=0.001)
+
+
+def test_tenure_tolerates_end_dates_a_few_days_off_the_anniversary():
+    frame = subs(
+        [
+            ("A", "2024-01-31", "2024-02-29", 100.0),  # one month (February is short)
+            ("B", "2024-01-15", "2024-02-14", 100.0),  # one month, a day early
+            ("C", "2024-01-15", "2024-02-16", 100.0),  # one month, a day late
+            ("D", "2024-01-15", "2024-02-25", 100.0),  # in its second month
+            ("E", "2024-01-01", "2024-12-31", 100.0),  # a year
+            ("F", "2024-01-01", "2025-01-01", 100.0),  # a year (366 days)
+            ("G", "2024-03-15", None, 100.0),  # current: survived 2 months by 2024-05-31
+            ("H", "2024-05-28", None, 100.0),  # current: its first month is not over
+        ]
+    )
+    s = settings(period_end="2025-05-31")
+    book = rr.prepare_book(frame, None, None, None, s)
+    months = _clv.periods_of_tenure(book, 1, until=pd.Timestamp("2024-05-31"))["t"]
+    assert months.to_dict() == {"A": 1, "B": 1, "C": 1, "D": 2, "E": 4, "F": 4, "G": 2, "H": 0}
+    years = _clv.periods_of_tenure(book, 12)["t"]
+    assert years.loc[["E", "F"]].tolist() == [1, 1]

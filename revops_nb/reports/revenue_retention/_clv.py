@@ -1,8 +1,10 @@
 """Customer lifetime value: shifted-beta-geometric retention per segment, discounted value per customer.
 
-Each customer's tenure is cut into periods of ``clv_period`` from its first day: a churned customer
-left in period ceil(tenure / period); a current one has survived floor(tenure / period) periods and
-is censored there. The sBG model is fitted per segment (``clv_segment``) by maximum likelihood; a
+Each customer's tenure is cut into calendar periods of ``clv_period`` from its first day (a monthly
+customer who started on 15 January renews on the 15th of every month): a churned customer whose last
+day falls within ``TOLERANCE_DAYS`` of its k-th anniversary left in period k (it paid for k periods),
+one who left between anniversaries in the period under way; a current one has survived the periods
+whose anniversary (plus the tolerance) it has passed, and is censored there. The sBG model is fitted per segment (``clv_segment``) by maximum likelihood; a
 segment with fewer than ``min_n`` customers or no churn uses the fit on all customers, and says so.
 
 A current customer's value is its ARR per period × gross margin × the expected discounted number of
@@ -23,7 +25,7 @@ from revops_nb.reports.revenue_retention._book import UNKNOWN, Book
 from revops_nb.reports.revenue_retention.settings import Settings
 
 ALL = "All customers"
-PERIOD_DAYS = 365.25 / 12
+TOLERANCE_DAYS = 5  # an end date this close to an anniversary is taken as that anniversary
 PARAMETER_COLUMNS = ["segment", "parameter", "estimate", "ci_low", "ci_high", "customers", "churned", "fit"]
 
 
@@ -47,17 +49,43 @@ class Clv:
 
 
 def periods_of_tenure(book: Book, months: int, until: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Per customer who started by ``until`` (default: report date): churn period or periods survived."""
+    """Per customer who started by ``until`` (default: report date): churn period or periods survived,
+    in whole calendar periods of ``months`` months (see the module docstring)."""
     until = until or book.as_of
     c = book.customers[book.customers["first_start"] <= until]
     churned = c["churned"] & (c["churn_date"] <= until)
+    start = c["first_start"]
+    tol = pd.Timedelta(days=TOLERANCE_DAYS)
     end = c["churn_date"].where(churned, until)
-    tenure = (end - c["first_start"]).dt.days.to_numpy(float) / (PERIOD_DAYS * months)
-    t_churn = np.maximum(1, np.ceil(tenure)).astype(int)
-    n_alive = np.floor(tenure).astype(int)
+    k = whole_periods(start, end, months, tol)
+    past = (end > add_months(start, k * months) + tol).to_numpy()
+    t_churn = np.maximum(1, k + past)
+    n_alive = whole_periods(start, end, months, -tol - pd.Timedelta(days=1))
     return pd.DataFrame(
         {"churned": churned.to_numpy(), "t": np.where(churned, t_churn, n_alive)}, index=c.index
     )
+
+
+def add_months(start: pd.Series, months) -> pd.Series:
+    """``start`` plus ``months`` calendar months, the day kept or clipped to the month's last day."""
+    shifted = start.dt.to_period("M") + np.asarray(months, dtype=int)
+    day = np.minimum(start.dt.day.to_numpy(), shifted.dt.days_in_month.to_numpy())
+    first = shifted.dt.start_time.astype("datetime64[ns]")
+    return first + pd.to_timedelta(day - 1, unit="D")
+
+
+def whole_periods(start: pd.Series, end: pd.Series, months: int, slack: pd.Timedelta) -> np.ndarray:
+    """The most whole periods of ``months`` calendar months from ``start`` whose anniversary falls on
+    or before ``end + slack`` (0 at least)."""
+    start = start.dt.normalize()
+    reach = end.dt.normalize() + slack
+    months_apart = (end.dt.year - start.dt.year) * 12 + (end.dt.month - start.dt.month)
+    guess = np.floor_divide(months_apart.to_numpy(int), months)
+    best = np.zeros(len(start), dtype=int)
+    for k in (guess - 2, guess - 1, guess, guess + 1):  # the slack is less than a month
+        reached = (add_months(start, np.maximum(k, 0) * months) <= reach).to_numpy()
+        best = np.where(reached & (k > best), k, best)
+    return best
 
 
 def counts(periods: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
