@@ -18,8 +18,9 @@ import pytest
 
 from revops_nb import data
 from revops_nb.reports import pipeline_forecast as pf
-from revops_nb.reports.pipeline_forecast import _forecast, _plan
+from revops_nb.reports.pipeline_forecast import _forecast, _plan, view
 from revops_nb.reports.pipeline_forecast._coverage import coverage, forecast_period
+from revops_nb.reports.pipeline_forecast._funnel import weakest_step
 
 MQL_TO_SQL = {"Inbound": 0.30, "Outbound": 0.45, "Partner": 0.40, "Event": 0.20}
 
@@ -63,6 +64,26 @@ def test_stage_conversions_recover_the_planted_funnel(result):
     for row, r in zip(f.table.itertuples(), reach, strict=True):
         assert within(row.win_rate, w / r, row.reached)
     assert f.table["won"].eq(f.n_won).all() and f.n_unplaced == 0
+
+
+def test_a_weakest_step_is_named_only_when_a_test_sets_it_apart(result):
+    # the sample's Qualification and Proposal steps convert alike (69.3% vs 69.4%): no weakest step
+    w = result.funnel.weakest
+    assert not w.named and set(w.tied) == {1, 2} and w.p_value > 0.05
+    line = view._funnel_line(result)
+    assert "The weakest step is" not in line
+    assert "No single step is the weakest" in line and "Qualification → Proposal 69.3%" in line
+    assert "Proposal → Negotiation 69.4%" in line
+    # a clearly lower step is named, with its test against the next-lowest
+    table = pd.DataFrame({"reached": [1000, 700, 400], "moved_on": [700, 400, 320]})
+    table["conversion"] = table["moved_on"] / table["reached"]
+    named = weakest_step(table, 0.05)
+    assert named.named and named.lowest == 1 and named.next_lowest == 0 and named.p_value < 0.05
+    # a step lower than the next-lowest but not by a test is listed with it, not named
+    close = pd.DataFrame({"reached": [1000, 100, 400], "moved_on": [700, 65, 320]})
+    close["conversion"] = close["moved_on"] / close["reached"]
+    tied = weakest_step(close, 0.05)
+    assert not tied.named and tied.tied == (1, 0)
 
 
 def test_time_in_stage_is_longer_for_enterprise_and_says_so(result):

@@ -6,6 +6,14 @@ rate. Time in stage is a Kaplan–Meier estimate, with deals still in the stage 
 report date censored. Breakdowns by segment and lead source flag groups under min_n;
 differences between groups are claimed only where a test across the ranked groups holds
 after a Holm adjustment.
+
+The weakest step is named only when its conversion is lower than every other step's by a
+two-proportion test at the report's significance level (an intersection–union test: each
+comparison at that level, no adjustment needed since all must hold). The steps share deals,
+but each closed deal's fate at a step is counted only among the deals that reached it, and
+those step-by-step outcomes are independent binomial trials given the counts reaching each
+step (the funnel's likelihood factors step by step), so the steps are compared as
+independent samples. Otherwise the steps that cannot be told apart from the lowest are listed.
 """
 
 from __future__ import annotations
@@ -18,7 +26,14 @@ import pandas as pd
 from revops_nb.reports.pipeline_forecast._deals import Deals, label
 from revops_nb.reports.pipeline_forecast._history import StageHistory
 from revops_nb.reports.pipeline_forecast.settings import BREAKDOWNS, Settings
-from revops_nb.stats import holm, independence_test, kaplan_meier, logrank_test, wilson_interval
+from revops_nb.stats import (
+    holm,
+    independence_test,
+    kaplan_meier,
+    logrank_test,
+    two_proportion_test,
+    wilson_interval,
+)
 
 WON = "Won"
 FUNNEL_COLUMNS = [
@@ -40,6 +55,48 @@ FUNNEL_COLUMNS = [
     "days_ci_high",
     "stays",
 ]
+
+
+@dataclass(frozen=True)
+class Weakest:
+    """The step with the lowest conversion and whether a test sets it apart.
+
+    ``lowest`` is the row (index into the funnel table) with the lowest conversion;
+    ``named`` is True when it is lower than every other step by a test; ``tied`` lists the
+    rows that cannot be told apart from it (the lowest first; just the lowest when named).
+    ``test``/``p_value`` are those of the comparison with the next-lowest step.
+    """
+
+    lowest: int
+    named: bool
+    tied: tuple[int, ...]
+    next_lowest: int
+    test: str
+    p_value: float
+
+
+def weakest_step(table: pd.DataFrame, alpha: float) -> Weakest | None:
+    """The weakest step of a funnel table (columns moved_on, reached, conversion); None with under two rated steps."""
+    rated = table[table["reached"] > 0].dropna(subset=["conversion"]).sort_values("conversion", kind="stable")
+    if len(rated) < 2:
+        return None
+    low = rated.iloc[0]
+    tests = {
+        i: two_proportion_test(
+            int(low["moved_on"]), int(low["reached"]), int(r["moved_on"]), int(r["reached"])
+        )
+        for i, r in rated.iloc[1:].iterrows()
+    }
+    tied = tuple(i for i, t in tests.items() if not t.significant(alpha))
+    nxt = rated.index[1]
+    return Weakest(
+        lowest=int(rated.index[0]),
+        named=not tied,
+        tied=(int(rated.index[0]), *map(int, tied)),
+        next_lowest=int(nxt),
+        test=tests[nxt].test,
+        p_value=tests[nxt].p_value,
+    )
 
 
 @dataclass
@@ -64,6 +121,7 @@ class Funnel:
     breakdowns: dict[str, pd.DataFrame] = field(default_factory=dict)
     tests: pd.DataFrame = field(default_factory=pd.DataFrame)
     absent: tuple[str, ...] = ()  # breakdown dimensions with no values
+    weakest: Weakest | None = None  # None without history or with under two rated steps
 
 
 def stage_funnel(deals: Deals, history: StageHistory, settings: Settings) -> Funnel:
@@ -117,6 +175,7 @@ def stage_funnel(deals: Deals, history: StageHistory, settings: Settings) -> Fun
         times.append((*median_with_interval(curve), len(here)))
     table[["median_days", "days_ci_low", "days_ci_high", "stays"]] = pd.DataFrame(times, index=table.index)
     funnel.table = table[FUNNEL_COLUMNS]
+    funnel.weakest = weakest_step(funnel.table, settings.alpha)
     funnel.breakdowns, funnel.tests, funnel.absent = _breakdowns(deals, reached, stays, settings)
     return funnel
 

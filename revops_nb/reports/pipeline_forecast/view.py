@@ -114,13 +114,28 @@ def _funnel_line(result: PipelineForecastResult) -> str:
     )
     if not f.history:
         return line + " " + escape(result.aside("funnel"))
-    table = f.table.dropna(subset=["conversion"])
-    if table.empty:
+    w = f.weakest
+    if w is None:
         return line
-    weakest = table.loc[table["conversion"].idxmin()]
+    t = f.table
+
+    def step(i: int) -> str:
+        r = t.loc[i]
+        return (
+            f"{escape(r['stage'])} → {escape(r['next_stage'])} "
+            f"{_rate(result, r['conversion'], r['ci_low'], r['ci_high'], r['reached'])}"
+        )
+
+    test = f"{escape(w.test)}, {fmt_p(w.p_value)}"
+    if w.named:
+        return line + (
+            f" The weakest step is {step(w.lowest)}, lower than every other step by a test; "
+            f"the next-lowest is {step(w.next_lowest)} ({test})."
+        )
     return line + (
-        f" The weakest step is {escape(weakest['stage'])} → {escape(weakest['next_stage'])}: "
-        f"{_rate(result, weakest['conversion'], weakest['ci_low'], weakest['ci_high'], weakest['reached'])}."
+        " No single step is the weakest: the lowest conversions, "
+        + " and ".join(step(i) for i in w.tied)
+        + f", cannot be told apart by a test (lowest against next-lowest: {test})."
     )
 
 
