@@ -383,3 +383,45 @@ def test_tenure_tolerates_end_dates_a_few_days_off_the_anniversary():
     assert months.to_dict() == {"A": 1, "B": 1, "C": 1, "D": 2, "E": 4, "F": 4, "G": 2, "H": 0}
     years = _clv.periods_of_tenure(book, 12)["t"]
     assert years.loc[["E", "F"]].tolist() == [1, 1]
+
+
+# ---------------------------------------------------------------- free tiers and trials before the paid term
+
+
+def test_a_free_tier_before_the_paid_term_is_not_part_of_the_customer_life():
+    """80 accounts on a free plan (ARR 0) for 180 days, then paying; every fourth leaves after a year, and
+    five later drop back to free: the customer starts, is matched to its channel and is counted from the
+    first paid day, and a paid customer back on the free plan has churned."""
+    rows, deals = [], []
+    for i in range(80):
+        free = pd.Timestamp("2023-01-01") + pd.Timedelta(days=3 * i)
+        paid = free + pd.Timedelta(days=180)
+        end = paid + pd.DateOffset(months=12) if i % 4 == 0 else None
+        rows += [(f"A{i}", free, paid, 0.0), (f"A{i}", paid, end, 1_200.0)]
+        if i % 16 == 1:  # back to the free plan after fifteen paid months
+            rows[-1] = (f"A{i}", paid, paid + pd.DateOffset(months=15), 1_200.0)
+            rows.append((f"A{i}", paid + pd.DateOffset(months=15), None, 0.0))
+        deals.append((f"O{i}", f"A{i}", paid - pd.Timedelta(days=5), "Inbound"))
+    frame = subs(rows)
+    opportunities = pd.DataFrame(deals, columns=["opportunity_id", "account_id", "close_date", "lead_source"])
+    opportunities = opportunities.assign(
+        close_date=opportunities["close_date"].astype("datetime64[ns]"), is_won=True, stage="Closed Won"
+    )
+    months = pd.date_range("2023-01-01", "2025-06-01", freq="MS")
+    spend = pd.DataFrame({"period": months.astype("datetime64[ns]"), "channel": "Inbound", "spend": 1e3})
+    s = settings(period_end="2025-06-30", clv_period="month", cohort_grain="quarter")
+    result = rr.analyze(Frames(subscriptions=frame, opportunities=opportunities, marketing_spend=spend), s)
+    customers = result.book.customers
+    paid_start = frame[frame["arr"] > 0].groupby("account_id")["start_date"].min()
+    pd.testing.assert_series_equal(customers["first_start"], paid_start, check_names=False)
+    assert (customers["first_arr"] == 1_200.0).all()
+    assert (customers["channel"] == "Inbound").all() and result.acquisition.aside is None
+    assert result.acquisition.blended["new_customers"] == 80
+    back_to_free = [f"A{i}" for i in range(80) if i % 16 == 1]
+    assert customers.loc[back_to_free, "churned"].all()
+    assert customers["churned"].sum() == 20 + len(back_to_free)
+    age0 = result.cohorts[result.cohorts["age"] == 0]
+    assert (age0["logo_retention"] == 1).all()
+    tenure = _clv.periods_of_tenure(result.book, 1)
+    leavers = [f"A{i}" for i in range(80) if i % 4 == 0]
+    assert (tenure.loc[leavers, "t"] == 12).all()  # twelve paid months, not eighteen

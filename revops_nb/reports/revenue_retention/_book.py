@@ -4,7 +4,8 @@ Built once from ``subscriptions`` (with ``accounts``, ``opportunities`` and ``fx
 by the shared subscription rules (:mod:`revops_nb.data.subscriptions`): ARR is ``arr``, else
 ``mrr`` × 12, converted by the shared currency policy; an account's ARR on a day is the sum of its
 active rows, so overlapping rows (several products) add up and a row that replaces another with a new
-ARR is a change of that account's ARR, not a churn plus a new customer.
+ARR is a change of that account's ARR, not a churn plus a new customer. A customer's life runs over
+its paid rows (ARR > 0): from the first paid day to the end of the last paid row.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ class Book:
     """Subscriptions ready for retention analysis.
 
     ``rows``: account_id, start_date, end_date (NaT = running), arr (reporting currency).
-    ``customers``: one row per account that ever had ARR: first_start, churn_date (NaT = customer
-    on ``as_of``), churned, first_arr (ARR on its first day), current_arr (on ``as_of``), the
+    ``customers``: one row per account that ever had ARR: first_start (first paid day: rows with zero
+    ARR, a free tier or a trial, do not count), churn_date (NaT = paying customer on ``as_of``),
+    churned, first_arr (ARR on its first paid day), current_arr (on ``as_of``), the
     dimensions (``(unknown)`` when not known) and ``channel`` (lead source of the won deal that
     started it, ``(unattributed)`` when none).
     """
@@ -131,11 +133,14 @@ def arr_on_account_days(rows: pd.DataFrame, day_of_account: pd.Series) -> pd.Ser
 
 
 def _customers(rows: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """One row per account: first start, churn date (the last end when every row has ended by as_of)."""
-    g = rows.groupby("account_id", sort=True)
+    """One row per account that ever paid, from its paid rows (ARR > 0) only: a free tier or trial
+    before them is not part of the customer's life (its cohort, channel and tenure start on the first
+    paid day), and an account left on a free plan churned when its last paid row ended."""
+    paid = rows[rows["arr"] > 0]
+    g = paid.groupby("account_id", sort=True)
     first_start = g["start_date"].min()
-    running = rows["end_date"].isna() | (rows["end_date"] > as_of)
-    still = running.groupby(rows["account_id"]).any()
+    running = paid["end_date"].isna() | (paid["end_date"] > as_of)
+    still = running.groupby(paid["account_id"]).any()
     last_end = g["end_date"].max()
     churn_date = last_end.where(~still)
     customers = pd.DataFrame({"first_start": first_start, "churn_date": churn_date})
@@ -143,8 +148,6 @@ def _customers(rows: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     customers["first_arr"] = arr_on_account_days(rows, customers["first_start"])
     on_as_of = pd.Series(as_of, index=customers.index)
     customers["current_arr"] = arr_on_account_days(rows, on_as_of)
-    # an account whose every row has zero ARR was never a paying customer
-    customers = customers[(rows["arr"] > 0).groupby(rows["account_id"]).any()]
     customers.index.name = "account_id"
     return customers
 
