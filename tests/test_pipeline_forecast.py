@@ -160,6 +160,31 @@ def test_forecast_accuracy_and_the_current_range(result):
     assert {"stage_funnel", "forecast_backtest", "sla_plan"} <= set(result.tables())
 
 
+def test_the_stated_share_of_past_errors_inside_the_range_is_the_true_share(result):
+    b, settings = result.backtest, result.settings
+    cur = b.current
+    errors = b.table[f"{b.chosen}_error"].dropna().to_numpy(float)
+    outcomes = cur["won_to_date"] + cur["predicted"] / (1 + errors)
+    inside = int(((outcomes >= cur["low"] - 1e-6) & (outcomes <= cur["high"] + 1e-6)).sum())
+    assert cur["errors"] == len(errors) == 8 and cur["inside"] == inside
+    assert inside / len(errors) >= settings.range_confidence
+    assert result.key_figures()["forecast_range_share"] == pytest.approx(inside / len(errors))
+    words = "all 8 of the past quarters' forecast errors" if inside == 8 else f"{inside} of the 8 past"
+    assert words in view._forecast_line(result)
+    text = "".join(item.data for item in view.forecast_section(result) if hasattr(item, "data"))
+    assert words in text and "the range is itself uncertain" in text
+    assert cur["expected_coverage"] == pytest.approx(7 / 9)  # smallest to largest of 8: (n - 1) / (n + 1)
+    assert "80% of past errors" not in view._forecast_line(result)
+
+
+@pytest.mark.parametrize(
+    ("n", "confidence", "rank", "inside"), [(8, 0.8, 1, 8), (10, 0.8, 2, 8), (20, 0.8, 3, 16)]
+)
+def test_the_range_rank_keeps_at_least_the_asked_share_inside(n, confidence, rank, inside):
+    j = _forecast.range_rank(n, confidence)
+    assert j == rank and n - 2 * (j - 1) == inside >= confidence * n
+
+
 def test_required_count_solves_the_normal_approximation():
     one = np.array([1.0])
     # certain wins of a fixed size: exactly target / size deals

@@ -12,7 +12,13 @@ made, each learned only from earlier periods whose outcome was known by that sta
 both plus an allowance for deals created and won inside the period (the mean of the
 previous periods). Their errors against the bookings that closed give MAPE and bias per
 method; the current period's forecast is a range: the better method's forecast divided by
-(1 + each past error), cut at the ``range_confidence`` quantiles.
+(1 + each past error), from the j-th smallest to the j-th largest of those outcomes, with j
+the largest that still leaves at least ``range_confidence`` of the n past errors inside
+(order statistics: with 8 errors and 0.8 that is the smallest to the largest, all 8
+inside). ``current`` records how many past errors the range spans, and the share of future
+periods such a range holds when errors are exchangeable, (n + 1 - 2j) / (n + 1); with few
+errors the range is itself uncertain, and since the method was chosen for its lower error
+on the same periods, it is more likely too narrow than too wide.
 """
 
 from __future__ import annotations
@@ -54,7 +60,9 @@ class Backtest:
     ``accuracy`` has one row per method: method, periods, mape, bias. ``chosen`` is the
     method with the lower MAPE ('' when none could be scored). ``current`` holds the
     forecast of the coming period: period, won_to_date, open_deals, open_pipeline, low, high
-    (low/high NaN when there are fewer than :data:`MIN_ERRORS` backtest errors). ``aside``
+    (low/high NaN when there are fewer than :data:`MIN_ERRORS` backtest errors); with a range
+    also errors (n), inside (past errors the range spans), expected_coverage and predicted
+    (the chosen method's forecast of what is still to come). ``aside``
     says in one sentence why the forecast steps aside ('' when it shows).
     """
 
@@ -272,8 +280,19 @@ def _current(
     out["errors"] = len(errors)
     if len(errors) < MIN_ERRORS or not np.isfinite(predicted[chosen]):
         return out
-    a = (1 - settings.range_confidence) / 2
-    outcomes = predicted[chosen] / (1 + errors)
-    out["low"] = won_to_date + float(np.quantile(outcomes, a))
-    out["high"] = won_to_date + float(np.quantile(outcomes, 1 - a))
+    n = len(errors)
+    j = range_rank(n, settings.range_confidence)
+    with np.errstate(divide="ignore"):
+        outcomes = np.sort(predicted[chosen] / (1 + errors))
+    low, high = float(outcomes[j - 1]), float(outcomes[n - j])
+    out["predicted"] = float(predicted[chosen])
+    out["low"], out["high"] = won_to_date + low, won_to_date + high
+    out["inside"] = int(((outcomes >= low) & (outcomes <= high)).sum())
+    out["expected_coverage"] = (n + 1 - 2 * j) / (n + 1)
     return out
+
+
+def range_rank(n: int, confidence: float) -> int:
+    """The rank j (1-based) of the range's ends: the largest whose j-th smallest to j-th largest of n
+    values spans at least ``confidence`` of them (n - 2(j - 1) >= confidence * n)."""
+    return 1 + int(np.floor(n * (1 - confidence) / 2 + 1e-9))

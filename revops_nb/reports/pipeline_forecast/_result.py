@@ -84,6 +84,9 @@ class PipelineForecastResult:
             "forecast_period": current.get("period"),
             "forecast_current_low": current.get("low"),
             "forecast_current_high": current.get("high"),
+            "forecast_range_share": (
+                current["inside"] / current["errors"] if self.backtest.has_range else None
+            ),
             "forecast_method": self.backtest.chosen or None,
             "forecast_mape": None if chosen is None else chosen["mape"],
             "forecast_bias": None if chosen is None else chosen["bias"],
@@ -113,6 +116,7 @@ class PipelineForecastResult:
         return {
             "forecast_current_low": {"unit": "money", "label": "Forecast, low end of range"},
             "forecast_current_high": {"unit": "money", "label": "Forecast, high end of range"},
+            "forecast_range_share": {"unit": "percent", "label": "Past forecast errors inside the range"},
             "forecast_mape": {"unit": "percent", "label": "Forecast MAPE (backtest)"},
             "forecast_bias": {"unit": "percent", "label": "Forecast bias (backtest)"},
             "backtest_periods": {"unit": "count"},

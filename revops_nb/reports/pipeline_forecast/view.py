@@ -75,10 +75,30 @@ def _forecast_line(result: PipelineForecastResult) -> str:
     acc = b.accuracy.set_index("method").loc[b.chosen]
     return (
         f"**Forecast for {cur['period']}:** between {_money(result, cur['low'])} and "
-        f"{_money(result, cur['high'])} of bookings ({fmt_pct(result.settings.range_confidence, 0)} of past "
-        f"errors fall inside), by the {METHOD_LABELS[b.chosen]} method, whose error over the last "
+        f"{_money(result, cur['high'])} of bookings (the range spans {_inside_words(result)}), by the "
+        f"{METHOD_LABELS[b.chosen]} method, whose error over the last "
         f"{int(acc['periods'])} {result.settings.grain}s was {fmt_pct(acc['mape'])} on average (MAPE), "
         f"{_bias_words(acc['bias'])}."
+    )
+
+
+def _inside_words(result: PipelineForecastResult) -> str:
+    """'all 8 of the past quarters' errors' or '6 of the 8 past quarters' errors'."""
+    cur, grain = result.backtest.current, result.settings.grain
+    inside, n = int(cur["inside"]), int(cur["errors"])
+    if inside == n:
+        return f"all {fmt_int(n)} of the past {grain}s' forecast errors"
+    return f"{fmt_int(inside)} of the {fmt_int(n)} past {grain}s' forecast errors"
+
+
+def _range_caveat(result: PipelineForecastResult) -> str:
+    """What the range is worth for the coming period, with few errors and a method picked on them."""
+    cur, grain = result.backtest.current, result.settings.grain
+    return (
+        f"If errors behave like the past ones, a range built this way holds a new {grain}'s outcome about "
+        f"{fmt_pct(cur['expected_coverage'], 0)} of the time; with only {fmt_int(cur['errors'])} past errors "
+        f"the range is itself uncertain, and the method was chosen for its lower error on those same "
+        f"{grain}s, so the range is more likely too narrow than too wide."
     )
 
 
@@ -387,10 +407,9 @@ def forecast_section(result: PipelineForecastResult) -> list[Displayable]:
         out.append(
             Markdown(
                 f"**{cur['period']}: between {_money(result, cur['low'])} and {_money(result, cur['high'])}** "
-                f"({fmt_pct(result.settings.range_confidence, 0)} range from the {len(b.table)} backtested "
-                f"{result.settings.grain}s' errors of the {METHOD_LABELS[b.chosen]} forecast, the one with the "
-                f"lower MAPE), from {fmt_int(cur['open_deals'])} open deals worth "
-                f"{_money(result, cur['open_pipeline'])}.{part}"
+                f"(the range spans {_inside_words(result)} of the {METHOD_LABELS[b.chosen]} forecast, the "
+                f"one with the lower MAPE), from {fmt_int(cur['open_deals'])} open deals worth "
+                f"{_money(result, cur['open_pipeline'])}.{part} {_range_caveat(result)}"
             )
         )
     else:
