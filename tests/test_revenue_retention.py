@@ -3,14 +3,17 @@ balance and per-account rules on small frames, and the planted effects of the em
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.figure import Figure
 from scipy import integrate, stats
 
 from revops_nb import data
 from revops_nb.reports import revenue_retention as rr
-from revops_nb.reports.revenue_retention import _clv, _sbg
+from revops_nb.reports.revenue_retention import _clv, _sbg, view
 from revops_nb.reports.revenue_retention._book import UNATTRIBUTED
 
 # Fader & Hardie (2007), "How to project customer retention", Table 1 and the fits they report
@@ -425,3 +428,80 @@ def test_a_free_tier_before_the_paid_term_is_not_part_of_the_customer_life():
     tenure = _clv.periods_of_tenure(result.book, 1)
     leavers = [f"A{i}" for i in range(80) if i % 4 == 0]
     assert (tenure.loc[leavers, "t"] == 12).all()  # twelve paid months, not eighteen
+
+
+# ---------------------------------------------------------------- per-segment fits only where segments differ
+
+
+def simulated_tenure(
+    groups: dict[str, tuple[float, float, int]], seed: int = 11
+) -> tuple[pd.DataFrame, pd.Series]:
+    """sBG customers per group (alpha, beta, n), each followed for 1 to 16 periods (censored there)."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for name, (a, b, n) in groups.items():
+        t = rng.geometric(rng.beta(a, b, n))
+        follow = rng.integers(1, 17, n)
+        churned = t <= follow
+        index = [f"{name}{i}" for i in range(n)]
+        frames.append(
+            pd.DataFrame(
+                {"churned": churned, "t": np.where(churned, t, follow), "segment": name}, index=index
+            )
+        )
+    frame = pd.concat(frames)
+    return frame[["churned", "t"]], frame["segment"]
+
+
+@pytest.mark.parametrize("seed", [12, 13, 14])
+def test_segments_with_the_same_retention_use_the_pooled_fit(seed):
+    tenure, segment = simulated_tenure({"Enterprise": (0.7, 4.0, 150), "SMB": (0.7, 4.0, 1_500)}, seed)
+    pooled = _sbg.fit_sbg(*_clv.counts(tenure))
+    fits, own, lr_p = _clv.segment_fits(tenure, segment, pooled, settings())
+    assert own == {"All customers": False, "Enterprise": False, "SMB": False}
+    assert fits["Enterprise"] is pooled and fits["SMB"] is pooled
+    assert all(0.05 <= lr_p[s] <= 1 for s in ("Enterprise", "SMB"))
+
+
+def test_segments_that_retain_very_differently_use_their_own_fits():
+    tenure, segment = simulated_tenure(
+        {"Enterprise": (0.5, 12.0, 300), "SMB": (1.5, 3.0, 1_500), "Tiny": (1, 1, 10)}
+    )
+    pooled = _sbg.fit_sbg(*_clv.counts(tenure))
+    fits, own, lr_p = _clv.segment_fits(tenure, segment, pooled, settings())
+    assert own["Enterprise"] and own["SMB"] and not own["Tiny"]
+    assert lr_p["Enterprise"] < 0.05 and lr_p["SMB"] < 0.05 and np.isnan(lr_p["Tiny"])
+    assert fits["Enterprise"].mean_churn() < pooled.mean_churn() < fits["SMB"].mean_churn()
+
+
+def test_the_parameters_table_says_which_fit_each_segment_uses():
+    rng = np.random.default_rng(4)
+    rows, accounts = [], []
+    for i in range(400):
+        seg = "Enterprise" if i < 100 else "SMB"
+        start = pd.Timestamp("2022-01-01") + pd.Timedelta(days=int(rng.integers(0, 700)))
+        k = int(rng.geometric(0.04 if seg == "Enterprise" else 0.10))
+        end = start + pd.DateOffset(months=3 * k)
+        rows.append((f"A{i}", start, end if end <= pd.Timestamp("2025-06-30") else None, 1_000.0))
+        accounts.append((f"A{i}", seg))
+    frames = Frames(
+        subscriptions=subs(rows), accounts=pd.DataFrame(accounts, columns=["account_id", "segment"])
+    )
+    result = rr.analyze(frames, settings(period_end="2025-06-30"))
+    table = result.clv.parameters.drop_duplicates("segment").set_index("segment")
+    assert table.loc["All customers", "fit"] == "pooled"
+    assert table.loc["Enterprise", "fit"].startswith("own") and table.loc["SMB", "fit"].startswith("own")
+    assert table.loc["Enterprise", "lr_p"] < 0.05
+    text = "".join(getattr(x, "data", "") for x in view.customer_value(result) if not isinstance(x, Figure))
+    assert "own (differs, LR p" in text and "Holm-adjusted" in text
+    # Enterprise (4% churn a quarter) is expected to stay about twice as long as anyone has been observed
+    assert "**Caution:** the median remaining lifetime of current customers (Enterprise " in text
+    stretched = dataclasses.replace(result, clv=dataclasses.replace(result.clv, longest_tenure_years=0.25))
+    assert "Enterprise" in view._beyond_sentence(stretched) and "SMB" in view._beyond_sentence(stretched)
+    shortened = dataclasses.replace(result, clv=dataclasses.replace(result.clv, longest_tenure_years=50))
+    assert view._beyond_sentence(shortened) == ""
+    result = rr.analyze(frames, settings(period_end="2025-06-30", min_n=500))
+    table = result.clv.parameters.drop_duplicates("segment").set_index("segment")
+    assert (
+        table.loc["Enterprise", "fit"] == table.loc["SMB", "fit"] == "pooled (too few customers or no churn)"
+    )

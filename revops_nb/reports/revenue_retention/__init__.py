@@ -4,7 +4,8 @@ The ARR waterfall per period (opening, new, expansion, contraction, churned, clo
 account), net and gross revenue retention per period and over the trailing twelve months with
 bootstrap intervals over accounts, by segment and region; logo and revenue retention by start cohort
 and age; Kaplan–Meier logo survival by start year with a log-rank test; shifted-beta-geometric
-retention fitted per segment (Fader & Hardie), checked against held-out periods, giving each
+retention (Fader & Hardie) fitted on all customers and per segment where a likelihood-ratio test
+shows the segment differs, checked against held-out periods, giving each
 customer's expected remaining lifetime and discounted lifetime value and the customer base's value;
 CAC by channel, payback, LTV:CAC and the magic number when a ``marketing_spend`` table exists.
 

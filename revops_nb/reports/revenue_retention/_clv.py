@@ -4,8 +4,12 @@ Each customer's tenure is cut into calendar periods of ``clv_period`` from its f
 customer who started on 15 January renews on the 15th of every month): a churned customer whose last
 day falls within ``TOLERANCE_DAYS`` of its k-th anniversary left in period k (it paid for k periods),
 one who left between anniversaries in the period under way; a current one has survived the periods
-whose anniversary (plus the tolerance) it has passed, and is censored there. The sBG model is fitted per segment (``clv_segment``) by maximum likelihood; a
-segment with fewer than ``min_n`` customers or no churn uses the fit on all customers, and says so.
+whose anniversary (plus the tolerance) it has passed, and is censored there. The sBG model is fitted on all customers (pooled) and per segment
+(``clv_segment``) by maximum likelihood. A segment uses its own fit only when the data show that it
+retains differently: a likelihood-ratio test of separate (α, β) for the segment and for the other
+customers against one pooled (α, β), 2 degrees of freedom, Holm-adjusted across the segments and
+rejected at 1 - confidence; otherwise, and when it has fewer than ``min_n`` customers or no churn,
+the segment uses the pooled fit, and the parameters table says which and why.
 
 A current customer's value is its ARR per period × gross margin × the expected discounted number of
 its future payments given the periods it has already stayed (:func:`_sbg.discounted_residual_periods`).
@@ -19,14 +23,30 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats as sps
 
 from revops_nb.reports.revenue_retention import _sbg
 from revops_nb.reports.revenue_retention._book import UNKNOWN, Book
 from revops_nb.reports.revenue_retention.settings import Settings
+from revops_nb.stats import holm
 
 ALL = "All customers"
 TOLERANCE_DAYS = 5  # an end date this close to an anniversary is taken as that anniversary
-PARAMETER_COLUMNS = ["segment", "parameter", "estimate", "ci_low", "ci_high", "customers", "churned", "fit"]
+PARAMETER_COLUMNS = [
+    "segment",
+    "parameter",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "customers",
+    "churned",
+    "fit",
+    "lr_p",
+]
+OWN = "own"
+POOLED = "pooled"
+NO_EVIDENCE = "pooled (no evidence it differs)"
+TOO_FEW = "pooled (too few customers or no churn)"
 
 
 @dataclass
@@ -34,7 +54,8 @@ class Clv:
     """Fitted retention per segment, value per current customer, the base's value, the fit check."""
 
     fits: dict[str, _sbg.SbgFit]  # segment -> fit used (ALL = all customers)
-    own_fit: dict[str, bool]  # whether a segment has its own fit (else the pooled one)
+    own_fit: dict[str, bool]  # whether a segment uses its own fit (else the pooled one)
+    lr_p: dict[str, float]  # segment -> Holm-adjusted p of its own vs the pooled fit (NaN: not tested)
     parameters: pd.DataFrame  # PARAMETER_COLUMNS
     customers: pd.DataFrame  # clv_by_customer
     base_value: float
@@ -45,7 +66,17 @@ class Clv:
     check_error: float  # mean absolute error observed - fitted over held-out periods (NaN without)
     period_discount: float
     segment_by: str
+    longest_tenure_years: float = float("nan")  # the longest tenure any customer has been observed for
     aside: str | None = None
+
+    def beyond_observed(self, factor: float = 2.0) -> pd.DataFrame:
+        """Segments whose current customers' median remaining lifetime is more than ``factor`` × the longest
+        tenure observed: there the value rests on the fitted curve far beyond what the data has seen."""
+        if self.customers.empty or not np.isfinite(self.longest_tenure_years):
+            return pd.DataFrame(columns=["segment", "median_remaining_years"])
+        median = self.customers.groupby("segment")["median_remaining_years"].median()
+        far = median[median > factor * self.longest_tenure_years]
+        return far.rename("median_remaining_years").reset_index()
 
 
 def periods_of_tenure(book: Book, months: int, until: pd.Timestamp | None = None) -> pd.DataFrame:
@@ -110,14 +141,7 @@ def customer_value(book: Book, settings: Settings) -> Clv | None:
         )
     by = settings.clv_segment if settings.clv_segment in book.dimensions else None
     segment = book.customers.loc[tenure.index, by] if by else pd.Series(ALL, index=tenure.index)
-    fits, own = {ALL: pooled}, {ALL: True}
-    for value in sorted(pd.unique(segment)):
-        if value == ALL:
-            continue
-        part = tenure[segment == value]
-        fit = _sbg.fit_sbg(*counts(part)) if len(part) >= settings.min_n and value != UNKNOWN else None
-        ok = fit is not None and (fit.constant or np.all(np.isfinite(fit.cov_log)))
-        fits[value], own[value] = (fit, True) if ok else (pooled, False)
+    fits, own, lr_p = segment_fits(tenure, segment, pooled, settings)
     d = _sbg.period_discount(settings.discount_rate, months)
     customers = _per_customer(book, tenure, segment, fits, settings, d)
     base_ci, mean_ci = _value_intervals(customers, fits, settings, d)
@@ -125,7 +149,8 @@ def customer_value(book: Book, settings: Settings) -> Clv | None:
     return Clv(
         fits=fits,
         own_fit=own,
-        parameters=_parameter_table(fits, own, tenure, segment, settings),
+        lr_p=lr_p,
+        parameters=_parameter_table(fits, own, lr_p, tenure, segment, settings),
         customers=customers,
         base_value=float(customers["clv"].sum()),
         base_ci=base_ci,
@@ -135,24 +160,60 @@ def customer_value(book: Book, settings: Settings) -> Clv | None:
         check_error=error,
         period_discount=d,
         segment_by=by or "",
+        longest_tenure_years=float(tenure["t"].max()) * months / 12,
     )
+
+
+def segment_fits(
+    tenure: pd.DataFrame, segment: pd.Series, pooled: _sbg.SbgFit, settings: Settings
+) -> tuple[dict[str, _sbg.SbgFit], dict[str, bool], dict[str, float]]:
+    """The fit each segment uses, whether it is its own, and the Holm-adjusted likelihood-ratio p.
+
+    For each segment with ``min_n`` customers and churn: 2 (ℓ(segment) + ℓ(the others) − ℓ(pooled)) ~ χ²(2)
+    when the segment retains as the others do. Its own fit is used only where Holm rejects that at
+    1 - confidence; the others (and segments not tested) use the pooled fit.
+    """
+    fits, own, raw = {ALL: pooled}, {ALL: False}, {}
+    candidates = {}
+    for value in sorted(pd.unique(segment)):
+        if value == ALL:
+            continue
+        inside = (segment == value).to_numpy()
+        part = tenure[inside]
+        fit = _sbg.fit_sbg(*counts(part)) if len(part) >= settings.min_n and value != UNKNOWN else None
+        rest = _sbg.fit_sbg(*counts(tenure[~inside])) if fit is not None else None
+        usable = fit is not None and (fit.constant or np.all(np.isfinite(fit.cov_log)))
+        if usable and rest is not None:
+            statistic = 2.0 * (fit.log_likelihood + rest.log_likelihood - pooled.log_likelihood)
+            raw[value] = float(sps.chi2.sf(max(statistic, 0.0), df=2))
+            candidates[value] = fit
+        fits[value], own[value] = pooled, False
+    lr_p = dict.fromkeys(fits, float("nan"))
+    if raw:
+        adjusted, rejected = holm(pd.Series(raw), settings.alpha)
+        for value, fit in candidates.items():
+            lr_p[value] = float(adjusted[value])
+            if bool(rejected[value]):
+                fits[value], own[value] = fit, True
+    return fits, own, lr_p
 
 
 def _aside(text: str, settings: Settings) -> Clv:
     nan2 = (float("nan"), float("nan"))
     return Clv(
-        {},
-        {},
-        pd.DataFrame(columns=PARAMETER_COLUMNS),
-        pd.DataFrame(),
-        float("nan"),
-        nan2,
-        float("nan"),
-        nan2,
-        pd.DataFrame(),
-        float("nan"),
-        _sbg.period_discount(settings.discount_rate, settings.clv_months),
-        "",
+        fits={},
+        own_fit={},
+        lr_p={},
+        parameters=pd.DataFrame(columns=PARAMETER_COLUMNS),
+        customers=pd.DataFrame(),
+        base_value=float("nan"),
+        base_ci=nan2,
+        mean_clv=float("nan"),
+        mean_ci=nan2,
+        check=pd.DataFrame(),
+        check_error=float("nan"),
+        period_discount=_sbg.period_discount(settings.discount_rate, settings.clv_months),
+        segment_by="",
         aside=text,
     )
 
@@ -217,22 +278,26 @@ def _value_intervals(customers, fits, settings: Settings, d: float):
     return (float(low), float(high)), (float(low / count), float(high / count))
 
 
-def _parameter_table(fits, own, tenure, segment, settings: Settings) -> pd.DataFrame:
+def _parameter_table(fits, own, lr_p, tenure, segment, settings: Settings) -> pd.DataFrame:
     rows = []
     for value, fit in fits.items():
         part = tenure if value == ALL else tenure[segment == value]
         ci = fit.interval(settings.confidence)
-        source = "own" if own[value] else "all customers (too few or no churn)"
+        if value == ALL:
+            source = POOLED
+        elif own[value]:
+            source = OWN
+        else:
+            source = NO_EVIDENCE if np.isfinite(lr_p[value]) else TOO_FEW
         if fit.constant:
             source += "; constant churn (no spread across customers detected)"
-        extra = [len(part), int(part["churned"].sum()), source]
+        extra = [len(part), int(part["churned"].sum()), source, lr_p[value]]
         rows.append([value, "alpha", fit.alpha, *ci["alpha"], *extra])
         rows.append([value, "beta", fit.beta, *ci["beta"], *extra])
         churn = fit.mean_churn()
         lo, hi = _mean_churn_interval(fit, settings)
         rows.append([value, "mean_churn_per_period", churn, lo, hi, *extra])
-    table = pd.DataFrame(rows, columns=PARAMETER_COLUMNS)
-    return table
+    return pd.DataFrame(rows, columns=PARAMETER_COLUMNS)
 
 
 def _mean_churn_interval(fit: _sbg.SbgFit, settings: Settings) -> tuple[float, float]:

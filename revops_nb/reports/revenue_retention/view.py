@@ -413,18 +413,26 @@ def customer_value(result: RetentionResult) -> list[Shown]:
             _parameter_text(p, v) for p, v in zip(params["parameter"], params[column], strict=True)
         ]
     params["parameter"] = params["parameter"].replace({"mean_churn_per_period": "mean churn per period"})
+    params["fit"] = [_fit_words(fit, p) for fit, p in zip(params["fit"], params["lr_p"], strict=True)]
     shown.append(
         table(
-            params.rename(columns={"ci_low": f"{_ci(result)} low", "ci_high": f"{_ci(result)} high"}),
+            params.drop(columns="lr_p").rename(
+                columns={"ci_low": f"{_ci(result)} low", "ci_high": f"{_ci(result)} high"}
+            ),
             {"customers": "int", "churned": "int"},
             caption=(
                 f"Shifted-beta-geometric retention per {GRAIN_WORDS[s.clv_period]} by {clv.segment_by or 'all customers'}: "
                 "alpha and beta of the Beta distribution of churn probabilities, and the mean churn probability per period "
-                f"of a new customer; a group under {s.min_n} customers or without churn uses the fit on all customers; "
-                "'constant churn' means the data show no spread in churn across customers, so only the rate is known"
+                "of a new customer, of the fit each group uses. A group uses its own fit only when a likelihood-ratio test "
+                "of its own against the pooled parameters rejects at the report's confidence level (p Holm-adjusted across "
+                f"the groups); otherwise, and under {s.min_n} customers or without churn, the fit on all customers (pooled). "
+                "'Constant churn' means the data show no spread in churn across customers, so only the rate is known"
             ),
         )
     )
+    beyond = _beyond_sentence(result)
+    if beyond:
+        shown.append(Markdown(beyond))
     shown.append(figure(_fit_chart(result)))
     shown.append(Markdown(_fit_sentence(result)))
     by = clv.customers.groupby("segment")
@@ -487,6 +495,36 @@ def _parameter_text(parameter: str, value: float) -> str:
     if pd.isna(value):
         return "–"
     return fmt_pct(value) if parameter == "mean_churn_per_period" else f"{value:.3g}"
+
+
+def _fit_words(fit: str, p: float) -> str:
+    """The parameters table's 'fit' cell: which fit a group uses, with the test's p where there was one."""
+    if pd.isna(p):
+        return fit
+    if fit.startswith("pooled (no evidence it differs)"):
+        return fit.replace(
+            "pooled (no evidence it differs)", f"pooled (no evidence it differs, LR {fmt_p(p)})", 1
+        )
+    if fit.startswith("own"):
+        return fit.replace("own", f"own (differs, LR {fmt_p(p)})", 1)
+    return fit
+
+
+def _beyond_sentence(result: RetentionResult) -> str:
+    """A warning where a group's median remaining lifetime is far beyond the longest tenure observed."""
+    clv = result.clv
+    far = clv.beyond_observed()
+    if far.empty:
+        return ""
+    groups = ", ".join(
+        f"{escape(str(seg))} {fmt_num(years)} years"
+        for seg, years in zip(far["segment"], far["median_remaining_years"], strict=True)
+    )
+    return (
+        f"**Caution:** the median remaining lifetime of current customers ({groups}) is more than twice the "
+        f"longest tenure observed ({fmt_num(clv.longest_tenure_years)} years): their value rests on the fitted "
+        "retention curve far beyond anything the data has seen, so read it as an extrapolation."
+    )
 
 
 def _fit_sentence(result: RetentionResult) -> str:
