@@ -98,6 +98,81 @@ def test_time_in_stage_is_longer_for_enterprise_and_says_so(result):
     assert (result.funnel.table["median_days"] > 0).all()
 
 
+def test_repeated_same_stage_rows_change_no_time_in_stage(ds):
+    """Salesforce writes a row with the same stage on every amount or close-date edit: one per stay here."""
+    settings = pf.Settings.from_params()
+    deals = pf.prepare_deals(ds["opportunities"], ds.get("accounts"), ds.get("fx_rates"), settings)
+    stages = ds["opportunity_stages"].sort_values(["opportunity_id", "entered_date"], kind="stable")
+    nxt = stages.groupby("opportunity_id")["entered_date"].shift(-1)
+    mid = stages["entered_date"] + (nxt - stages["entered_date"]) / 2
+    edits = stages.assign(entered_date=mid.dt.normalize())[
+        nxt.notna() & (mid.dt.normalize() > stages["entered_date"])
+    ]
+    noisy = pd.concat([stages, edits], ignore_index=True)
+    base = pf.stage_funnel(deals, pf.stage_history(stages, deals, settings.stages), settings).table
+    history = pf.stage_history(noisy, deals, settings.stages)
+    got = pf.stage_funnel(deals, history, settings).table
+    cols = ["reached", "moved_on", "median_days", "days_ci_low", "days_ci_high", "stays"]
+    pd.testing.assert_frame_equal(got[cols], base[cols])
+    assert base["median_days"].iloc[0] >= 20  # Prospecting: about four weeks, not halved
+    assert any(f"{len(edits):,} stage-history rows repeat the stage" in n for n in history.notes)
+
+
+def test_a_move_back_counts_at_the_stage_moved_to_and_adds_up_visits():
+    day = pd.Timestamp("2026-01-05")
+    frame = pd.DataFrame(
+        {
+            "opportunity_id": ["a", "b", "c"],
+            "stage": ["Closed Won", "Qualification", "Qualification"],
+            "amount": [100.0, 200.0, 300.0],
+            "created_date": [day] * 3,
+            "close_date": [day + pd.Timedelta(days=50), pd.NaT, pd.NaT],
+            "is_closed": [True, False, False],
+            "is_won": [True, False, False],
+        }
+    )
+    settings = pf.Settings.from_params(as_of="2026-04-01")
+    deals = pf.prepare_deals(frame, None, None, settings)
+    rows = [  # (deal, stage, days after `day`)
+        ("a", "Prospecting", 0),
+        ("a", "Prospecting", 3),  # an edit: same stage again
+        ("a", "Qualification", 10),
+        ("a", "Proposal", 20),
+        ("a", "Qualification", 22),  # moved back two days later
+        ("a", "Proposal", 30),
+        ("a", "Negotiation", 40),
+        ("b", "Prospecting", 0),
+        ("b", "Qualification", 10),
+        ("b", "Proposal", 20),
+        ("b", "Qualification", 30),  # pushed back, still there
+        ("c", "Prospecting", 0),
+        ("c", "Discovery", 5),  # not in stage_order
+        ("c", "Qualification", 9),
+    ]
+    table = pd.DataFrame(rows, columns=["opportunity_id", "stage", "offset"])
+    table["entered_date"] = day + pd.to_timedelta(table.pop("offset"), unit="D")
+    history = pf.stage_history(table, deals, settings.stages)
+    stays = history.stays(deals).set_index(["opportunity_id", "order"])
+    assert stays.loc[("a", 0), "days"] == 10  # the edit on day 3 did not end the stay
+    assert stays.loc[("a", 1), "days"] == 10 + 8 and stays.loc[("a", 1), "visits"] == 2
+    assert stays.loc[("a", 2), "days"] == 2 + 10 and stays.loc[("a", 3), "days"] == 10
+    assert stays.loc[("a", 3), "left"] and not stays.loc[("b", 1), "left"]  # b is still in Qualification
+    assert stays.loc[("c", 0), "days"] == 5  # the unlisted stage ended the Prospecting stay
+    assert not stays.reset_index().duplicated(["opportunity_id", "order"]).any()  # one per deal and stage
+    ids = pd.Series(["a", "b", "c"])
+    assert list(history.stage_at(ids, day + pd.Timedelta(days=25))) == [1.0, 2.0, 1.0]
+    assert history.stage_at(ids, day + pd.Timedelta(days=6)).isna().iloc[2]  # in the unlisted stage
+    assert list(history.reached(deals)) == [3.0, 2.0, 1.0]  # furthest, for conversion
+    assert list(history.current(deals).iloc[1:]) == [1.0, 1.0]  # where open deals are now
+    snap = _forecast.snapshot(deals, history, day + pd.Timedelta(days=31), day + pd.Timedelta(days=60))
+    assert dict(zip(snap["row"], snap["stage"], strict=True)) == {0: 2, 1: 1, 2: 1}
+    funnel = pf.stage_funnel(deals, history, settings)
+    assert list(funnel.table["open_now"]) == [0, 2, 0, 0]
+    text = " ".join(history.notes)
+    assert "1 stage-history rows repeat the stage" in text and "2 deals moved back" in text
+    assert "1 stage-history rows name a stage that is not in stage_order (e.g. 'Discovery')" in text
+
+
 def test_lead_rates_recover_the_planted_rates(result):
     leads = result.leads
     table = leads.table.set_index("step")

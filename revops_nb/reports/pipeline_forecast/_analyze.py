@@ -40,9 +40,9 @@ def analyze(data: Dataset, settings: Settings) -> PipelineForecastResult:
 
 
 def win_probability(deals, history: StageHistory, funnel: Funnel) -> pd.Series:
-    """Each deal's chance of being won: the win rate from the furthest stage it reached, else the overall rate."""
+    """Each open deal's chance of being won: the win rate from its current stage, else the overall rate."""
     overall = funnel.win_rate if funnel.n_closed else 0.0
     if not funnel.history:
         return pd.Series(overall, index=deals.frame.index, dtype="float64")
     by_stage = funnel.table["win_rate"]
-    return history.reached(deals).map(by_stage).fillna(overall).astype("float64")
+    return history.current(deals).map(by_stage).fillna(overall).astype("float64")

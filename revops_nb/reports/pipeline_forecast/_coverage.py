@@ -2,7 +2,8 @@
 
 Raw coverage is the open amount whose expected close date falls in the period divided by
 the target minus the bookings already won in it; weighted coverage weights each deal by
-the win rate of the furthest stage it reached (the overall win rate without stage history).
+the win rate from its current stage (the latest it entered, after any move back; the
+overall win rate without stage history).
 Open deals past their expected close date count in the first period.
 """
 

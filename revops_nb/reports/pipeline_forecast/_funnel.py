@@ -2,7 +2,9 @@
 
 Conversion is measured on closed deals, by the furthest open stage each reached: a deal
 still open has not met its fate at its current stage, so counting it would bias the
-rate. Time in stage is a Kaplan–Meier estimate, with deals still in the stage on the
+rate; a deal that moved back still counts as having passed the stages before the furthest
+it reached. Time in stage is a Kaplan–Meier estimate over deals (each deal's visits to a
+stage added up; ``stays`` counts the deals timed), with deals still in the stage on the
 report date censored. Breakdowns by segment and lead source flag groups under min_n;
 differences between groups are claimed only where a test across the ranked groups holds
 after a Holm adjustment.
@@ -136,7 +138,7 @@ def stage_funnel(deals: Deals, history: StageHistory, settings: Settings) -> Fun
     table = pd.DataFrame({"stage": list(stages), "next_stage": [*stages[1:], WON]})
     open_order = frame["stage"].map({s: i for i, s in enumerate(stages)})
     if history.available:
-        open_order = reached
+        open_order = history.current(deals)  # where each open deal is now, after any move back
     is_open = frame["status"].eq("open")
     table["open_now"] = [int((is_open & (open_order == i)).sum()) for i in range(len(stages))]
     table["open_amount"] = [

@@ -236,7 +236,7 @@ def time_section(result: PipelineForecastResult) -> list[Displayable]:
     shown = pd.DataFrame(
         {
             "stage": t["stage"],
-            "stays": t["stays"],
+            "deals timed": t["stays"],
             "median days": t["median_days"],
             f"median {ci}": [
                 fmt_interval(a, b, "int") for a, b in zip(t["days_ci_low"], t["days_ci_high"], strict=True)
@@ -244,7 +244,7 @@ def time_section(result: PipelineForecastResult) -> list[Displayable]:
         }
     )
     curves = {s: c for s, c in result.funnel.curves.items() if not c.empty}
-    out: list[Displayable] = [display.table(shown, {"stays": "int", "median days": "int"})]
+    out: list[Displayable] = [display.table(shown, {"deals timed": "int", "median days": "int"})]
     if curves:
         fig = charts.km_plot(curves, "Share of deals still in the stage", "Days since entering the stage")
         out.append(display.figure(fig))
