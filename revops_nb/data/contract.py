@@ -211,8 +211,8 @@ TABLES: dict[str, TableSpec] = {
         kinds={"period": _DATE, "target": _NUM},
         references_accounts=False,
         description=(
-            "bookings target per period (the first day of the month or quarter), in the reporting "
-            "currency (optional; for coverage and the lead plan)"
+            "bookings target per period (any date in the month or quarter it is for; rows of one period, "
+            "e.g. per rep, are added up), in the reporting currency (optional; for coverage and the lead plan)"
         ),
     ),
 }
