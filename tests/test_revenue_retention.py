@@ -505,3 +505,41 @@ def test_the_parameters_table_says_which_fit_each_segment_uses():
     assert (
         table.loc["Enterprise", "fit"] == table.loc["SMB", "fit"] == "pooled (too few customers or no churn)"
     )
+
+
+# ---------------------------------------------------------------- the headline bridge against the waterfall
+
+
+def test_the_point_to_point_bridge_reconciles_with_the_waterfall_summed_per_period():
+    """B is won and lost within the twelve months, C moves up and back down within them: the point-to-point
+    bridge sees neither, the quarterly waterfall sees both; the difference is stated and nets to zero."""
+    frame = subs(
+        [
+            ("A", "2023-01-01", None, 500.0),
+            ("B", "2024-02-01", "2024-08-15", 100.0),  # won and lost within the year
+            ("C", "2023-03-01", "2024-05-01", 300.0),
+            ("C", "2024-05-01", "2024-11-01", 350.0),  # up by 50, then back down
+            ("C", "2024-11-01", None, 300.0),
+            ("D", "2023-06-01", "2024-06-01", 200.0),  # churned
+            ("E", "2024-09-01", None, 75.0),  # new
+        ]
+    )
+    s = settings(period_end="2024-12-31")
+    result = rr.analyze(Frames(subscriptions=frame), s)
+    bridge, _ = result.bridge
+    assert (bridge["new"], bridge["churned"], bridge["expansion"], bridge["contraction"]) == (75, 200, 0, 0)
+    extra = result.ttm.reconciling()
+    assert extra == {"new": 100, "expansion": 50, "contraction": 50, "churned": 100}
+    table = result.waterfall.table
+    year = table[table["start"] > result.ttm.base_day]
+    assert list(year["period"]) == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
+    for flow in extra:
+        assert year[flow].sum() == pytest.approx(bridge[flow] + extra[flow])
+    assert extra["new"] + extra["expansion"] - extra["contraction"] - extra["churned"] == pytest.approx(0)
+    summary = view.summary(result).data
+    assert "point to point" in summary
+    assert "the quarterly waterfall also counts USD 100 new and USD 100 churned ARR" in summary
+    text = "".join(getattr(x, "data", "") for x in view.waterfall(result) if not isinstance(x, Figure))
+    assert (
+        "counts USD 175 new (USD 75 point to point + USD 100) and USD 300 churned (USD 200 + USD 100)" in text
+    )

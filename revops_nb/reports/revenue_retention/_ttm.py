@@ -39,7 +39,9 @@ class Ttm:
     ``bridge`` is the twelve-month ARR bridge of every account (opening, new, expansion,
     contraction, churned, closing, from :func:`account_flows`). Its opening is the NRR base's ARR,
     so NRR = (opening + expansion − contraction − churned) / opening and GRR = (opening −
-    contraction − churned) / opening hold exactly.
+    contraction − churned) / opening hold exactly. Being point to point, it leaves out customers
+    won and lost within the twelve months and moves up and down within them, which the waterfall
+    per period counts: ``chained`` sums its flows over the same days, cut at each period's end.
     """
 
     base_day: pd.Timestamp
@@ -47,6 +49,18 @@ class Ttm:
     by: dict[str, pd.DataFrame] = field(default_factory=dict)
     aside: str | None = None
     bridge: dict[str, float] | None = None
+    chained: dict[str, float] | None = (
+        None  # the same twelve months summed over the waterfall grain's periods
+    )
+
+    def reconciling(self) -> dict[str, float] | None:
+        """What the waterfall, summed period by period over the same twelve months, counts beyond the
+        point-to-point bridge: new and churned ARR of customers won and lost within the twelve months,
+        expansion and contraction of accounts moving up and down within them. The four net to zero
+        (both bridges run from the same opening to the same closing)."""
+        if self.bridge is None or self.chained is None:
+            return None
+        return {k: self.chained[k] - self.bridge[k] for k in ("new", "expansion", "contraction", "churned")}
 
 
 def ttm_retention(book: Book, settings: Settings) -> Ttm:
@@ -63,7 +77,15 @@ def ttm_retention(book: Book, settings: Settings) -> Ttm:
             ),
         )
     accounts = pd.Index(book.customers.index)
-    arr = arr_on_days(book.rows, [base_day, book.as_of], accounts)
+    ends = pd.period_range(base_day, book.as_of, freq=settings.freq).end_time.normalize()
+    days = [base_day, *[d for d in ends if base_day < d < book.as_of], book.as_of]
+    arr = arr_on_days(book.rows, days, accounts)
+    chained = dict.fromkeys(("new", "expansion", "contraction", "churned"), 0.0)
+    for i in range(len(days) - 1):
+        step = account_flows(arr[:, i], arr[:, i + 1])
+        for k in chained:
+            chained[k] += float(step[k])
+    arr = arr[:, [0, -1]]
     base = arr[:, 0] > 0
     if not base.any():
         return Ttm(
@@ -89,7 +111,7 @@ def ttm_retention(book: Book, settings: Settings) -> Ttm:
             drop=True
         )
         by[dim] = table
-    return Ttm(base_day, pd.Series(overall, index=TTM_COLUMNS), by, bridge=bridge)
+    return Ttm(base_day, pd.Series(overall, index=TTM_COLUMNS), by, bridge=bridge, chained=chained)
 
 
 def _row(value: str, then: np.ndarray, now: np.ndarray, settings: Settings, seed: int) -> list:

@@ -79,10 +79,39 @@ def summary(result: RetentionResult) -> Markdown:
 
 def _waterfall_line(result: RetentionResult) -> str:
     t, dates = result.bridge
-    return (
+    text = (
         f"**ARR** went from {_money(result, t['opening'])} to {_money(result, t['closing'])} over "
         f"{dates}: {_money(result, t['new'])} new, {_money(result, t['expansion'])} expansion, "
-        f"{_money(result, t['contraction'])} contraction and {_money(result, t['churned'])} churned."
+        f"{_money(result, t['contraction'])} contraction and {_money(result, t['churned'])} churned"
+    )
+    extra = result.ttm.reconciling()
+    if extra is None:
+        return text + "."
+    return (
+        f"{text}, point to point (each account's ARR on the first and the last day, as in NRR and GRR); "
+        f"the {GRAIN_WORDS[result.settings.grain]}ly waterfall also counts {_money(result, extra['new'])} new "
+        f"and {_money(result, extra['churned'])} churned ARR of customers won and lost within these twelve "
+        "months, or moving up and down within them."
+    )
+
+
+def _reconciling_sentence(result: RetentionResult) -> str:
+    """How the headline's point-to-point bridge and the waterfall per period over the same months tie out."""
+    ttm, extra = result.ttm, result.ttm.reconciling()
+    if extra is None:
+        return ""
+    b, c = ttm.bridge, ttm.chained
+    grain = GRAIN_WORDS[result.settings.grain]
+    return (
+        f"The headline ARR bridge ({ttm.base_day:%Y-%m-%d} to {result.book.as_of:%Y-%m-%d}) is point to point: it "
+        "compares each account's ARR on those two days, as NRR and GRR do. Summed "
+        f"{grain} by {grain} over the same twelve months (measured at each {grain}'s end, as in the table), the "
+        f"waterfall counts {_money(result, c['new'])} new ({_money(result, b['new'])} point to point + "
+        f"{_money(result, extra['new'])}) and {_money(result, c['churned'])} churned ({_money(result, b['churned'])} "
+        f"+ {_money(result, extra['churned'])}): the extra is customers won and lost within the twelve months, "
+        f"whom only the {grain}ly sum sees. Likewise {_money(result, extra['expansion'])} more expansion and "
+        f"{_money(result, extra['contraction'])} more contraction from accounts moving up and down within them. "
+        "Both bridges run from the same opening to the same closing ARR."
     )
 
 
@@ -200,6 +229,9 @@ def waterfall(result: RetentionResult) -> list[Shown]:
             caption=caption,
         )
     )
+    reconciling = _reconciling_sentence(result)
+    if reconciling:
+        shown.append(Markdown(reconciling))
     return shown
 
 
