@@ -543,3 +543,27 @@ def test_the_point_to_point_bridge_reconciles_with_the_waterfall_summed_per_peri
     assert (
         "counts USD 175 new (USD 75 point to point + USD 100) and USD 300 churned (USD 200 + USD 100)" in text
     )
+
+
+# ---------------------------------------------------------------- the fit check in words
+
+
+def test_the_fit_check_gap_is_in_percentage_points_and_a_systematic_side_is_named(sample_result):
+    clv = sample_result.clv
+    sentence = view._fit_sentence(sample_result)
+    assert f"by {100 * clv.check_error:.1f} percentage points on average" in sentence
+    assert f"by {100 * clv.check_error:.1f}%" not in sentence
+    below = _clv.FitBias(periods=10, below=9, above=1, mean_gap=-0.025)
+    shown = dataclasses.replace(sample_result, clv=dataclasses.replace(clv, check_bias=below))
+    assert (
+        "Over the 10 quarters of tenure it was fitted on, the fitted curve lies below the observed in 9 of them "
+        "(by 2.5 percentage points on average): the model understates retention at those tenures."
+    ) in view._fit_sentence(shown)
+    assert _clv.FitBias(10, 1, 9, 0.02).side == "above"
+    assert _clv.FitBias(10, 6, 4, -0.02).side == ""  # either side: no systematic gap
+    assert _clv.FitBias(10, 10, 0, -0.004).side == ""  # too small to matter
+    assert _clv.FitBias(3, 3, 0, -0.05).side == ""  # too few periods to tell
+    bias = _clv.fit_bias(clv.check)
+    seen = clv.check[~clv.check["held_out"]]
+    assert bias.periods == len(seen) and bias.below + bias.above <= len(seen)
+    assert bias.mean_gap == pytest.approx((seen["fitted"] - seen["observed"]).mean())

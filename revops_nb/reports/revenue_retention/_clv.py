@@ -49,6 +49,32 @@ NO_EVIDENCE = "pooled (no evidence it differs)"
 TOO_FEW = "pooled (too few customers or no churn)"
 
 
+SYSTEMATIC_SHARE = 0.8  # the fitted curve on one side of the observed in this share of the periods...
+SYSTEMATIC_GAP = 0.01  # ...by this much survival on average, at least, is a systematic gap
+SYSTEMATIC_MIN_PERIODS = 4
+
+
+@dataclass(frozen=True)
+class FitBias:
+    """The fitted survival against the observed over the periods the fit saw (not held out)."""
+
+    periods: int
+    below: int  # periods where the fitted curve lies below the observed
+    above: int
+    mean_gap: float  # mean of fitted - observed, a share of customers (negative: fitted below)
+
+    @property
+    def side(self) -> str:
+        """'below' or 'above' when the fitted curve is systematically on that side of the observed, else ''."""
+        if self.periods < SYSTEMATIC_MIN_PERIODS or abs(self.mean_gap) < SYSTEMATIC_GAP:
+            return ""
+        if self.below >= SYSTEMATIC_SHARE * self.periods and self.mean_gap < 0:
+            return "below"
+        if self.above >= SYSTEMATIC_SHARE * self.periods and self.mean_gap > 0:
+            return "above"
+        return ""
+
+
 @dataclass
 class Clv:
     """Fitted retention per segment, value per current customer, the base's value, the fit check."""
@@ -63,10 +89,13 @@ class Clv:
     mean_clv: float
     mean_ci: tuple[float, float]
     check: pd.DataFrame  # fit check: period, observed, fitted, at_risk, held_out
-    check_error: float  # mean absolute error observed - fitted over held-out periods (NaN without)
+    check_error: float  # mean absolute gap |observed - fitted| over held-out periods, a share (NaN without)
     period_discount: float
     segment_by: str
     longest_tenure_years: float = float("nan")  # the longest tenure any customer has been observed for
+    check_bias: FitBias | None = (
+        None  # the fitted curve against the observed over the periods it was fitted on
+    )
     aside: str | None = None
 
     def beyond_observed(self, factor: float = 2.0) -> pd.DataFrame:
@@ -161,6 +190,19 @@ def customer_value(book: Book, settings: Settings) -> Clv | None:
         period_discount=d,
         segment_by=by or "",
         longest_tenure_years=float(tenure["t"].max()) * months / 12,
+        check_bias=fit_bias(check),
+    )
+
+
+def fit_bias(check: pd.DataFrame) -> FitBias:
+    """How the fitted curve sits against the observed over the fit check's periods that were not held out."""
+    seen = check[~check["held_out"]] if len(check) else check
+    gap = (seen["fitted"] - seen["observed"]).to_numpy(float) if len(seen) else np.array([])
+    return FitBias(
+        periods=len(gap),
+        below=int((gap < 0).sum()),
+        above=int((gap > 0).sum()),
+        mean_gap=float(gap.mean()) if len(gap) else float("nan"),
     )
 
 

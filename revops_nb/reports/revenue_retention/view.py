@@ -566,11 +566,31 @@ def _fit_sentence(result: RetentionResult) -> str:
         return (
             f"Fit check: observed against fitted survival by {unit} of tenure on all the data "
             "(no period is held out: either holdout_periods is 0 or the data is too short)."
-        )
-    return (
+        ) + _bias_words(result)
+    text = (
         f"Fit check: fitted on the data up to {result.settings.holdout_periods} {unit}s before the report date, the "
-        f"model's survival differs from the observed by {fmt_pct(clv.check_error)} on average over the tenures it "
-        "never saw (held out)."
+        f"model's survival differs from the observed by {_points(clv.check_error)} on average (absolute "
+        "gap between the curves) over the tenures it never saw (held out)."
+    )
+    return text + _bias_words(result)
+
+
+def _points(share: float) -> str:
+    """A gap between two shares in percentage points: 0.062 -> '6.2 percentage points'."""
+    return f"{fmt_num(100 * share, 1)} percentage points"
+
+
+def _bias_words(result: RetentionResult) -> str:
+    """' Over the tenures it was fitted on, the fitted curve lies below ...' when it does so systematically."""
+    bias = result.clv.check_bias
+    if bias is None or not bias.side:
+        return ""
+    count = bias.below if bias.side == "below" else bias.above
+    reads = "understates" if bias.side == "below" else "overstates"
+    return (
+        f" Over the {bias.periods} {GRAIN_WORDS[result.settings.clv_period]}s of tenure it was fitted on, the fitted "
+        f"curve lies {bias.side} the observed in {count} of them (by {_points(abs(bias.mean_gap))} on average): the "
+        f"model {reads} retention at those tenures."
     )
 
 
