@@ -567,3 +567,30 @@ def test_the_fit_check_gap_is_in_percentage_points_and_a_systematic_side_is_name
     seen = clv.check[~clv.check["held_out"]]
     assert bias.periods == len(seen) and bias.below + bias.above <= len(seen)
     assert bias.mean_gap == pytest.approx((seen["fitted"] - seen["observed"]).mean())
+
+
+def test_a_non_significant_trend_or_log_rank_is_no_evidence_not_no_difference(sample_result):
+    s = sample_result.survival
+    quiet = dataclasses.replace(
+        s,
+        test=dataclasses.replace(s.test, p_value=0.41),
+        hazard_ratio=0.93,
+        hr_ci_low=0.81,
+        hr_ci_high=1.06,
+        hr_p_value=0.28,
+    )
+    text = view._trend_sentence(dataclasses.replace(sample_result, survival=quiet))
+    assert text.startswith(
+        "the log-rank test finds no evidence that logo survival differs by start year (p = 0.410)"
+    )
+    assert (
+        "no evidence of a trend towards newer cohorts retaining better or worse (hazard ratio per newer "
+        in text
+    )
+    assert "0.93, 95% CI 0.81–1.06, p = 0.280)." in text
+    assert "there is no trend" not in text and "do not differ" not in text
+    differ = dataclasses.replace(quiet, test=dataclasses.replace(s.test, p_value=0.001))
+    text = view._trend_sentence(dataclasses.replace(sample_result, survival=differ))
+    assert text.startswith(
+        "logo survival curves by start year differ (log-rank p = 0.001), and no evidence of a trend"
+    )

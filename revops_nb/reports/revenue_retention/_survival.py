@@ -86,4 +86,5 @@ def _trend(out: CohortSurvival, life: pd.DataFrame, settings: Settings) -> None:
         return
     z = z_value(settings.confidence)
     out.hazard_ratio, out.hr_p_value = float(np.exp(coef)), p
-    out.hr_ci_low, out.hr_ci_high = float(np.exp(coef - z * se)), float(np.exp(coef + z * se))
+    with np.errstate(over="ignore"):  # a tiny book's interval can run to infinity
+        out.hr_ci_low, out.hr_ci_high = float(np.exp(coef - z * se)), float(np.exp(coef + z * se))

@@ -149,11 +149,16 @@ def _trend_sentence(result: RetentionResult) -> str:
             f"{fmt_num(s.hazard_ratio)}× the year before ({_ci(result)} {fmt_num(s.hr_ci_low)}–{fmt_num(s.hr_ci_high)}, "
             f"Cox model {fmt_p(s.hr_p_value)}; log-rank across start years {fmt_p(test.p_value)})."
         )
-    differ = "differ" if test.p_value < alpha else "do not differ beyond chance"
+    if test.p_value < alpha:
+        curves = f"logo survival curves by start year differ (log-rank {fmt_p(test.p_value)})"
+    else:
+        curves = f"the log-rank test finds no evidence that logo survival differs by start year ({fmt_p(test.p_value)})"
+    if not np.isfinite(s.hr_p_value):
+        return f"{curves}; the trend across start years could not be estimated."
     return (
-        f"logo survival curves by start year {differ} (log-rank {fmt_p(test.p_value)}), and there is no "
-        f"trend towards newer cohorts retaining better or worse (hazard ratio per newer year "
-        f"{fmt_num(s.hazard_ratio)}, {_ci(result)} {fmt_num(s.hr_ci_low)}–{fmt_num(s.hr_ci_high)}, {fmt_p(s.hr_p_value)})."
+        f"{curves}, and no evidence of a trend towards newer cohorts retaining better or worse (hazard ratio "
+        f"per newer start year {fmt_num(s.hazard_ratio)}, {_ci(result)} {fmt_num(s.hr_ci_low)}–{fmt_num(s.hr_ci_high)}, "
+        f"{fmt_p(s.hr_p_value)})."
     )
 
 
