@@ -11,6 +11,7 @@ revops_nb/reports/<name>/__init__.py   public API with __all__: TABLES, Settings
 A notebook does the same in every report::
 
     settings = report.Settings.from_params(min_n=min_n, ...)   # keyword arguments, checked
+                                                                 # (or .from_namespace(globals()))
     ds = data.load(report.TABLES)
     record_data(ds)
     result = report.analyze(ds, settings)

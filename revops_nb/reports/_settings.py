@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
@@ -35,6 +36,13 @@ class ReportSettings:
         """
         cls.RULES.check(cls.defaults() | params)
         return cls.build(**params)
+
+    @classmethod
+    def from_namespace(cls, namespace: Mapping[str, Any]) -> Self:
+        """Settings from a notebook's parameter variables (its ``globals()``), checked as in
+        :meth:`from_params`: every name ``build`` takes that the namespace defines; the rest keep
+        their defaults. For a report with more parameters than fit a short cell."""
+        return cls.from_params(**{name: namespace[name] for name in cls.defaults() if name in namespace})
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:

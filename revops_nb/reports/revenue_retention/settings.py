@@ -5,9 +5,9 @@ Light to import (the runner checks :data:`RULES` before any kernel starts).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pandas as pd
 
@@ -89,12 +89,6 @@ class Settings(ReportSettings):
     def clv_months(self) -> int:
         """Months in one retention period of the lifetime-value model."""
         return GRAINS[self.clv_period][1]
-
-    @classmethod
-    def from_namespace(cls, namespace: Mapping[str, Any]) -> Settings:
-        """Settings from a notebook's parameter variables (its ``globals()``), checked as in ``from_params``:
-        every name ``build`` takes that the namespace defines; the rest keep their defaults."""
-        return cls.from_params(**{name: namespace[name] for name in cls.defaults() if name in namespace})
 
     @classmethod
     def build(
