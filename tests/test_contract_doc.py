@@ -57,6 +57,17 @@ def test_check_says_which_reports_run_and_previews_churn_labels(tmp_path, capsys
     assert "  nps_retention: skipped, needs the nps_responses table" in out
     assert "  churn_model: skipped, needs the customers or subscriptions table" in out
     assert "churn labels" not in out
+    pipeline = next(line for line in out.splitlines() if line.startswith("  pipeline_forecast: would run"))
+    for table in ("opportunity_stages", "leads", "targets"):
+        assert f"without {table}: " in pipeline
+    assert "without leads: the plan stops at opportunities" in pipeline
+
+
+def test_check_names_no_missing_optional_table_when_every_one_comes_from_the_sample(capsys):
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "  pipeline_forecast: would run (from the sample: opportunities)\n" in out
+    assert "  revenue_retention: would run (from the sample: subscriptions)\n" in out
 
 
 def test_check_previews_history_and_snapshot_labels(tmp_path, capsys):

@@ -7,6 +7,8 @@ churner, or everyone churned) before scheduling a run.
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import pandas as pd
 
 from revops_nb.data.config import DataConfig
@@ -31,8 +33,19 @@ def report_lines(config: DataConfig) -> list[str]:
             tables = sorted({t for g in REQUIRES[report] for t in g if config.source_of(t) != "absent"})
             sampled = [t for t in tables if config.source_of(t) == "sample"]
             note = f" (from the sample: {', '.join(sampled)})" if sampled else ""
-            lines.append(f"  {report}: would run{note}")
+            lines.append(f"  {report}: would run{note}{_without(report, config)}")
     return lines
+
+
+def _without(report: str, config: DataConfig) -> str:
+    """'; without leads: the plan stops at ...' for each optional table of ``report`` not configured."""
+    optional = getattr(import_module(f"revops_nb.reports.{report}"), "OPTIONAL", {})
+    absent = [
+        f"without {table}: {loses}"
+        for table, loses in optional.items()
+        if config.source_of(table) == "absent"
+    ]
+    return "".join(f"; {part}" for part in absent)
 
 
 def churn_label_line(config: DataConfig, loads: dict[str, TableLoad]) -> str | None:

@@ -23,8 +23,15 @@ from revops_nb.reports._lazy import lazy_attributes
 from revops_nb.reports.pipeline_forecast.settings import Settings
 
 TABLES = ("opportunities", "opportunity_stages", "leads", "targets", "accounts", "fx_rates")
+# What the report loses without each optional table; `revops-nb check` says it for the absent ones.
+OPTIONAL = {
+    "opportunity_stages": "the funnel from current stages only, no time in stage or stage-weighted backtest",
+    "leads": "the plan stops at opportunities (no lead, MQL or SQL counts)",
+    "targets": "no coverage or plan unless the target parameter is set",
+}
 
 __all__ = [
+    "OPTIONAL",
     "TABLES",
     "Backtest",
     "Coverage",

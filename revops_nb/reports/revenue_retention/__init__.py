@@ -23,8 +23,14 @@ from revops_nb.reports._lazy import lazy_attributes
 from revops_nb.reports.revenue_retention.settings import Settings
 
 TABLES = ("subscriptions", "accounts", "opportunities", "marketing_spend", "fx_rates")
+# What the report loses without each optional table; `revops-nb check` says it for the absent ones.
+OPTIONAL = {
+    "marketing_spend": "no CAC, payback, LTV:CAC or magic number",
+    "opportunities": "no acquisition channel per customer, so no CAC by channel",
+}
 
 __all__ = [
+    "OPTIONAL",
     "TABLES",
     "Acquisition",
     "Book",
