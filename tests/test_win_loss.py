@@ -13,8 +13,9 @@ from statsmodels.stats.proportion import proportion_confint
 from revops_nb import data, sample
 from revops_nb.errors import DataError, ParamsError
 from revops_nb.reports import win_loss as wl
+from revops_nb.reports._opportunities import deal_amounts
 from revops_nb.reports.win_loss import view
-from revops_nb.reports.win_loss._deals import NO_AMOUNT, one_spelling, size_bands, to_reporting
+from revops_nb.reports.win_loss._deals import NO_AMOUNT, one_spelling, size_bands
 from revops_nb.reports.win_loss._velocity import _velocity_interval
 from tests.helpers import win_loss_deals
 
@@ -105,17 +106,17 @@ def test_size_bands_are_right_open_and_missing_amounts_get_their_own_band():
     assert bands.tolist() == ["< USD 10", "USD 10–50", "USD 10–50", "≥ USD 50", NO_AMOUNT]
 
 
-def test_to_reporting_uses_cross_rates_and_stops_on_unrated_currencies():
+def test_deal_amounts_use_cross_rates_and_stop_on_unrated_currencies():
     frame = pd.DataFrame({"amount": [100.0, 100.0, np.nan], "currency": ["USD", "EUR", "USD"]})
     fx = pd.DataFrame({"currency": ["USD", "EUR"], "rate_to_reporting": [1.0, 1.25]})
-    out = to_reporting(frame, fx, "EUR", [])
+    out = deal_amounts(frame, fx, "EUR", [], "")
     assert out.iloc[0] == pytest.approx(80.0) and out.iloc[1] == pytest.approx(100.0)
     assert np.isnan(out.iloc[2])
     unrated = pd.concat([frame, pd.DataFrame({"amount": [100.0], "currency": ["CHF"]})], ignore_index=True)
     with pytest.raises(DataError, match="fx_rates has no rate for currency 'CHF', used by 1 row"):
-        to_reporting(unrated, fx, "EUR", [])
+        deal_amounts(unrated, fx, "EUR", [], "")
     with pytest.raises(ParamsError, match="reporting currency 'GBP' is not in fx_rates"):
-        to_reporting(frame, fx, "GBP", [])
+        deal_amounts(frame, fx, "GBP", [], "")
 
 
 def test_period_end_makes_later_closes_open_and_censors_them():

@@ -15,6 +15,8 @@ from revops_nb.param_rules import AtLeast, Between, NotAfter, ReportRules
 CONFIDENCE = Between(0.5, 1, high_open=True)
 MIN_N = AtLeast(1)
 PERIOD = NotAfter("period_start", "period_end")
+# A period grain: its pandas period frequency and how many months one period spans.
+GRAINS: dict[str, tuple[str, int]] = {"month": ("M", 1), "quarter": ("Q", 3), "year": ("Y", 12)}
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,11 @@ class ReportSettings:
     """
 
     RULES: ClassVar[ReportRules] = ReportRules()
+
+    @property
+    def alpha(self) -> float:
+        """Significance level of every test, matching the intervals: 1 - confidence."""
+        return 1.0 - self.confidence
 
     @classmethod
     def from_params(cls, **params: Any) -> Self:

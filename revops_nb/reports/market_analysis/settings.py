@@ -13,9 +13,8 @@ import pandas as pd
 
 from revops_nb.errors import ParamsError
 from revops_nb.param_rules import Between, CurrencyCode, IsoDate, NonEmptyNames, OneOf, ReportRules
-from revops_nb.reports._settings import CONFIDENCE, MIN_N, PERIOD, ReportSettings, date_parameter
+from revops_nb.reports._settings import CONFIDENCE, GRAINS, MIN_N, PERIOD, ReportSettings, date_parameter
 
-GRAINS: dict[str, tuple[str, int]] = {"month": ("M", 12), "quarter": ("Q", 4), "year": ("Y", 1)}
 GRAIN_CHOICES = tuple(GRAINS)
 REGION = "region"
 SEGMENT = "segment"
@@ -53,11 +52,6 @@ class Settings(ReportSettings):
     ramp_up_quantile: float | None = 0.9
 
     @property
-    def alpha(self) -> float:
-        """Significance level of every test, matching the intervals: 1 - confidence."""
-        return 1.0 - self.confidence
-
-    @property
     def freq(self) -> str:
         """Pandas period frequency of the grain."""
         return GRAINS[self.grain][0]
@@ -65,7 +59,7 @@ class Settings(ReportSettings):
     @property
     def periods_per_year(self) -> int:
         """How many periods make a year (12, 4 or 1)."""
-        return GRAINS[self.grain][1]
+        return 12 // GRAINS[self.grain][1]
 
     @property
     def breakdown(self) -> str:

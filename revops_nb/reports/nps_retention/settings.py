@@ -57,11 +57,6 @@ class Settings(ReportSettings):
     min_n: int = 30
     reporting_currency: str = "USD"
 
-    @property
-    def alpha(self) -> float:
-        """Significance level of every test: 1 - confidence."""
-        return 1.0 - self.confidence
-
     @classmethod
     def build(
         cls,

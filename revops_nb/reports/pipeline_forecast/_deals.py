@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from revops_nb.errors import DataError
-from revops_nb.reports._currency import conversion_rates, to_reporting
+from revops_nb.reports._opportunities import deal_amounts, fill_from_accounts, latest_deal_date
 from revops_nb.reports.pipeline_forecast.settings import Settings
 
 ACCOUNT_COLUMNS = ("region", "segment")
@@ -68,8 +68,9 @@ def prepare_deals(
             raise DataError(f"opportunities: column {col!r} is needed for the pipeline report but is missing")
     frame = opportunities.copy()
     notes: list[str] = []
-    _fill_from_accounts(frame, accounts)
-    frame["amount_rep"] = _amounts(frame, fx_rates, settings.currency, notes)
+    fill_from_accounts(frame, accounts, ACCOUNT_COLUMNS)
+    without = "bookings, coverage and the forecast need amounts"
+    frame["amount_rep"] = deal_amounts(frame, fx_rates, settings.currency, notes, without)
     if "close_date" not in frame:
         frame["close_date"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     as_of = report_date(frame, settings)
@@ -84,37 +85,9 @@ def prepare_deals(
     return Deals(frame=frame, as_of=as_of, currency=settings.currency, notes=notes)
 
 
-def _fill_from_accounts(frame: pd.DataFrame, accounts: pd.DataFrame | None) -> None:
-    if accounts is None or "account_id" not in frame or "account_id" not in accounts:
-        return
-    attrs = [c for c in ACCOUNT_COLUMNS if c in accounts]
-    lookup = accounts.drop_duplicates("account_id").set_index("account_id")[attrs]
-    for col in attrs:
-        from_account = frame["account_id"].map(lookup[col])
-        frame[col] = frame[col].fillna(from_account) if col in frame else from_account
-
-
-def _amounts(
-    frame: pd.DataFrame, fx_rates: pd.DataFrame | None, currency: str, notes: list[str]
-) -> pd.Series:
-    """Deal amounts in the reporting currency by the shared currency policy (reports/_currency.py)."""
-    if "amount" not in frame:
-        notes.append("opportunities have no amount column: bookings, coverage and the forecast need amounts")
-        return pd.Series(np.nan, index=frame.index, dtype="float64")
-    amount = pd.to_numeric(frame["amount"], errors="coerce").astype("float64")
-    rates = conversion_rates(fx_rates, currency)
-    return to_reporting(amount, frame.get("currency"), rates, currency, "opportunities", notes)
-
-
 def report_date(frame: pd.DataFrame, settings: Settings) -> pd.Timestamp:
     """The report date: ``as_of``, else the latest created date or close date of a closed deal."""
-    if settings.as_of is not None:
-        return settings.as_of
-    closed = frame["is_closed"].astype(bool)
-    latest = pd.concat([frame["created_date"], frame.loc[closed, "close_date"]]).max()
-    if pd.isna(latest):
-        raise DataError("opportunities: no created_date or close_date is set, so there is no report date")
-    return pd.Timestamp(latest).normalize()
+    return settings.as_of if settings.as_of is not None else latest_deal_date(frame)
 
 
 def status_at(frame: pd.DataFrame, when: pd.Timestamp) -> pd.Series:

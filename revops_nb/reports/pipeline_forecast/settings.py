@@ -21,9 +21,9 @@ from revops_nb.param_rules import (
     ReportRules,
     Rule,
 )
-from revops_nb.reports._settings import CONFIDENCE, MIN_N, ReportSettings, date_parameter
+from revops_nb.reports._settings import CONFIDENCE, GRAINS, MIN_N, ReportSettings, date_parameter
 
-GRAINS = ("quarter", "month")
+GRAIN_CHOICES = ("quarter", "month")
 STAGE_ORDER = ("Prospecting", "Qualification", "Proposal", "Negotiation")
 BREAKDOWNS = ("segment", "lead_source")
 
@@ -43,7 +43,7 @@ class PositiveOrNone(Rule):
 RULES = ReportRules(
     fields={
         "as_of": IsoDate(),
-        "grain": OneOf(GRAINS),
+        "grain": OneOf(GRAIN_CHOICES),
         "stage_order": NonEmptyNames(what="open stage names, earliest first"),
         "target": PositiveOrNone(),
         "plan_confidence": Between(0.5, 1, low_open=True, high_open=True),
@@ -84,14 +84,9 @@ class Settings(ReportSettings):
     seed: int = 42
 
     @property
-    def alpha(self) -> float:
-        """Significance level matching the confidence level (0.05 for 95%)."""
-        return 1.0 - self.confidence
-
-    @property
     def freq(self) -> str:
         """The pandas period frequency of the grain: 'Q' or 'M'."""
-        return "Q" if self.grain == "quarter" else "M"
+        return GRAINS[self.grain][0]
 
     @classmethod
     def build(

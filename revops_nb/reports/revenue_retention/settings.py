@@ -12,10 +12,9 @@ from typing import ClassVar
 import pandas as pd
 
 from revops_nb.param_rules import AtLeast, Between, CurrencyCode, IsoDate, OneOf, ReportRules, SubsetOf
-from revops_nb.reports._settings import CONFIDENCE, MIN_N, PERIOD, ReportSettings, date_parameter
+from revops_nb.reports._settings import CONFIDENCE, GRAINS, MIN_N, PERIOD, ReportSettings, date_parameter
 
 # grain -> (pandas period frequency, months per period)
-GRAINS: dict[str, tuple[str, int]] = {"month": ("M", 1), "quarter": ("Q", 3), "year": ("Y", 12)}
 GRAIN_CHOICES = tuple(GRAINS)
 DIMENSIONS = ("segment", "region", "industry", "country")
 SHOWN_DIMENSIONS = ("segment", "region")
@@ -64,11 +63,6 @@ class Settings(ReportSettings):
     gross_margin: float = 1.0
     holdout_periods: int = 4
     bootstrap_replicates: int = 500
-
-    @property
-    def alpha(self) -> float:
-        """Significance level of every test, matching the intervals: 1 - confidence."""
-        return 1.0 - self.confidence
 
     @property
     def freq(self) -> str:

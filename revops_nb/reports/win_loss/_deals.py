@@ -16,8 +16,7 @@ import pandas as pd
 
 from revops_nb.data.coercion import canonical_spellings
 from revops_nb.errors import DataError
-from revops_nb.reports._currency import conversion_rates
-from revops_nb.reports._currency import to_reporting as convert
+from revops_nb.reports._opportunities import deal_amounts, fill_from_accounts, latest_deal_date
 from revops_nb.reports.win_loss.settings import DEAL_SIZE_BAND, WIN_LOSS_DIMENSIONS, Settings
 
 KNOWN_DIMENSIONS = WIN_LOSS_DIMENSIONS
@@ -80,7 +79,8 @@ def prepare_deals(
     for col in (*TEXT_DIMENSIONS, "loss_reason"):
         if col in frame:
             frame[col] = one_spelling(frame[col])
-    frame["amount_rep"] = to_reporting(frame, fx_rates, settings.currency, notes)
+    without = "amount-based figures are not available"
+    frame["amount_rep"] = deal_amounts(frame, fx_rates, settings.currency, notes, without)
     as_of = _as_of(frame, settings)
     frame = _status(frame, settings, as_of, notes)
     frame["deal_size_band"] = size_bands(frame["amount_rep"], settings.band_edges, settings.currency)
@@ -121,37 +121,13 @@ def _add_account_columns(
             f"{no_account:,} opportunities have no account; they count in every figure, "
             "with account attributes taken from the opportunity itself"
         )
-    if accounts is None or "account_id" not in accounts:
-        return frame
-    attrs = [c for c in ACCOUNT_COLUMNS if c in accounts]
-    lookup = accounts.drop_duplicates("account_id").set_index("account_id")[attrs]
-    for col in attrs:
-        from_account = frame["account_id"].map(lookup[col])
-        frame[col] = frame[col].fillna(from_account) if col in frame else from_account
+    fill_from_accounts(frame, accounts, ACCOUNT_COLUMNS)
     return frame
-
-
-def to_reporting(
-    frame: pd.DataFrame, fx_rates: pd.DataFrame | None, currency: str, notes: list[str]
-) -> pd.Series:
-    """Deal amounts in the reporting currency by the shared currency policy (reports/_currency.py)."""
-    if "amount" not in frame:
-        notes.append("opportunities have no amount column: amount-based figures are not available")
-        return pd.Series(np.nan, index=frame.index, dtype="float64")
-    amount = pd.to_numeric(frame["amount"], errors="coerce").astype("float64")
-    rates = conversion_rates(fx_rates, currency)
-    return convert(amount, frame.get("currency"), rates, currency, "opportunities", notes)
 
 
 def _as_of(frame: pd.DataFrame, settings: Settings) -> pd.Timestamp:
     """The report date: period_end, else the latest created or close date of a closed deal."""
-    if settings.period_end is not None:
-        return settings.period_end
-    closed_dates = frame.loc[frame["is_closed"], "close_date"] if "close_date" in frame else pd.Series()
-    latest = pd.concat([frame["created_date"], closed_dates]).max()
-    if pd.isna(latest):
-        raise DataError("opportunities: no created_date or close_date is set, so there is no report date")
-    return pd.Timestamp(latest).normalize()
+    return settings.period_end if settings.period_end is not None else latest_deal_date(frame)
 
 
 def _status(frame: pd.DataFrame, settings: Settings, as_of: pd.Timestamp, notes: list[str]) -> pd.DataFrame:

@@ -74,11 +74,6 @@ class Settings(ReportSettings):
     currency: str = "USD"
     drivers: tuple[str, ...] = WIN_LOSS_DRIVERS
 
-    @property
-    def alpha(self) -> float:
-        """Significance level matching the confidence level (0.05 for 95%)."""
-        return 1.0 - self.confidence
-
     @classmethod
     def build(
         cls,
