@@ -55,6 +55,14 @@ class Acquisition:
     unmatched_channels: tuple[str, ...] = ()
     aside: str | None = None
 
+    @classmethod
+    def stepped_aside(
+        cls, why: str, first_day: pd.Timestamp | None = None, last_day: pd.Timestamp | None = None
+    ) -> Acquisition:
+        """The section with no figure, saying ``why`` in one sentence."""
+        empty = pd.DataFrame()
+        return cls(empty, empty, empty, np.nan, first_day, last_day, aside=why)
+
     @property
     def blended(self) -> pd.Series | None:
         """The blended row (every channel and every new customer), None when the section steps aside."""
@@ -74,31 +82,14 @@ def acquisition(
     notes: list[str],
 ) -> Acquisition:
     """The CAC section; steps aside in one sentence without spend, channels or new customers."""
-    empty = pd.DataFrame()
     if spend is None:
-        return Acquisition(
-            empty,
-            empty,
-            empty,
-            np.nan,
-            None,
-            None,
-            aside=(
-                "CAC, payback and LTV:CAC need a marketing_spend table (period, channel, spend) in data.yaml."
-            ),
+        return Acquisition.stepped_aside(
+            "CAC, payback and LTV:CAC need a marketing_spend table (period, channel, spend) in data.yaml."
         )
     if not book.has_channels:
-        return Acquisition(
-            empty,
-            empty,
-            empty,
-            np.nan,
-            None,
-            None,
-            aside=(
-                "CAC by channel needs the lead source of each customer's won deal (opportunities with account_id, "
-                "close_date and lead_source), and none could be matched to a subscription start."
-            ),
+        return Acquisition.stepped_aside(
+            "CAC by channel needs the lead source of each customer's won deal (opportunities with account_id, "
+            "close_date and lead_source), and none could be matched to a subscription start."
         )
     rates = conversion_rates(fx_rates, settings.currency)
     frame = pd.DataFrame(
@@ -116,17 +107,13 @@ def acquisition(
     customers = book.customers
     new = customers[(customers["first_start"] >= first) & (customers["first_start"] <= last)]
     if frame.empty or new.empty:
-        return Acquisition(
-            empty,
-            empty,
-            empty,
-            np.nan,
-            first,
-            last,
-            aside=(
+        return Acquisition.stepped_aside(
+            (
                 f"CAC needs new customers and spend in the same months, and from {first:%Y-%m-%d} to "
                 f"{last:%Y-%m-%d} there are {len(new):,} new customers and {len(frame):,} spend rows."
             ),
+            first,
+            last,
         )
     # one spelling per channel: the customers' (lead source) where they differ only in case
     spelling = {c.casefold(): c for c in pd.unique(new["channel"])}
