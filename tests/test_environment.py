@@ -14,7 +14,8 @@ def _normalize(spec: str) -> tuple[str, str]:
     """'Scikit_Learn >=1.8, <2' -> ('scikit-learn', '>=1.8,<2')."""
     match = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", spec)
     assert match, spec
-    return match.group(1).lower().replace("_", "-"), match.group(2).replace(" ", "")
+    extras = re.compile(r"^\[[^\]]*\]")  # pip extras (ibis-framework[duckdb]): conda packages have none
+    return match.group(1).lower().replace("_", "-"), extras.sub("", match.group(2).replace(" ", ""))
 
 
 def test_environment_yml_matches_pyproject():

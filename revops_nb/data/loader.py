@@ -6,9 +6,6 @@ was coerced, so ``revops-nb check`` and every report can state it in words.
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 
@@ -17,43 +14,10 @@ from revops_nb.data import coercion, sanity
 from revops_nb.data.config import DEFAULT_LOST_STAGES, DEFAULT_WON_STAGES, DataConfig, TableSource
 from revops_nb.data.contract import TABLES, row_schema, rule_violations
 from revops_nb.data.presets import preset_columns
+from revops_nb.data.pushdown import aggregate_frame, aggregated, canonical_names, load_in_engine
 from revops_nb.data.sources import READ_WARNINGS, read_source
+from revops_nb.data.table_load import TableLoad
 from revops_nb.errors import DataError, RevopsError
-
-
-@dataclass
-class TableLoad:
-    """One loaded table and the account of what happened to its rows."""
-
-    name: str
-    source: str
-    frame: pd.DataFrame
-    rows_read: int
-    excluded: dict[str, int] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def rows_loaded(self) -> int:
-        return len(self.frame)
-
-    @property
-    def fingerprint(self) -> str:
-        """A short hash of the loaded rows: equal data, equal fingerprint."""
-        hashed = pd.util.hash_pandas_object(self.frame, index=False).to_numpy()
-        digest = hashlib.sha256(hashed.tobytes())
-        digest.update(",".join(map(str, self.frame.columns)).encode())
-        return digest.hexdigest()[:16]
-
-    def summary(self) -> dict:
-        """JSON-friendly description for run.json and ``revops-nb check``."""
-        return {
-            "source": self.source,
-            "rows_read": self.rows_read,
-            "rows_loaded": self.rows_loaded,
-            "excluded": dict(self.excluded),
-            "warnings": list(self.warnings),
-            "fingerprint": self.fingerprint,
-        }
 
 
 def load_sample_table(name: str, config: DataConfig) -> TableLoad:
@@ -61,13 +25,18 @@ def load_sample_table(name: str, config: DataConfig) -> TableLoad:
     frame = sample.table(name, scale=config.sample_scale, seed=config.sample_seed)
     src = TableSource(name=name)
     where = f"sample table {name!r}"
-    return _conform(frame, src, where, f"embedded sample (scale {config.sample_scale})", clean=False)
+    load = _conform(frame, src, where, f"embedded sample (scale {config.sample_scale})", clean=False)
+    return _aggregated(load)
 
 
 def load_table(source: TableSource, config: DataConfig) -> TableLoad:
     """Read and conform one configured table; raises :class:`DataError` when unusable."""
     where = f"table {source.name!r} ({source.describe()})"
     try:
+        if aggregated(source.name):
+            pushed = load_in_engine(source, config, where)
+            if pushed is not None:
+                return pushed
         raw = read_source(source, config, _columns_to_read(source, where))
         read_notes = list(raw.attrs.pop(READ_WARNINGS, []))
         if raw.empty and raw.shape[1] and source.path is None:
@@ -75,12 +44,20 @@ def load_table(source: TableSource, config: DataConfig) -> TableLoad:
         frame = _rename(raw, source, where)
         load = _conform(frame, source, where, source.describe())
         load.warnings[:0] = read_notes
-        return load
+        return _aggregated(load)
     except RevopsError:
         raise
     except Exception as exc:  # unexpected data still gets one sentence naming the table
         detail = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise DataError(f"{where}: could not be loaded ({type(exc).__name__}: {detail})") from None
+
+
+def _aggregated(load: TableLoad) -> TableLoad:
+    """A table that reports receive as an aggregate, aggregated by the same expression as in an engine."""
+    if aggregated(load.name):
+        load.rows_kept = len(load.frame)
+        load.frame = aggregate_frame(load.name, load.frame)
+    return load
 
 
 def _columns_to_read(source: TableSource, where: str):
@@ -95,27 +72,7 @@ def _columns_to_read(source: TableSource, where: str):
 
 
 def _rename(raw: pd.DataFrame, source: TableSource, where: str) -> pd.DataFrame:
-    mapping: dict[str, str] = {}
-    if source.preset:
-        mapping.update(
-            {k: v for k, v in preset_columns(source.preset, source.name, where).items() if k in raw}
-        )
-    present = {str(c) for c in raw.columns}
-    for src_col, dst in source.columns.items():
-        if src_col not in present:
-            shown = ", ".join(sorted(present))[:200]
-            raise DataError(
-                f"{where}: 'columns:' names {src_col!r}, which is not in the data (it has: {shown})"
-            )
-        mapping[src_col] = dst
-    renamed = {}
-    for col in raw.columns:
-        renamed[col] = mapping.get(str(col), coercion.snake_case(col))
-    frame = raw.rename(columns=renamed)
-    dupes = frame.columns[frame.columns.duplicated()].unique().tolist()
-    if dupes:
-        raise DataError(f"{where}: more than one source column becomes {dupes[0]!r}; map them in 'columns:'")
-    return frame
+    return raw.rename(columns=canonical_names([str(c) for c in raw.columns], source, where))
 
 
 def _conform(

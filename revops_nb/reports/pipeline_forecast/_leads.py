@@ -9,6 +9,10 @@ only where a test across the ranked sources holds (Holm across the steps).
 A step whose start or end date the table does not record (no ``mql_date`` or ``sql_date``
 column, or one left blank on every row; no ``opportunity_id`` link) is not measured: its
 counts and rate are empty rather than a made-up 0%, and ``missing`` says why in words.
+
+The table arrives aggregated in its engine (:func:`revops_nb.data.aggregates.leads_by_dates`):
+one row per distinct dates, source and opportunity, with ``lead_count`` leads in it, so
+every count below is a sum of ``lead_count`` and every quantile is over the leads it stands for.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from revops_nb.data.aggregates import LEAD_COUNT
 from revops_nb.reports.pipeline_forecast._deals import Deals, label
 from revops_nb.reports.pipeline_forecast.settings import Settings
 from revops_nb.stats import holm, independence_test, wilson_interval
@@ -63,6 +68,7 @@ def lead_rates(leads: pd.DataFrame | None, deals: Deals, settings: Settings) -> 
         return None
     as_of = deals.as_of
     frame = leads[leads["created_date"] <= as_of]
+    weight = frame[LEAD_COUNT] if LEAD_COUNT in frame else pd.Series(1, index=frame.index)
     opp_created = deals.frame.set_index("opportunity_id")["created_date"]
     opp_created = opp_created[opp_created <= as_of]
     opp_date = frame["opportunity_id"].map(opp_created) if "opportunity_id" in frame else None
@@ -78,7 +84,7 @@ def lead_rates(leads: pd.DataFrame | None, deals: Deals, settings: Settings) -> 
     rows, by_source = [], []
     for i, (a, b) in enumerate(STEPS):
         start, end = dates[i], dates[i + 1]
-        lag = (end - start).dt.days[end.notna() & start.notna()]
+        lag = _each_lead((end - start).dt.days[end.notna() & start.notna()], weight)
         maturity = float(np.quantile(lag, LAG_QUANTILE)) if len(lag) else 0.0
         cohort = start.notna() & (start <= as_of - pd.Timedelta(days=maturity))
         converted = cohort & end.notna()
@@ -89,13 +95,19 @@ def lead_rates(leads: pd.DataFrame | None, deals: Deals, settings: Settings) -> 
         rows.append(
             {
                 "step": name,
-                "n": int(cohort.sum()),
-                "converted": int(converted.sum()),
+                "n": int(weight[cohort].sum()),
+                "converted": int(weight[converted].sum()),
                 "maturity_days": maturity,
             }
         )
-        grouped = pd.DataFrame({"source": source[cohort], "won": converted[cohort]}).groupby("source")["won"]
-        part = pd.DataFrame({"n": grouped.size(), "converted": grouped.sum().astype(int)}).reset_index()
+        counted = pd.DataFrame(
+            {
+                "source": source[cohort],
+                "n": weight[cohort],
+                "converted": weight[cohort].where(converted[cohort], 0),
+            }
+        )
+        part = counted.groupby("source")[["n", "converted"]].sum().astype(int).reset_index()
         part.insert(0, "step", name)
         by_source.append(part)
     table = _rates(pd.DataFrame(rows), settings)[RATE_COLUMNS]
@@ -113,17 +125,22 @@ def lead_rates(leads: pd.DataFrame | None, deals: Deals, settings: Settings) -> 
     tests = pd.DataFrame(tests)
     tests["p_adjusted"], tests["significant"] = holm(tests["p_value"], settings.alpha)
     ids = frozenset(frame.loc[dates[3].notna(), "opportunity_id"]) if opp_date is not None else frozenset()
-    lag = (dates[3] - dates[0]).dt.days.dropna()
+    lag = _each_lead((dates[3] - dates[0]).dt.days.dropna(), weight)
     return LeadRates(
         table=table,
         by_source=sources,
         tests=tests,
         opportunity_ids=ids,
-        n_leads=len(frame),
-        lead_to_deal_days=float(lag.median()) if len(lag) else float("nan"),
+        n_leads=int(weight.sum()),
+        lead_to_deal_days=float(np.median(lag)) if len(lag) else float("nan"),
         missing=missing,
         unmeasured=unmeasured,
     )
+
+
+def _each_lead(values: pd.Series, weight: pd.Series) -> np.ndarray:
+    """``values`` (one per aggregated row) repeated once per lead the row stands for: exact quantiles."""
+    return np.repeat(values.to_numpy(), weight.loc[values.index].to_numpy(dtype="int64"))
 
 
 def _unrecorded(frame: pd.DataFrame) -> tuple[tuple[str, ...], tuple[str, ...]]:
