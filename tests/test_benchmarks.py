@@ -23,6 +23,7 @@ RUNS = {
     "bench_churn.py": ["--scales", "600", "--notebook-scales", "--runs", "1"],
     "bench_revenue_retention.py": ["--scales", "600", "--repeat", "1", "--no-notebook"],
     "bench_pipeline_forecast.py": ["--scales", "600", "--repeat", "1", "--no-notebook"],
+    "bench_scale.py": ["--base", "300", "--scales", "1", "--runs", "1"],
 }
 
 

@@ -80,7 +80,8 @@ class StageHistory:
     def has_entry(self, opportunity_ids: pd.Series, as_of: pd.Timestamp) -> pd.Series:
         """Whether each deal has an open-stage entry (listed or not) on or before ``as_of``."""
         rows = self.rows[(self.rows["entered_date"] <= as_of) & ~self.rows["closed"]]
-        return opportunity_ids.isin(rows["opportunity_id"])
+        # as object: pandas 3's str-dtype isin is about 30x slower (1.7 s vs 0.05 s for 80k ids in 270k)
+        return opportunity_ids.astype(object).isin(rows["opportunity_id"].astype(object))
 
     def stage_at(self, opportunity_ids: pd.Series, when: pd.Timestamp) -> pd.Series:
         """Each deal's open stage (order) at the start of day ``when``: that of its latest entry before it.
