@@ -218,6 +218,11 @@ def _check(data_file: Path | None) -> int:
             f"  {result.name}: ok - {load.rows_loaded:,} rows loaded of {load.rows_read:,} read"
             f" from {config.tables[result.name].path or load.source}"
             + (f", {excluded:,} excluded" if excluded else "")
+            + (
+                f"; checked and aggregated in {load.engine}, {load.pulled:,} rows to Python"
+                if load.engine != "pandas"
+                else ""
+            )
         )
         for reason, count in load.excluded.items():
             print(f"    excluded {count:,} row(s): {reason}")

@@ -10,6 +10,7 @@ import pytest
 from revops_nb.report.html import external_references
 from tests.browser import visit_pages
 from tests.helpers import ROOT, cli
+from tests.sample_figures import differences
 
 pytestmark = pytest.mark.slow
 
@@ -133,6 +134,13 @@ def test_every_report_ran_ok_with_its_key_figures_and_tables(all_reports):
         assert not missing, (report, missing)
         tables = {p.stem for p in (folder / "tables").glob("*.csv")}
         assert expected["tables"] <= tables, (report, expected["tables"] - tables)
+
+
+def test_every_key_figure_and_table_matches_the_recorded_sample(all_reports):
+    """The embedded sample's figures as recorded before aggregation moved into the engine."""
+    out, _ = all_reports
+    found = differences(out)
+    assert not found, "\n".join(found[:30])
 
 
 def test_sample_findings_reach_the_key_figures(all_reports):

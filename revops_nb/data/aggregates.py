@@ -32,15 +32,16 @@ def usage_by_month(rows: ibis.Table) -> ibis.Table:
         if name not in keys and dtype.is_numeric() and not dtype.is_boolean()
     ]
     month = rows.period_start.truncate("M").name("period_start")
-    return rows.group_by([rows.account_id, month]).aggregate(
+    grouped = rows.group_by([rows.account_id, month]).aggregate(
         **{m: rows[m].cast("float64").mean() for m in metrics}
     )
+    return grouped.order_by(["account_id", "period_start"])  # one order in every engine: equal fingerprints
 
 
 def leads_by_dates(rows: ibis.Table) -> ibis.Table:
     """Leads counted per distinct combination of the contract's lead columns other than ``lead_id``."""
     keys = [c for c in TABLES["leads"].kinds if c != "lead_id" and c in rows.columns]
-    return rows.group_by(keys).aggregate(**{LEAD_COUNT: rows.count()})
+    return rows.group_by(keys).aggregate(**{LEAD_COUNT: rows.count()}).order_by(keys)
 
 
 AGGREGATIONS: dict[str, Callable[[ibis.Table], ibis.Table]] = {

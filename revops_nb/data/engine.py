@@ -113,7 +113,8 @@ def _open_file(source: TableSource, where: str) -> ibis.Table | None:
         return None
     delimiter = source.delimiter or ("\t" if suffix == ".tsv" else ",")
     try:
-        return con.read_csv(str(path), delim=delimiter, header=True)
+        # as text: the contract decides each column's type (see pushdown._canonical), not DuckDB's sniffer
+        return con.read_csv(str(path), delim=delimiter, header=True, all_varchar=True)
     except Exception:
         return None  # a CSV DuckDB cannot sniff: the pandas reader gives the precise message
 
@@ -126,10 +127,15 @@ def _duckdb_sql(source: TableSource, base_dir: Path) -> ibis.Table:
         )
     con = ibis.duckdb.connect()
     con.raw_sql(f"SET file_search_path = '{str(base_dir).replace(chr(39), chr(39) * 2)}'")
-    return con.sql(source.sql)
+    return _relation(con, source)
 
 
 def _relation(con: ibis.BaseBackend, source: TableSource) -> ibis.Table:
+    if source.sql is not None and con.name == "duckdb":
+        # a view over the query, as written (ibis 12's con.sql calls an API DuckDB 2 removed)
+        view = f"revops_{source.name}"
+        con.raw_sql(f'CREATE OR REPLACE TEMP VIEW "{view}" AS {source.sql.strip().rstrip(";")}')
+        return con.table(view)
     if source.sql is not None:
         return con.sql(source.sql)
     assert source.table is not None

@@ -69,32 +69,48 @@ def _canonical(raw: ibis.Table, source: TableSource, where: str) -> ibis.Table:
     if missing:
         shown = ", ".join(raw.columns)[:200]
         raise DataError(f"{where}: required column {missing[0]!r} is missing (found: {shown})")
+    if source.date_format is not None:
+        raise _NotTyped  # a declared date format is the pandas loader's to apply
     schema = raw.schema()
-    out = {}
+    out, unreadable = {}, []
     for src, name in mapping.items():
         kind = spec.kinds.get(name)
         dtype = schema[src]
         column = raw[src]
-        if kind == "date":
-            if not (dtype.is_date() or (dtype.is_timestamp() and dtype.timezone is None)):
-                raise _NotTyped
-            out[name] = column.cast(dt.Timestamp())
-        elif kind == "number" or (kind is None and spec.numeric_extras):
-            if dtype.is_numeric() and not dtype.is_boolean():
-                out[name] = column.cast("float64")
-            elif kind is None and (dtype.is_boolean() or dtype.is_temporal()):
-                continue  # never a metric (the pandas loader reads such columns as text)
+        if kind is None and not spec.numeric_extras:
+            out[name] = column  # outside the contract: kept for the duplicate check, then dropped
+        elif kind == "date":
+            if dtype.is_string():  # text (a CSV): only ISO dates, which every engine casts exactly
+                out[name] = column.strip().nullif("").try_cast(dt.Timestamp())
+                unreadable.append(column.strip().nullif("").notnull() & out[name].isnull())
+            elif dtype.is_date() or (dtype.is_timestamp() and dtype.timezone is None):
+                out[name] = column.cast(dt.Timestamp())
             else:
                 raise _NotTyped
-        elif kind is None:
-            out[name] = column  # outside the contract: kept for the duplicate check, then dropped
+        elif kind == "number" or kind is None:  # kind None: a usage metric
+            if dtype.is_string():
+                out[name] = column.strip().nullif("").try_cast("float64")
+                unreadable.append(column.strip().nullif("").notnull() & out[name].isnull())
+            elif dtype.is_numeric() and not dtype.is_boolean():
+                out[name] = column.cast("float64")
+            elif kind is None:
+                continue  # booleans and dates are never metrics (the pandas loader reads them as text)
+            else:
+                raise _NotTyped
         elif kind == "text":
             if not (dtype.is_string() or dtype.is_integer()):
                 raise _NotTyped
             out[name] = column.cast("string").strip().re_replace(r"\s+", " ").nullif("")
         else:
             raise _NotTyped  # booleans and other kinds are not in the aggregated tables
+    if unreadable and _any_true(raw, unreadable):
+        raise _NotTyped  # e.g. US dates or currency symbols: the pandas loader coerces and counts them
     return raw.select(**out)
+
+
+def _any_true(raw: ibis.Table, conditions: list) -> bool:
+    counts = raw.aggregate(**{f"c{i}": cond.ifelse(1, 0).sum() for i, cond in enumerate(conditions)})
+    return bool((engine_of(raw).to_pandas(counts).fillna(0).to_numpy() > 0).any())
 
 
 def canonical_names(columns: list[str], source: TableSource, where: str) -> dict[str, str]:
