@@ -27,3 +27,25 @@ def chromium_path() -> str:
             pytest.fail("chromium is not installed but REVOPS_NB_CI is set: .ci/run must install it")
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A throwaway PostgreSQL server (Debian's binaries) for the session: its SQLAlchemy URL.
+
+    Skipped with the reason where the server is not installed; a failure in CI, where
+    .ci/run must install it. The server is stopped and its folder deleted at the end.
+    """
+    from tests.pg_server import PostgresServer, PostgresUnavailable
+
+    try:
+        server = PostgresServer(database="revops")
+    except PostgresUnavailable as exc:
+        if os.environ.get("REVOPS_NB_CI"):
+            pytest.fail(f"{exc}, but REVOPS_NB_CI is set: .ci/run must install postgresql")
+        pytest.skip(f"{exc}")
+    server.start()
+    try:
+        yield server.url()
+    finally:
+        server.stop()
