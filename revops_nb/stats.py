@@ -215,10 +215,13 @@ def bootstrap_interval(
 
 
 def kaplan_meier(durations, events, confidence: float = 0.95) -> pd.DataFrame:
-    """Kaplan–Meier survival curve (statsmodels) with pointwise log-log intervals.
+    """Kaplan–Meier survival curve (statsmodels) with pointwise log-log intervals (SciPy).
 
     ``events`` is 1 where the event (churn, close) happened, 0 where censored.
     Columns: time, survival, ci_low, ci_high, at_risk; starts at time 0, survival 1.
+    The interval is Greenwood's on the log(-log S) scale ("exponential Greenwood"), from
+    ``scipy.stats.ecdf``: statsmodels' ``SurvfuncRight`` has no pointwise interval, only a
+    simultaneous Hall–Wellner band at 95%.
     """
     from statsmodels.duration.survfunc import SurvfuncRight
 
@@ -233,7 +236,7 @@ def kaplan_meier(durations, events, confidence: float = 0.95) -> pd.DataFrame:
         return pd.DataFrame(
             {"time": [0.0], "survival": [1.0], "ci_low": [1.0], "ci_high": [1.0], "at_risk": [len(t)]}
         )
-    low, high = _km_pointwise(sf, confidence)
+    low, high = _km_pointwise(t, e, sf, confidence)
     curve = pd.DataFrame(
         {
             "time": sf.surv_times,
@@ -249,19 +252,18 @@ def kaplan_meier(durations, events, confidence: float = 0.95) -> pd.DataFrame:
     return pd.concat([start, curve], ignore_index=True)
 
 
-def _km_pointwise(sf, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    """Log-log transformed pointwise interval from Greenwood's standard errors."""
-    s = np.clip(sf.surv_prob, 1e-12, 1.0)
-    se = sf.surv_prob_se
-    z = z_value(confidence)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_s = np.log(s)
-        theta = se / (s * np.abs(log_s))
-        low = s ** np.exp(z * theta)
-        high = s ** np.exp(-z * theta)
+def _km_pointwise(t: np.ndarray, e: np.ndarray, sf, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """SciPy's log-log pointwise interval at ``sf``'s event times; [0, 1] where undefined, [0, 0] at S = 0."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # NaN at S = 0 or when all at risk have the event: handled below
+        ecdf = sps.ecdf(sps.CensoredData.right_censored(t, e == 0)).sf
+        band = ecdf.confidence_interval(confidence, method="log-log")
+    at = np.searchsorted(ecdf.quantiles, sf.surv_times)  # scipy steps at every time, censored ones too
+    low, high = band.low.probabilities[at], band.high.probabilities[at]
+    s = sf.surv_prob
     low = np.where(s >= 1.0, 1.0, np.nan_to_num(low, nan=0.0))
     high = np.where(s >= 1.0, 1.0, np.nan_to_num(high, nan=1.0))
-    empty = sf.surv_prob <= 0
+    empty = s <= 0
     low, high = np.where(empty, 0.0, low), np.where(empty, 0.0, high)
     return low, high
 
@@ -276,6 +278,7 @@ def survival_at(curve: pd.DataFrame, time: float) -> float:
 
 def median_survival(curve: pd.DataFrame) -> float:
     """First time the curve reaches 0.5 or below; NaN when it never does."""
+    # not SurvfuncRight.quantile(0.5): it takes the first S < 0.5 (strict, as SAS), later where S hits 0.5
     hit = curve[curve["survival"] <= 0.5]
     return float(hit["time"].iloc[0]) if len(hit) else float("nan")
 

@@ -147,6 +147,28 @@ def test_kaplan_meier_matches_a_hand_computation():
     assert stats.median_survival(curve) == 3.0
 
 
+def test_kaplan_meier_interval_is_the_exponential_greenwood_one():
+    """The pointwise band is Greenwood's on the log(-log S) scale: S ** exp(±z se / |log S|)."""
+    curve = stats.kaplan_meier([1, 2, 2, 3, 4, 5], [1, 1, 0, 1, 0, 1], confidence=0.9)
+    s = np.array([5 / 6, 2 / 3, 4 / 9])
+    greenwood = np.cumsum([1 / (6 * 5), 1 / (5 * 4), 1 / (3 * 2)])
+    theta = stats.z_value(0.9) * np.sqrt(greenwood) / np.abs(np.log(s))
+    assert curve["ci_low"].iloc[1:4].to_numpy() == pytest.approx(s ** np.exp(theta), abs=1e-12)
+    assert curve["ci_high"].iloc[1:4].to_numpy() == pytest.approx(s ** np.exp(-theta), abs=1e-12)
+    assert curve["ci_low"].iloc[-1] == curve["ci_high"].iloc[-1] == 0.0  # S = 0: no interval left
+
+
+def test_holm_adjusts_over_the_finite_p_values_and_leaves_nan_alone():
+    p = pd.Series([0.01, 0.04, np.nan, 0.03], index=list("abcd"))
+    adjusted, reject = stats.holm(p, 0.05)
+    # three finite p-values: 0.01 x 3, max(0.03 x 2, 0.03), max(0.04 x 1, 0.06)
+    assert adjusted[["a", "b", "d"]].tolist() == pytest.approx([0.03, 0.06, 0.06])
+    assert np.isnan(adjusted["c"]) and not reject["c"]
+    assert reject.tolist() == [True, False, False, False]
+    none_finite = stats.holm(pd.Series([np.nan, np.inf]), 0.05)
+    assert none_finite[0].isna().all() and not none_finite[1].any()
+
+
 def test_logrank_detects_a_real_difference_and_not_a_null_one():
     rng = np.random.default_rng(2)
     fast, slow = rng.exponential(5, 150), rng.exponential(15, 150)

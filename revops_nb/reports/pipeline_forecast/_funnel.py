@@ -199,6 +199,8 @@ def conversion_counts(reached: pd.Series, won: pd.Series, k: int) -> pd.DataFram
 
 def median_with_interval(curve: pd.DataFrame) -> tuple[float, float, float]:
     """Median time of a Kaplan–Meier curve and its interval (where the pointwise band crosses 0.5)."""
+    # not SurvfuncRight.quantile_ci, which inverts a test: NaN where a curve steps past 0.5 or to 0, and inf
+    # where the band never falls to 0.5 (NaN here)
 
     def first_below(column: str) -> float:
         hit = curve[curve[column] <= 0.5]

@@ -28,7 +28,7 @@ from scipy import stats as sps
 from revops_nb.reports.revenue_retention import _sbg
 from revops_nb.reports.revenue_retention._book import UNKNOWN, Book
 from revops_nb.reports.revenue_retention.settings import Settings
-from revops_nb.stats import holm
+from revops_nb.stats import holm, kaplan_meier, survival_at
 
 ALL = "All customers"
 TOLERANCE_DAYS = 5  # an end date this close to an anniversary is taken as that anniversary
@@ -366,8 +366,9 @@ def fit_check(book: Book, settings: Settings) -> tuple[pd.DataFrame, float]:
     horizon = len(churned)
     t = np.arange(1, horizon + 1)
     at_risk = np.array([churned[k - 1 :].sum() + alive[k:].sum() for k in t])
-    hazard = np.divide(churned, at_risk, out=np.zeros(horizon), where=at_risk > 0)
-    observed = np.cumprod(1 - hazard)
+    # churn in period t is an event at t; a current customer is censored at (so at risk in) its last period
+    curve = kaplan_meier(full["t"], full["churned"].astype(int))
+    observed = np.array([survival_at(curve, k) for k in t])
     seen = int(calibration["t"].max()) if len(calibration) else 0
     table = pd.DataFrame(
         {

@@ -17,7 +17,7 @@ import pandas as pd
 
 from revops_nb.reports.revenue_retention._book import Book
 from revops_nb.reports.revenue_retention.settings import Settings
-from revops_nb.stats import TestResult, kaplan_meier, logrank_test, z_value
+from revops_nb.stats import TestResult, kaplan_meier, logrank_test
 
 MONTH_DAYS = 30.4375
 
@@ -79,12 +79,12 @@ def _trend(out: CohortSurvival, life: pd.DataFrame, settings: Settings) -> None:
             fit = PHReg(
                 time.to_numpy(), years.to_numpy(float)[:, None], status=life["churned"].to_numpy()
             ).fit()
-        coef, se, p = float(fit.params[0]), float(fit.bse[0]), float(fit.pvalues[0])
+            coef, se, p = float(fit.params[0]), float(fit.bse[0]), float(fit.pvalues[0])
+            low, high = (float(b) for b in fit.conf_int(alpha=1 - settings.confidence)[0])  # Wald, on log HR
     except (np.linalg.LinAlgError, ValueError, ZeroDivisionError):
         return
     if not (np.isfinite(coef) and np.isfinite(se)):
         return
-    z = z_value(settings.confidence)
     out.hazard_ratio, out.hr_p_value = float(np.exp(coef)), p
     with np.errstate(over="ignore"):  # a tiny book's interval can run to infinity
-        out.hr_ci_low, out.hr_ci_high = float(np.exp(coef - z * se)), float(np.exp(coef + z * se))
+        out.hr_ci_low, out.hr_ci_high = float(np.exp(low)), float(np.exp(high))

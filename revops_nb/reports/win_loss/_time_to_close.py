@@ -83,5 +83,7 @@ def _ttc_row(label: str, part: pd.DataFrame, curve: pd.DataFrame, horizon: int, 
 
 
 def _first_below_half(curve: pd.DataFrame, column: str) -> float:
+    # the median's interval where the pointwise band crosses 0.5; not SurvfuncRight.quantile_ci, which inverts
+    # a test: NaN where a curve steps past 0.5 or to 0, and inf where the band never falls to 0.5 (NaN here)
     hit = curve[curve[column] <= 0.5]
     return float(hit["time"].iloc[0]) if len(hit) else float("nan")
