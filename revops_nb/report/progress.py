@@ -86,3 +86,37 @@ class StatusLine:
         line = " · ".join(f"{r} {s}" for r, s in self.state.items())
         self.stream.write("\r\033[K" + line[:200])
         self.stream.flush()
+
+
+BIG_TABLE_ROWS = 100_000  # tables at least this large (or this slow) get a line of their own
+SLOW_TABLE_S = 1.0
+
+
+class DataProgress:
+    """The data check before any kernel starts: a live line per table on a terminal, and one plain
+    line for each large or slow table (rows read, where it was aggregated, seconds) in any log."""
+
+    def __init__(self, tables: list[str], stream: TextIO = sys.stderr) -> None:
+        self.tables = tables
+        self.stream = stream
+        self.live = hasattr(stream, "isatty") and stream.isatty()
+
+    def start(self, name: str) -> None:
+        if self.live:
+            i = self.tables.index(name) + 1 if name in self.tables else 0
+            self.stream.write(f"\r\033[Kchecking data {i}/{len(self.tables)}: {name} ...")
+            self.stream.flush()
+
+    def done(self, name: str, load: Any, seconds: float) -> None:
+        """``load``: the table's TableLoad, or None when it failed (the error is reported elsewhere)."""
+        if self.live:
+            self.stream.write("\r\033[K")
+        if load is None or (load.rows_read < BIG_TABLE_ROWS and seconds < SLOW_TABLE_S):
+            self.stream.flush()
+            return
+        where = f"checked and aggregated in {load.engine}" if load.engine != "pandas" else "checked in pandas"
+        self.stream.write(
+            f"data: {name}: {load.rows_read:,} rows read, {where}, {load.pulled:,} rows to Python, "
+            f"{seconds:.1f} s\n"
+        )
+        self.stream.flush()

@@ -37,7 +37,7 @@ from revops_nb.report.execute import (
 from revops_nb.report.index import write_index
 from revops_nb.report.notebook_params import read_param_specs
 from revops_nb.report.params import check_rules, merge_params, parse_cli_param
-from revops_nb.report.progress import StatusLine
+from revops_nb.report.progress import DataProgress, StatusLine
 from revops_nb.report.registry import ORDER, Report, discover
 
 
@@ -109,7 +109,8 @@ def plan(options: RunOptions, log: TextIO) -> list[RunRequest]:
             )
         )
     needed = sorted({t for r in runnable for group in r.requires for t in group} | set(config.tables))
-    checks = check_tables(config, needed)
+    progress = DataProgress([t for t in config.tables if t in needed], log)
+    checks = check_tables(config, needed, progress.start, progress.done)
     failures = [c for c in checks if not c.ok]
     if failures:
         raise DataError(failures[0].error or "data check failed")
