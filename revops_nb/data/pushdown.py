@@ -12,6 +12,8 @@ pandas loader, which coerces text: :func:`load_in_engine` returns None for it.
 
 from __future__ import annotations
 
+import uuid
+
 import ibis
 import ibis.expr.datatypes as dt
 import pandas as pd
@@ -139,16 +141,21 @@ def canonical_names(columns: list[str], source: TableSource, where: str) -> dict
 def _contract_and_aggregate(rows: ibis.Table, source: TableSource, where: str) -> TableLoad:
     spec = TABLES[source.name]
     engine = engine_of(rows)
+    rows = _materialize(rows, engine)  # typed and cleaned once: every check below scans this
     rows_read = int(engine.execute(rows.count()))
     if rows_read == 0:
         raise DataError(f"{where}: has a header but no data rows")
     load = TableLoad(source.name, source.describe(), pd.DataFrame(), rows_read, engine=engine.name)
-    distinct = rows.distinct()
-    n_distinct = int(engine.execute(distinct.count()))
-    if n_distinct < rows_read:
-        load.excluded["exact duplicate row"] = rows_read - n_distinct
-        rows = distinct
-    _check_key(rows, spec.key, where, engine)
+    key = [k for k in spec.key if k in rows.columns]
+    shared = not key or _shares_keys(rows, key, engine)
+    # rows sharing no key cannot be exact duplicates, except rows with a blank key part: count those only
+    candidates = rows if shared else rows.filter(ibis.or_(*[rows[k].isnull() for k in key]))
+    duplicates = int(engine.execute(candidates.count())) - int(engine.execute(candidates.distinct().count()))
+    if duplicates:
+        load.excluded["exact duplicate row"] = duplicates
+        rows = _materialize(rows.distinct(), engine)
+    if shared:
+        _check_key(rows, spec.key, where, engine)
     rows = _apply_rules(rows, source.name, load, engine)
     kept = rows_read - sum(load.excluded.values())
     if kept == 0:
@@ -165,6 +172,17 @@ def _contract_and_aggregate(rows: ibis.Table, source: TableSource, where: str) -
     load.frame = fetch(AGGREGATIONS[source.name](rows))
     load.rows_kept, load.rows_pulled = kept, len(load.frame)
     return load
+
+
+def _materialize(rows: ibis.Table, engine) -> ibis.Table:
+    """``rows`` as a temporary table of the engine's session (DuckDB memory, a Postgres temp table)."""
+    return engine.create_table(f"revops_{uuid.uuid4().hex[:12]}", obj=rows, temp=True)
+
+
+def _shares_keys(rows: ibis.Table, key: list[str], engine) -> bool:
+    present = rows.filter([rows[k].notnull() for k in key])
+    shared = present.group_by(key).aggregate(_n=present.count()).filter(lambda t: t._n > 1)
+    return int(engine.execute(shared.count())) > 0
 
 
 def _check_key(rows: ibis.Table, key: tuple[str, ...], where: str, engine) -> None:
