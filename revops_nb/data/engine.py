@@ -14,6 +14,7 @@ for here): the loader then reads it into pandas as before, so odd exports still 
 
 from __future__ import annotations
 
+import threading
 import warnings
 from pathlib import Path
 
@@ -31,15 +32,14 @@ warnings.filterwarnings("ignore", message=r".*future\.infer_string", module=r"ib
 ENGINE_SUFFIXES = (".parquet", ".csv", ".tsv", ".txt")
 POSTGRES_DIALECTS = ("postgresql", "postgres")
 
-_duckdb_local: ibis.BaseBackend | None = None  # one in-process DuckDB for files and pandas frames
+_local = threading.local()  # one in-process DuckDB per thread (a DuckDB connection is not shared)
 
 
 def local_engine() -> ibis.BaseBackend:
-    """The process's in-memory DuckDB (files and pandas frames are queried here)."""
-    global _duckdb_local
-    if _duckdb_local is None:
-        _duckdb_local = ibis.duckdb.connect()
-    return _duckdb_local
+    """This thread's in-memory DuckDB (files and pandas frames are queried here)."""
+    if getattr(_local, "duckdb", None) is None:
+        _local.duckdb = ibis.duckdb.connect()
+    return _local.duckdb
 
 
 def open_source(source: TableSource, config: DataConfig) -> ibis.Table | None:

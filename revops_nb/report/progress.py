@@ -100,15 +100,24 @@ class DataProgress:
         self.tables = tables
         self.stream = stream
         self.live = hasattr(stream, "isatty") and stream.isatty()
+        self._lock = threading.Lock()  # tables may be checked on several threads
 
     def start(self, name: str) -> None:
+        with self._lock:
+            self._start(name)
+
+    def done(self, name: str, load: Any, seconds: float) -> None:
+        """``load``: the table's TableLoad, or None when it failed (the error is reported elsewhere)."""
+        with self._lock:
+            self._done(name, load, seconds)
+
+    def _start(self, name: str) -> None:
         if self.live:
             i = self.tables.index(name) + 1 if name in self.tables else 0
             self.stream.write(f"\r\033[Kchecking data {i}/{len(self.tables)}: {name} ...")
             self.stream.flush()
 
-    def done(self, name: str, load: Any, seconds: float) -> None:
-        """``load``: the table's TableLoad, or None when it failed (the error is reported elsewhere)."""
+    def _done(self, name: str, load: Any, seconds: float) -> None:
         if self.live:
             self.stream.write("\r\033[K")
         if load is None or (load.rows_read < BIG_TABLE_ROWS and seconds < SLOW_TABLE_S):

@@ -110,7 +110,7 @@ def plan(options: RunOptions, log: TextIO) -> list[RunRequest]:
         )
     needed = sorted({t for r in runnable for group in r.requires for t in group} | set(config.tables))
     progress = DataProgress([t for t in config.tables if t in needed], log)
-    checks = check_tables(config, needed, progress.start, progress.done)
+    checks = check_tables(config, needed, progress.start, progress.done, workers=max(1, options.jobs))
     failures = [c for c in checks if not c.ok]
     if failures:
         raise DataError(failures[0].error or "data check failed")
