@@ -444,3 +444,22 @@ def test_snapshot_risk_sentence_claims_no_horizon():
     report = churn_model.analyze(tables, churn_model.Settings.from_params(n_bootstrap=100))
     line = view._risk_line(report)
     assert "within 90 days" not in line and "no dates" in line
+
+
+def test_fast_permutation_importance_equals_scikit_learns(history_report):
+    """The tree-by-tree permutation importance (private scikit-learn internals) must stay bit-identical
+    to sklearn.inspection.permutation_importance: a scikit-learn upgrade that breaks it fails here."""
+    from sklearn.inspection import permutation_importance
+
+    from revops_nb.reports.churn_model._drivers import _boosting_importances
+    from revops_nb.reports.churn_model._models import BOOSTING
+
+    model = history_report.model
+    pipe = model.models[BOOSTING]
+    test = model.test_frame.iloc[:3000]
+    y = model.y_test[:3000]
+    features = model.table.features
+    fast = _boosting_importances(pipe, test[features], y, repeats=3, seed=0)
+    assert fast is not None
+    slow = permutation_importance(pipe, test[features], y, scoring="roc_auc", n_repeats=3, random_state=0)
+    np.testing.assert_array_equal(fast, slow.importances)

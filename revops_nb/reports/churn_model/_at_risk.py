@@ -9,6 +9,7 @@ import pandas as pd
 
 from revops_nb.reports.churn_model._models import ChurnModel, limited_threads
 from revops_nb.reports.churn_model._table import KEY, LABEL
+from revops_nb.reports.churn_model._trees import TreeScores
 
 DRIVER_MIN_CHANGE = 0.005
 
@@ -67,13 +68,18 @@ def _account_drivers(model: ChurnModel, current: pd.DataFrame, p: np.ndarray, to
     """Per account: features whose typical value would lower its probability most ('feature (+x pts)')."""
     features = model.table.features
     gains = np.zeros((len(current), len(features)))
+    trees = TreeScores.of(model.models[model.chosen], features) if len(current) else None
+    base = trees.per_tree(trees.matrix(current)) if trees is not None else None
     for j, col in enumerate(features):
         reference = current[col].median() if col in model.table.numeric else current[col].mode(dropna=True)
         if not np.isscalar(reference):
             reference = reference.iloc[0] if len(reference) else np.nan
         swapped = current.copy()
         swapped[col] = reference
-        gains[:, j] = p - model.predict(swapped)
+        if trees is None:
+            gains[:, j] = p - model.predict(swapped)
+        else:  # the same probabilities, re-running only the trees that split on col
+            gains[:, j] = p - model.calibrator(trees.proba(trees.changed(base, trees.matrix(swapped), col)))
     labels = []
     for row in gains:
         order = np.argsort(-row)[:top]

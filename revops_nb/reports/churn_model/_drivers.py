@@ -7,10 +7,14 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy.special import expit
 from sklearn.inspection import permutation_importance
+from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import Pipeline
+from sklearn.utils import check_random_state
 
 from revops_nb.regression import fit_logit
 from revops_nb.reports.churn_model._models import LOGISTIC, ChurnModel, limited_threads
 from revops_nb.reports.churn_model._table import KEY, LABEL, ModelTable
+from revops_nb.reports.churn_model._trees import TreeScores
 
 PERMUTATION_ROWS = 20_000
 LOGIT_ROWS = 100_000
@@ -26,22 +30,54 @@ def permutation_drivers(model: ChurnModel, repeats: int = 5, seed: int = 0) -> p
         keep = np.random.default_rng(seed).choice(len(test), PERMUTATION_ROWS, replace=False)
         test, y = test.iloc[keep], y[keep]
     features = model.table.features
-    result = permutation_importance(
-        model.models[model.chosen],
-        test[features],
-        y,
-        scoring="roc_auc",
-        n_repeats=repeats,
-        random_state=seed,
-    )
+    pipe = model.models[model.chosen]
+    importances = _boosting_importances(pipe, test[features], y, repeats, seed)
+    if importances is None:
+        result = permutation_importance(
+            pipe, test[features], y, scoring="roc_auc", n_repeats=repeats, random_state=seed
+        )
+        importances = result.importances
     return pd.DataFrame(
         {
             "feature": features,
-            "auc_drop": result.importances_mean,
-            "auc_drop_min": result.importances.min(axis=1),
-            "auc_drop_max": result.importances.max(axis=1),
+            "auc_drop": np.mean(importances, axis=1),
+            "auc_drop_min": importances.min(axis=1),
+            "auc_drop_max": importances.max(axis=1),
         }
     )
+
+
+def _boosting_importances(
+    pipe: Pipeline, X: pd.DataFrame, y: np.ndarray, repeats: int, seed: int
+) -> np.ndarray | None:
+    """:func:`sklearn.inspection.permutation_importance` (ROC AUC) of the boosting pipeline, faster.
+
+    The same numbers, bit for bit: the same shuffles (one ``RandomState`` per feature seeded
+    as scikit-learn seeds it, each repeat shuffling the already shuffled column) and the same
+    raw scores (see :class:`._trees.TreeScores`). The rows are transformed once: every
+    transformer acts on its column value by value, so shuffling a raw column shuffles its
+    transformed column alike. None when the pipeline is not a binary boosting one.
+    """
+    trees = TreeScores.of(pipe, list(X.columns))
+    if trees is None:
+        return None
+    Xt = trees.matrix(X)
+    base = trees.per_tree(Xt)
+    baseline_score = float(roc_auc_score(y, trees.raw(base).ravel()))
+    random_seed = check_random_state(seed).randint(np.iinfo(np.int32).max + 1)
+    scores = []
+    for feature in X.columns:
+        j = trees.column[feature]
+        rng = check_random_state(random_seed)
+        shuffling_idx = np.arange(len(Xt))
+        permuted = Xt.copy()
+        row = []
+        for _ in range(repeats):
+            rng.shuffle(shuffling_idx)
+            permuted[:, j] = permuted[shuffling_idx, j]
+            row.append(float(roc_auc_score(y, trees.raw(trees.changed(base, permuted, feature)).ravel())))
+        scores.append(row)
+    return baseline_score - np.array(scores)
 
 
 def _design(model: ChurnModel, frame: pd.DataFrame) -> pd.DataFrame:
@@ -116,7 +152,7 @@ def _whole_accounts(rows: pd.DataFrame, limit: int, seed: int = 0) -> pd.DataFra
     accounts = rows[KEY].unique()
     keep_share = limit / len(rows)
     keep = np.random.default_rng(seed).random(len(accounts)) < keep_share
-    return rows[rows[KEY].isin(accounts[keep])]
+    return rows[rows[KEY].astype(object).isin(accounts[keep].astype(object))]
 
 
 def _mean_shift(eta: np.ndarray, beta: float) -> float:

@@ -43,8 +43,8 @@ def bootstrap_weights(groups: np.ndarray, n: int, rng: np.random.Generator) -> n
     codes, uniques = pd.factorize(pd.Series(groups))
     k = len(uniques)
     draws = rng.integers(0, k, size=(n, k))
-    counts = np.zeros((n, k))
-    np.add.at(counts, (np.repeat(np.arange(n), k), draws.ravel()), 1.0)
+    flat = (np.arange(n)[:, None] * k + draws).ravel()
+    counts = np.bincount(flat, minlength=n * k).reshape(n, k).astype(float)  # whole counts: exact
     return counts[:, codes]
 
 

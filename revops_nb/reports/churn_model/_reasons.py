@@ -155,13 +155,13 @@ def support_split(
     ``tickets`` needs a ``priority`` column. Returns the table and the number of accounts with such a ticket.
     """
     t = as_nanoseconds(tickets)
-    t = t[t[KEY].isin(accounts[KEY]) & t["created_date"].notna()]
+    t = t[t[KEY].astype(object).isin(accounts[KEY].astype(object)) & t["created_date"].notna()]
     t = t[is_high_priority(t["priority"]).to_numpy() > 0]
     t = t.merge(accounts[[KEY, "churn_date"]], on=KEY)
     before = (t["created_date"] < t["churn_date"]) & (
         t["created_date"] >= t["churn_date"] - pd.Timedelta(days=window_days)
     )
-    heavy = accounts[KEY].isin(t.loc[before, KEY])
+    heavy = accounts[KEY].astype(object).isin(t.loc[before, KEY].astype(object))
     n1, n0 = int(heavy.sum()), int((~heavy).sum())
     rows = []
     for reason in sorted(accounts["reason"].unique(), key=lambda r: (r == NO_REASON, str(r))):
