@@ -106,6 +106,13 @@ def snapshot(deals: Deals, history: StageHistory, start: pd.Timestamp, end: pd.T
     return out
 
 
+def _won_by(deals: Deals, snap: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """``snap`` (a :func:`snapshot` taken at ``start``) with won recomputed for the window [start, end]."""
+    rows = deals.frame.loc[snap["row"]]
+    won_in = rows["status"].eq("won") & (rows["close_date"] >= start) & (rows["close_date"] <= end)
+    return snap.assign(won=won_in.to_numpy())
+
+
 def booked(
     deals: Deals, start: pd.Timestamp, end: pd.Timestamp, created_from: pd.Timestamp | None = None
 ) -> float:
@@ -136,8 +143,9 @@ def _design(frame: pd.DataFrame, levels: dict[str, list]) -> pd.DataFrame:
     x["log_age"] = np.log1p(frame["age_days"].clip(lower=0))
     x["log_amount"] = np.log1p(frame["amount"].clip(lower=0))
     for col in MODEL_CATEGORIES:
+        values = frame[col].astype(object)  # pandas 3's str-dtype == is slower, with the same booleans
         for value in levels[col][1:]:
-            x[f"{col}_{value}"] = (frame[col] == value).astype(float)
+            x[f"{col}_{value}"] = (values == value).astype(float)
     return x
 
 
@@ -267,8 +275,9 @@ def _current(
     train = [snaps[q] for q in periods[:-1]]
     if left < 1:  # part of the period has passed: learn from windows as long as the part still to come
         span = end - start
+        # the same deals as each period's snapshot (same start), only won by a shorter end
         train = [
-            snapshot(deals, history, q.start_time, min(q.start_time + span, deals.as_of))
+            _won_by(deals, snaps[q], q.start_time, min(q.start_time + span, deals.as_of))
             for q in periods[:-1]
         ]
     if not chosen or not train:

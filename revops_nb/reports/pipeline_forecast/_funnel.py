@@ -219,18 +219,27 @@ def _breakdowns(
     won = frame["status"].eq("won")
     out, tests, absent = {}, [], []
     k = len(settings.stages)
+    # as object: pandas 3's str-dtype map/isin/== are far slower, with the same results
+    stay_ids = stays["opportunity_id"].astype(object)
+    frame_ids = frame["opportunity_id"].astype(object)
+    at_stage = [(stays["order"] == i).to_numpy(bool) for i in range(k)]
     for dim in BREAKDOWNS:
         if not deals.has(dim):
             absent.append(dim)
             continue
         groups = label(frame[dim])
-        stay_group = stays["opportunity_id"].map(pd.Series(groups.to_numpy(), index=frame["opportunity_id"]))
+        stay_group = stay_ids.map(pd.Series(groups.to_numpy(), index=frame_ids))
+        # each stay's group as an integer code (-1 = none): comparing codes is much faster than labels
+        codes, uniques = pd.factorize(groups.to_numpy(dtype=object))
+        code_of = {g: c for c, g in enumerate(uniques)}
+        stay_code = stay_ids.map(pd.Series(codes, index=frame_ids)).fillna(-1).to_numpy("int64")
         rows = []
         for group in sorted(groups.unique()):
             in_group = groups == group
             counts = conversion_counts(reached[closed & in_group], won[closed & in_group], k)
+            stays_in_group = stay_code == code_of[group]
             for i, stage in enumerate(settings.stages):
-                here = stays[(stays["order"] == i) & (stay_group == group)]
+                here = stays[at_stage[i] & stays_in_group]
                 curve = kaplan_meier(here["days"], here["left"].astype(float), settings.confidence)
                 c = counts.iloc[i]
                 rows.append(
@@ -259,7 +268,8 @@ def _breakdowns(
             ranked_groups = set(
                 table.loc[(table["stage"] == stage) & (table["stays"] >= settings.min_n), "group"]
             )
-            here = stays[(stays["order"] == i) & stay_group.isin(ranked_groups)]
+            ranked_codes = [code_of[g] for g in ranked_groups]
+            here = stays[at_stage[i] & np.isin(stay_code, ranked_codes)]
             time_test = None
             if len(ranked_groups) >= 2:
                 time_test = logrank_test(here["days"], here["left"].astype(float), stay_group[here.index])

@@ -61,7 +61,9 @@ class StageHistory:
             return out.where(frame["status"] == "open")
         rows = self.rows[self.rows["entered_date"] <= deals.as_of]
         furthest = rows.groupby("opportunity_id")["order"].max()
-        out = frame["opportunity_id"].map(furthest).astype("float64")
+        # as object: pandas 3's str-dtype lookups are far slower, with the same result
+        furthest.index = furthest.index.astype(object)
+        out = frame["opportunity_id"].astype(object).map(furthest).astype("float64")
         # a won deal passed every open stage (when its history places it at all)
         return out.where(~(frame["status"].eq("won") & out.notna()), float(len(self.stages) - 1))
 
@@ -91,9 +93,27 @@ class StageHistory:
         """
         if not self.available:
             return pd.Series(np.nan, index=opportunity_ids.index, dtype="float64")
-        rows = self.rows[(self.rows["entered_date"] < when) & ~self.rows["closed"]]
-        latest = rows.drop_duplicates("opportunity_id", keep="last").set_index("opportunity_id")["order"]
-        return opportunity_ids.map(latest).astype("float64")
+        ids, codes, entered, order = self._open_entries()
+        before = entered < when
+        ids, codes, order = ids[before], codes[before], order[before]
+        # rows are sorted by deal: a deal's latest entry is the last of its block
+        last = np.ones(len(codes), dtype=bool)
+        last[:-1] = codes[1:] != codes[:-1]
+        latest = pd.Series(order[last], index=pd.Index(ids[last], dtype=object))
+        # as object: pandas 3's str-dtype lookups are far slower, with the same result
+        return opportunity_ids.astype(object).map(latest).astype("float64")
+
+    def _open_entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The open-stage rows as arrays (ids as object, deal codes, entered_date, order), computed once per rows."""
+        cached = self.__dict__.get("_open_cache")
+        if cached is not None and cached[0] is self.rows:
+            return cached[1]
+        rows = self.rows[~self.rows["closed"].to_numpy(bool)]
+        ids = rows["opportunity_id"].to_numpy(dtype=object)
+        codes = pd.factorize(ids)[0]
+        entries = (ids, codes, rows["entered_date"].to_numpy(), rows["order"].to_numpy("float64"))
+        self.__dict__["_open_cache"] = (self.rows, entries)
+        return entries
 
     def stays(self, deals: Deals) -> pd.DataFrame:
         """Time in each open stage per deal: opportunity_id, order, days, visits, left (False = still there).
@@ -107,11 +127,14 @@ class StageHistory:
             return pd.DataFrame(columns=columns)
         frame = deals.frame.set_index("opportunity_id")
         rows = self.rows[self.rows["entered_date"] <= deals.as_of]
-        rows = rows[rows["opportunity_id"].isin(frame.index[frame["status"] != "out of scope"])]
+        in_scope = frame.index[frame["status"] != "out of scope"]
+        # as object: pandas 3's str-dtype isin is far slower (see has_entry)
+        rows = rows[rows["opportunity_id"].astype(object).isin(in_scope.astype(object))]
         nxt = rows.groupby("opportunity_id")["entered_date"].shift(-1)
         closed = frame["status"].isin(["won", "lost"])
         close = frame["close_date"].where(closed)
-        end = nxt.fillna(rows["opportunity_id"].map(close))
+        close.index = close.index.astype(object)
+        end = nxt.fillna(rows["opportunity_id"].astype(object).map(close))
         left = end.notna() & (end <= deals.as_of)
         end = end.where(left, deals.as_of)
         days = (end - rows["entered_date"]).dt.days.astype("float64")
@@ -157,7 +180,7 @@ def stage_history(stages_table: pd.DataFrame | None, deals: Deals, stages: tuple
         s.strip().casefold()
         for s in deals.frame.loc[deals.frame["is_closed"].astype(bool), "stage"].dropna().astype("str")
     }
-    is_closed = known.isna() & names.isin(closed_names)
+    is_closed = known.isna() & names.astype(object).isin(closed_names)
     rows = pd.DataFrame(
         {
             "opportunity_id": table["opportunity_id"],
@@ -167,7 +190,7 @@ def stage_history(stages_table: pd.DataFrame | None, deals: Deals, stages: tuple
             "closed": is_closed,
         }
     )
-    unknown_deal = ~rows["opportunity_id"].isin(deals.frame["opportunity_id"])
+    unknown_deal = ~rows["opportunity_id"].astype(object).isin(deals.frame["opportunity_id"].astype(object))
     if unknown_deal.any():
         notes.append(
             f"{int(unknown_deal.sum()):,} stage-history rows refer to an opportunity not in opportunities; left out"

@@ -99,9 +99,11 @@ def _velocity_interval(won, amount, cycle, n_open: int, confidence: float, seed:
         width = max(int(kk.max()), 1)
         idx = rng.integers(0, m, size=(len(kk), width))
         take = np.arange(width) < kk[:, None]
-        flat = (np.arange(len(kk))[:, None] * m + idx)[take]
+        # row r's first kk[r] draws, offset into row r's block of m counts (as indexing the full grid would)
+        flat = idx[take] + np.repeat(np.arange(len(kk)) * m, kk)
         counts = np.bincount(flat, minlength=len(kk) * m).reshape(len(kk), m)
-        sums[start : start + len(kk)] = counts @ cols
+        # as float: the same product, but numpy's int64 @ float64 path is several times slower
+        sums[start : start + len(kk)] = counts.astype(float) @ cols
     with np.errstate(invalid="ignore", divide="ignore"):
         v = n_open * (k / n) * (sums[:, 0] / sums[:, 1]) / (sums[:, 2] / sums[:, 3])
     v = v[np.isfinite(v)]
