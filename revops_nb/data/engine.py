@@ -23,6 +23,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from revops_nb.data.config import DataConfig, TableSource
+from revops_nb.data.sources import hide_secrets
 from revops_nb.errors import DataError
 
 # ibis 12 calls APIs that DuckDB 2 and pandas 3 deprecate; the calls work, the notices are noise in reports
@@ -155,8 +156,5 @@ def _run(where: str, engine: str, fn, secret: str | None = None):
     except Exception as exc:
         text = " ".join(str(exc).split())[:300] or type(exc).__name__
         if secret:
-            text = text.replace(secret, "***")
-            password = sa.engine.make_url(secret).password
-            if password:
-                text = text.replace(str(password), "***")
+            text = hide_secrets(text, secret)
         raise DataError(f"{where}: failed on {engine}: {text}") from None

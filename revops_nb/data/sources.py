@@ -274,15 +274,32 @@ def _read_sqlalchemy(source: TableSource, config: DataConfig) -> pd.DataFrame:
     try:
         engine = sa.create_engine(url)
     except Exception as exc:
-        raise DataError(f"{where}: cannot connect to {safe_url}: {_first_line(exc)}") from None
+        message = hide_secrets(_first_line(exc), str(config.connection), safe_url)
+        raise DataError(f"{where}: cannot connect to {safe_url}: {message}") from None
     try:
         with engine.connect() as con:
             return pd.read_sql(sa.text(query), con)
     except Exception as exc:
-        message = _first_line(exc).replace(str(config.connection), safe_url)
+        message = hide_secrets(_first_line(exc), str(config.connection), safe_url)
         raise DataError(f"{where}: SQL failed on {safe_url}: {message}") from None
     finally:
         engine.dispose()
+
+
+def hide_secrets(text: str, connection: str, safe_url: str = "***") -> str:
+    """``text`` without the connection URL's password, also where a driver split it at an '@' in it.
+
+    A password holding '@' parses as part of the host ('s3cr@tPW!' gives host 'tPW!@db'), so every
+    '@'-separated piece of what lies between the user's ':' and the last '@' is masked too.
+    """
+    text = text.replace(connection, safe_url)
+    _, sep, rest = connection.partition("://")
+    userinfo = rest.rpartition("@")[0] if sep else ""
+    secret = userinfo.partition(":")[2]
+    for piece in sorted({secret, *secret.split("@")}, key=len, reverse=True):
+        if len(piece) >= 3:
+            text = text.replace(piece, "***")
+    return text
 
 
 def _quote_ident(name: str | None) -> str:

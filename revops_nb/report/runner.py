@@ -299,8 +299,9 @@ def _stop(pool: ProcessPoolExecutor | None, out_dir: Path) -> None:
         write_index(out_dir)
 
 
-def run(options: RunOptions, log: TextIO = sys.stderr) -> int:
+def run(options: RunOptions, log: TextIO | None = None) -> int:
     """Plan, execute and return the exit code (raises RevopsError for exit 2 cases)."""
+    log = log if log is not None else sys.stderr  # looked up per run: a bound default goes stale
     requests = plan(options, log)
     results = execute(requests, options.jobs, options.out_dir, log)
     return 0 if all(r.status == "ok" for r in results) else 1
