@@ -4,8 +4,9 @@
 
 For each scale (a multiple of the sample's 2,000 accounts) the sample is written once as
 files with a data.yaml, then ``revops-nb run --jobs N`` renders every report ``--runs``
-times. Printed per report: median seconds (its kernel's execute + render, from run.json),
-median peak RSS of its kernel (sampled every 0.2 s), rows read from the files and rows
+times into one output folder, as a scheduler does (from the second run on, the runner starts
+the reports that took longest last time first). Printed per report: median seconds (its
+kernel's execute + render, from run.json), median peak RSS of its kernel (sampled every 0.2 s), rows read from the files and rows
 pulled into Python (from run.json's data section: a table aggregated in its engine counts
 its aggregate's rows). Then per scale: median wall seconds of the whole run, the runner's
 own peak RSS (the data check before any kernel starts), and the time relative to 1x.
@@ -71,9 +72,9 @@ def run_once(data_yaml: Path, out: Path, jobs: int) -> dict:
     if proc.returncode != 0:
         raise SystemExit(f"revops-nb run exited {proc.returncode}:\n{log[-3000:]}")
     reports = {}
-    for run_json in sorted(out.glob("*/*/run.json")):
+    newest = {p.parent.parent.name: p for p in sorted(out.glob("*/*/run.json"))}  # run ids sort by time
+    for name, run_json in newest.items():
         run = json.loads(run_json.read_text())
-        name = run_json.parent.parent.name
         tables = run.get("data", {})
         reports[name] = {
             "seconds": sum(run.get("timings", {}).values()),
@@ -87,7 +88,8 @@ def run_once(data_yaml: Path, out: Path, jobs: int) -> dict:
 def bench_scale(accounts: int, runs: int, jobs: int, fmt: str, folder: Path) -> dict:
     """Medians over ``runs`` runs on the sample with ``accounts`` accounts."""
     data_yaml = write_sample(folder / f"data_{accounts}", scale=accounts, fmt=fmt)
-    results = [run_once(data_yaml, folder / f"out_{accounts}_{i}", jobs) for i in range(runs)]
+    # one output folder, as a scheduler keeps: from the second run on, the longest reports start first
+    results = [run_once(data_yaml, folder / f"out_{accounts}", jobs) for _ in range(runs)]
     names = sorted(results[0]["reports"])
     med = statistics.median
     return {

@@ -6,6 +6,7 @@ parameters or data (nothing executed, nothing overwritten).
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
@@ -203,7 +204,7 @@ def execute(requests: list[RunRequest], jobs: int, out_dir: Path, log: TextIO) -
             if not tty:
                 print(f"{request.report}: started", file=log, flush=True)
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=worker_init)
-        futures = {pool.submit(run_report, r): r for r in requests}
+        futures = {pool.submit(run_report, r): r for r in longest_first(requests, out_dir)}
         for future in as_completed(futures):
             request = futures[future]
             try:
@@ -242,6 +243,27 @@ def execute(requests: list[RunRequest], jobs: int, out_dir: Path, log: TextIO) -
         raise ReportError(index_problem)
     print(f"index: {out_dir / 'index.html'} ({time.perf_counter() - t0:.1f} s total)", file=log, flush=True)
     return results
+
+
+def longest_first(requests: list[RunRequest], out_dir: Path) -> list[RunRequest]:
+    """``requests`` with the reports that took longest in their last run in ``out_dir`` first.
+
+    With several workers, a long report started last finishes last: starting the longest first
+    lets the short ones fill the other workers meanwhile. Reports without a past run keep their
+    order, after those with one.
+    """
+
+    def last_seconds(request: RunRequest) -> float:
+        runs = sorted((out_dir / request.report).glob("*/run.json"))
+        for run_json in reversed(runs):
+            try:
+                timings = json.loads(run_json.read_text()).get("timings", {})
+                return float(sum(timings.values()))
+            except (OSError, ValueError, TypeError, AttributeError):
+                continue
+        return -1.0
+
+    return sorted(requests, key=last_seconds, reverse=True)
 
 
 def _rebuild_index(out_dir: Path, log: TextIO | None = None) -> str | None:
