@@ -186,3 +186,31 @@ def test_run_json_says_where_each_table_was_aggregated_and_how_many_rows_reached
     summary = ds.loads["leads"].summary()
     assert summary["engine"] == "duckdb" and summary["rows_pulled"] == len(ds["leads"])
     assert summary["rows_read"] == len(frames["leads"]) and json.dumps(summary)
+
+
+def test_a_duckdb_database_aggregates_in_place_and_sqlite_goes_through_sqlalchemy(tmp_path, frames):
+    import sqlite3
+
+    import duckdb
+
+    leads = frames["leads"]
+    with duckdb.connect(str(tmp_path / "crm.duckdb")) as con:
+        con.register("frame", leads)
+        con.execute("CREATE TABLE leads AS SELECT * FROM frame")
+    with sqlite3.connect(tmp_path / "crm.db") as con:
+        leads.assign(
+            **{c: leads[c].dt.strftime("%Y-%m-%d") for c in ("created_date", "mql_date", "sql_date")}
+        ).to_sql("leads", con, index=False)
+    in_memory = data.load(["leads"], data_file=write_data_yaml(tmp_path / "s", {}, sample_scale=SCALE)).loads[
+        "leads"
+    ]
+    for connection, table, engine in (
+        ("crm.duckdb", {"table": "leads"}, "duckdb"),
+        ("crm.duckdb", {"sql": "SELECT * FROM leads;"}, "duckdb"),
+        ("crm.db", {"table": "leads"}, "pandas"),
+    ):
+        path = write_data_yaml(tmp_path, {"leads": table}, sample=False, connection=connection)
+        load = data.load(["leads"], data_file=path).loads["leads"]
+        assert load.engine == engine, connection
+        assert (load.rows_read, load.rows_loaded) == (in_memory.rows_read, in_memory.rows_loaded)
+        pd.testing.assert_frame_equal(_sorted(load.frame), _sorted(in_memory.frame))

@@ -53,7 +53,7 @@ def open_source(source: TableSource, config: DataConfig) -> ibis.Table | None:
         return _run(where, "DuckDB", lambda: _duckdb_sql(source, config.base_dir))
     if _is_duckdb_file(connection):
         path = Path(connection) if Path(connection).is_absolute() else config.base_dir / connection
-        if not path.is_file() or path.read_bytes()[:16] == b"SQLite format 3\x00":
+        if not path.is_file() or _header(path) == b"SQLite format 3\x00":
             return None  # missing: the pandas reader names it; SQLite: read through SQLAlchemy
         con = _run(where, "DuckDB", lambda: ibis.duckdb.connect(str(path), read_only=True))
         return _run(where, f"DuckDB database {path.name}", lambda: _relation(con, source))
@@ -142,6 +142,11 @@ def _relation(con: ibis.BaseBackend, source: TableSource) -> ibis.Table:
     assert source.table is not None
     *schema, name = source.table.split(".")
     return con.table(name, database=".".join(schema) or None)
+
+
+def _header(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(16)
 
 
 def _is_duckdb_file(connection: str) -> bool:
