@@ -218,6 +218,32 @@ TABLES: dict[str, TableSpec] = {
 }
 
 
+# (earlier, later, reason): a row whose later date precedes its earlier one is excluded for the reason
+DATE_ORDER: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "opportunities": (("created_date", "close_date", "close date before created date"),),
+    "subscriptions": (("start_date", "end_date", "end date before start date"),),
+    "support_tickets": (("created_date", "closed_date", "closed date before created date"),),
+    "leads": (
+        ("created_date", "mql_date", "MQL date before created date"),
+        ("mql_date", "sql_date", "SQL date before MQL date"),
+    ),
+}
+
+
+def uncontracted_columns_warning(name: str, columns: list[str]) -> str | None:
+    """The warning for columns of ``name`` outside the contract (None when all are in it, or extras are features)."""
+    spec = TABLES[name]
+    unused = [str(c) for c in columns if c not in spec.kinds] if not spec.numeric_extras else []
+    if not unused:
+        return None
+    shown = ", ".join(unused[:8]) + (f" and {len(unused) - 8} more" if len(unused) > 8 else "")
+    return (
+        f"{len(unused)} column(s) are not in the data contract: {shown}; reports use them only where "
+        "a parameter names one (a market dimension, the NPS segment_dimension); if one holds a "
+        "canonical field, map it with 'columns:'"
+    )
+
+
 def row_schema(table: str, score_min: float = 0, score_max: float = 10) -> pa.DataFrameSchema:
     """Pandera schema of the row rules of ``table``; check names are the reasons shown to users.
 
@@ -236,7 +262,6 @@ def row_schema(table: str, score_min: float = 0, score_max: float = 10) -> pa.Da
         columns["decision_makers"] = pa.Column(
             float, _rule(lambda s: s >= 0, "negative decision_makers"), nullable=True, required=False
         )
-        checks.append(_ordered("created_date", "close_date", "close date before created date"))
     elif table == "nps_responses":
         reason = f"score outside {score_min:g}-{score_max:g}"
         columns["score"] = pa.Column(
@@ -249,7 +274,6 @@ def row_schema(table: str, score_min: float = 0, score_max: float = 10) -> pa.Da
         columns["mrr"] = pa.Column(
             float, _rule(lambda s: s >= 0, "negative mrr"), nullable=True, required=False
         )
-        checks.append(_ordered("start_date", "end_date", "end date before start date"))
     elif table == "customers":
         columns["arr"] = pa.Column(
             float, _rule(lambda s: s >= 0, "negative arr"), nullable=True, required=False
@@ -269,19 +293,16 @@ def row_schema(table: str, score_min: float = 0, score_max: float = 10) -> pa.Da
             nullable=True,
             required=False,
         )
-        checks.append(_ordered("created_date", "closed_date", "closed date before created date"))
     elif table == "marketing_spend":
         columns["spend"] = pa.Column(float, _rule(lambda s: s >= 0, "negative spend"), nullable=False)
     elif table == "targets":
         columns["target"] = pa.Column(float, _rule(lambda s: s >= 0, "negative target"), nullable=False)
-    elif table == "leads":
-        checks.append(_ordered("created_date", "mql_date", "MQL date before created date"))
-        checks.append(_ordered("mql_date", "sql_date", "SQL date before MQL date"))
     elif table == "market":
         for col in ("addressable_accounts", "addressable_arr"):
             columns[col] = pa.Column(
                 float, _rule(lambda s: s >= 0, f"negative {col}"), nullable=True, required=False
             )
+    checks += [_ordered(first, second, reason) for first, second, reason in DATE_ORDER.get(table, ())]
     return pa.DataFrameSchema(columns, checks=checks, strict=False, coerce=False)
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from revops_nb.data.config import DataConfig, TableSource
-from revops_nb.data.sources import hide_secrets
+from revops_nb.data.sources import hide_secrets, is_duckdb_path, sqlite_file_url
 from revops_nb.errors import DataError
 
 # ibis 12 calls APIs that DuckDB 2 and pandas 3 deprecate; the calls work, the notices are noise in reports
@@ -51,9 +51,9 @@ def open_source(source: TableSource, config: DataConfig) -> ibis.Table | None:
     connection = config.connection
     if connection is None:
         return _run(where, "DuckDB", lambda: _duckdb_sql(source, config.base_dir))
-    if _is_duckdb_file(connection):
+    if is_duckdb_path(connection):
         path = Path(connection) if Path(connection).is_absolute() else config.base_dir / connection
-        if not path.is_file() or _header(path) == b"SQLite format 3\x00":
+        if not path.is_file() or sqlite_file_url(connection, config.base_dir):
             return None  # missing: the pandas reader names it; SQLite: read through SQLAlchemy
         con = _run(where, "DuckDB", lambda: ibis.duckdb.connect(str(path), read_only=True))
         return _run(where, f"DuckDB database {path.name}", lambda: _relation(con, source))
@@ -142,15 +142,6 @@ def _relation(con: ibis.BaseBackend, source: TableSource) -> ibis.Table:
     assert source.table is not None
     *schema, name = source.table.split(".")
     return con.table(name, database=".".join(schema) or None)
-
-
-def _header(path: Path) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read(16)
-
-
-def _is_duckdb_file(connection: str) -> bool:
-    return "://" not in connection and connection.lower().endswith((".duckdb", ".db", ".ddb"))
 
 
 def _run(where: str, engine: str, fn, secret: str | None = None):

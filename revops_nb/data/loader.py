@@ -12,7 +12,7 @@ import pandas as pd
 from revops_nb import sample
 from revops_nb.data import coercion, sanity
 from revops_nb.data.config import DEFAULT_LOST_STAGES, DEFAULT_WON_STAGES, DataConfig, TableSource
-from revops_nb.data.contract import TABLES, row_schema, rule_violations
+from revops_nb.data.contract import TABLES, row_schema, rule_violations, uncontracted_columns_warning
 from revops_nb.data.presets import preset_columns
 from revops_nb.data.pushdown import aggregate_frame, aggregated, canonical_names, load_in_engine
 from revops_nb.data.sources import READ_WARNINGS, read_source
@@ -108,14 +108,8 @@ def _conform(
         reasons = ", ".join(f"{n} {r}" for r, n in load.excluded.items())
         raise DataError(f"{where}: no usable rows remain ({reasons})")
     load.warnings += sanity.table_warnings(source.name, frame, source.score_min, source.score_max)
-    unused = [str(c) for c in frame.columns if c not in spec.kinds] if not spec.numeric_extras else []
-    if unused:
-        shown = ", ".join(unused[:8]) + (f" and {len(unused) - 8} more" if len(unused) > 8 else "")
-        load.warnings.append(
-            f"{len(unused)} column(s) are not in the data contract: {shown}; reports use them only where "
-            "a parameter names one (a market dimension, the NPS segment_dimension); if one holds a "
-            "canonical field, map it with 'columns:'"
-        )
+    if unused := uncontracted_columns_warning(source.name, list(frame.columns)):
+        load.warnings.append(unused)
     for col in ("amount", "arr", "mrr"):
         if col in frame and pd.api.types.is_float_dtype(frame[col]):
             frame[col] = frame[col].where(~np.isinf(frame[col]))

@@ -21,18 +21,11 @@ import pandas as pd
 from revops_nb.data import coercion
 from revops_nb.data.aggregates import AGGREGATIONS
 from revops_nb.data.config import DataConfig, TableSource
-from revops_nb.data.contract import TABLES
+from revops_nb.data.contract import DATE_ORDER, TABLES, uncontracted_columns_warning
 from revops_nb.data.engine import engine_of, fetch, from_frame, open_source
 from revops_nb.data.presets import preset_columns
 from revops_nb.data.table_load import TableLoad
 from revops_nb.errors import DataError
-
-ORDER_RULES: dict[str, tuple[tuple[str, str, str], ...]] = {  # the contract's date-order rules
-    "leads": (
-        ("created_date", "mql_date", "MQL date before created date"),
-        ("mql_date", "sql_date", "SQL date before MQL date"),
-    ),
-}
 
 
 def aggregated(name: str) -> bool:
@@ -161,14 +154,8 @@ def _contract_and_aggregate(rows: ibis.Table, source: TableSource, where: str) -
     if kept == 0:
         reasons = ", ".join(f"{n} {r}" for r, n in load.excluded.items())
         raise DataError(f"{where}: no usable rows remain ({reasons})")
-    unused = [c for c in rows.columns if c not in spec.kinds] if not spec.numeric_extras else []
-    if unused:
-        shown = ", ".join(unused[:8]) + (f" and {len(unused) - 8} more" if len(unused) > 8 else "")
-        load.warnings.append(
-            f"{len(unused)} column(s) are not in the data contract: {shown}; reports use them only where "
-            "a parameter names one (a market dimension, the NPS segment_dimension); if one holds a "
-            "canonical field, map it with 'columns:'"
-        )
+    if unused := uncontracted_columns_warning(source.name, list(rows.columns)):
+        load.warnings.append(unused)
     load.frame = fetch(AGGREGATIONS[source.name](rows))
     load.rows_kept, load.rows_pulled = kept, len(load.frame)
     return load
@@ -208,7 +195,7 @@ def _apply_rules(rows: ibis.Table, name: str, load: TableLoad, engine) -> ibis.T
     reasons = [(f"missing {c}", rows[c].isnull()) for c in spec.required]
     reasons += [
         (reason, rows[first].notnull() & rows[second].notnull() & (rows[second] < rows[first]))
-        for first, second, reason in ORDER_RULES.get(name, ())
+        for first, second, reason in DATE_ORDER.get(name, ())
         if first in rows.columns and second in rows.columns
     ]
     if not reasons:

@@ -36,11 +36,11 @@ def read_source(
     """
     if source.path is not None:
         return read_file(source, keep)
-    if config.connection is not None and _is_duckdb_path(config.connection):
-        sqlite_url = _sqlite_file_url(config.connection, config.base_dir)
+    if config.connection is not None and is_duckdb_path(config.connection):
+        sqlite_url = sqlite_file_url(config.connection, config.base_dir)
         if sqlite_url:
             return _read_sqlalchemy(source, replace(config, connection=sqlite_url))
-    if config.connection is None or _is_duckdb_path(config.connection):
+    if config.connection is None or is_duckdb_path(config.connection):
         return _read_duckdb(source, config)
     return _read_sqlalchemy(source, config)
 
@@ -208,11 +208,11 @@ def _read_json(path: Path, suffix: str, where: str) -> pd.DataFrame:
     return pd.DataFrame.from_records(data)
 
 
-def _is_duckdb_path(connection: str) -> bool:
+def is_duckdb_path(connection: str) -> bool:
     return "://" not in connection and connection.lower().endswith((".duckdb", ".db", ".ddb"))
 
 
-def _sqlite_file_url(connection: str, base_dir: Path) -> str | None:
+def sqlite_file_url(connection: str, base_dir: Path) -> str | None:
     """A ``.db`` path that is really SQLite (by its header) as a SQLAlchemy URL, else None."""
     path = Path(connection) if Path(connection).is_absolute() else base_dir / connection
     try:

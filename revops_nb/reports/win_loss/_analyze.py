@@ -30,11 +30,6 @@ def analyze_deals(deals: Deals, settings: Settings) -> WinLossResult:
 
     Raises :class:`~revops_nb.errors.DataError` only when deals closed but none within the period.
     """
-    with deals.reused():  # nothing below changes deals.frame: select closed and open deals once
-        return _analyze_deals(deals, settings)
-
-
-def _analyze_deals(deals: Deals, settings: Settings) -> WinLossResult:
     closed = deals.frame["is_closed"].astype(bool)
     if deals.closed.empty and closed.any():
         why = ""

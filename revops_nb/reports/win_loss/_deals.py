@@ -8,8 +8,7 @@ date, its cycle length and its time-to-close record (open deals censored).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,33 +43,16 @@ class Deals:
     currency: str
     notes: list[str] = field(default_factory=list)
     absent: tuple[str, ...] = ()
-    _subsets: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def closed(self) -> pd.DataFrame:
         """Deals closed (won or lost) within the period."""
-        return self._subset("closed", lambda f: f[f["in_period"]])
+        return self.frame[self.frame["in_period"]]
 
     @property
     def open(self) -> pd.DataFrame:
         """Deals open as of the report date."""
-        return self._subset("open", lambda f: f[f["status"] == "open"])
-
-    def _subset(self, name: str, select) -> pd.DataFrame:
-        if self._subsets is None:
-            return select(self.frame)
-        if name not in self._subsets:
-            self._subsets[name] = select(self.frame)
-        return self._subsets[name]
-
-    @contextmanager
-    def reused(self) -> Iterator[Deals]:
-        """Within the block, ``closed`` and ``open`` are selected once and shared (the frame must not change)."""
-        self._subsets = {}
-        try:
-            yield self
-        finally:
-            self._subsets = None
+        return self.frame[self.frame["status"] == "open"]
 
     def has(self, column: str) -> bool:
         """Whether ``column`` exists with at least one value (a dimension can be absent)."""
