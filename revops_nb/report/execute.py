@@ -32,6 +32,7 @@ from revops_nb.data.config import DATA_ENV
 from revops_nb.record import DATA_FILE, KEY_FIGURE_META_FILE, KEY_FIGURES_FILE, RUN_DIR_ENV
 from revops_nb.report import progress
 from revops_nb.report.html import publishable, render_html
+from revops_nb.report.kernel_channels import private_kernel_channels
 from revops_nb.report.params import mask_secrets, redact, secret_values
 
 LIBRARIES = (
@@ -401,18 +402,20 @@ def _execute(request: RunRequest, tmp: Path, output: Path) -> str | None:
         os.environ.pop(DATA_ENV, None)
     engine = progress.attach(request.progress_queue, request.report)
     try:
-        pm.execute_notebook(
-            request.notebook,
-            str(output),
-            parameters=request.params,
-            kernel_name="python3",
-            engine_name=engine,
-            cwd=str(Path(request.notebook).parent),
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=request.cell_timeout,
-            report_mode=False,
-        )
+        with private_kernel_channels() as channels:
+            pm.execute_notebook(
+                request.notebook,
+                str(output),
+                parameters=request.params,
+                kernel_name="python3",
+                engine_name=engine,
+                cwd=str(Path(request.notebook).parent),
+                progress_bar=False,
+                log_output=False,
+                execution_timeout=request.cell_timeout,
+                report_mode=False,
+                **channels,
+            )
         return None
     except pm.PapermillExecutionError as exc:
         if any(words in str(exc.evalue) for words in ("No space left on device", "Disk quota exceeded")):
@@ -431,6 +434,8 @@ def _execute(request: RunRequest, tmp: Path, output: Path) -> str | None:
         name = type(exc).__name__
         if "timeout" in name.lower() or "Timeout" in str(exc):
             return f"a cell ran longer than the cell timeout of {request.cell_timeout} s and was stopped"
+        if "kernel_info" in str(exc):
+            return "the kernel died while starting, before it ran any cell"
         if "dead" in str(exc).lower() or "died" in str(exc).lower():
             return "the kernel died while executing"
         detail = traceback.format_exception_only(exc)[-1].strip()
