@@ -24,6 +24,7 @@ RUNS = {
     "bench_revenue_retention.py": ["--scales", "600", "--repeat", "1", "--no-notebook"],
     "bench_pipeline_forecast.py": ["--scales", "600", "--repeat", "1", "--no-notebook"],
     "bench_scale.py": ["--base", "300", "--scales", "1", "--runs", "1"],
+    "bench_hostile_input.py": ["--size", "20000", "--runs", "1"],
 }
 
 

@@ -3,23 +3,21 @@ injection, secrets with '@', alias bombs, signals, corrupt history and bad optio
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import pytest
 
 from revops_nb.report.params import mask_url_password, redact
+from tests.watchdog import watchdog
 
 MB = 1_000_000
 
 
-def _median_seconds(func, *args, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        func(*args)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+@pytest.fixture(scope="module")
+def dog():
+    """A spawned worker that runs megabyte inputs and fails a test whose call never ends."""
+    with watchdog() as dog:
+        yield dog
 
 
 # ---------------------------------------------------------------- 1. a huge value stalls nothing
@@ -39,19 +37,13 @@ HUGE_TEXTS = {
 
 
 @pytest.mark.parametrize("kind", HUGE_TEXTS)
-def test_masking_a_megabyte_value_is_fast(kind):
-    """The old regex took 2.7 s on 40 kB and grew quadratically; a megabyte now takes milliseconds."""
-    assert _median_seconds(mask_url_password, HUGE_TEXTS[kind]) < 0.5
-    assert _median_seconds(redact, HUGE_TEXTS[kind], ["s3cr3t"]) < 0.5
-
-
-@pytest.mark.parametrize("kind", ["letters", "urls", "colons", "one long authority", "authorities"])
-def test_masking_time_grows_linearly(kind):
-    """Four times the input takes well under eight times as long (quadratic would be sixteen)."""
-    text = HUGE_TEXTS[kind][: MB // 4]
-    small = _median_seconds(mask_url_password, text, repeat=5)
-    large = _median_seconds(mask_url_password, text * 4, repeat=5)
-    assert large < 8 * small + 0.01, (small, large)
+def test_masking_a_megabyte_value_finishes(dog, kind):
+    """The old regex took 2.7 s on 40 kB and grew quadratically (about half an hour on a megabyte);
+    the time per megabyte is measured by benchmarks/bench_hostile_input.py."""
+    text = HUGE_TEXTS[kind]
+    masked = dog.run(mask_url_password, text)
+    assert "u:p@" not in masked
+    assert dog.run(redact, text, ["s3cr3t"]) == masked  # no secret in the text: only passwords are masked
 
 
 def test_masking_hides_whole_passwords_and_query_tokens():
@@ -168,12 +160,11 @@ def test_final_pass_keeps_fragments_images_and_text():
         "X" * MB,
     ],
 )
-def test_final_pass_is_linear_on_a_megabyte(page):
+def test_final_pass_finishes_on_a_megabyte(dog, page):
     from revops_nb.report.html import neutralize_urls
 
-    quarter = _median_seconds(neutralize_urls, page[: len(page) // 4])
-    whole = _median_seconds(neutralize_urls, page)
-    assert whole < 2.0 and whole < 8 * quarter + 0.05, (quarter, whole)
+    safe = dog.run(neutralize_urls, f"<html><head></head><body>{page}</body></html>")
+    assert 'http-equiv="Content-Security-Policy"' in safe.split("</head>")[0]
 
 
 @pytest.fixture
@@ -386,6 +377,18 @@ def test_redact_hides_secrets_as_written_in_html_and_json():
 # ---------------------------------------------------------------- 5. huge or hostile YAML
 
 
+def refusal_of_params_file(path):
+    """The ConfigError message reading ``path`` as a params file gives (a test fails without one)."""
+    from revops_nb.errors import ConfigError
+    from revops_nb.yaml_file import read_yaml
+
+    try:
+        read_yaml(path, ConfigError, "params file")
+    except ConfigError as exc:
+        return str(exc)
+    return "read without an error"
+
+
 def _alias_bomb(key: str = "names", levels: int = 6) -> str:
     """A few hundred bytes of YAML whose value expands to 9**(levels + 1) strings (34 MB as repr)."""
     text = "&a0 [" + ",".join(["lol"] * 9) + "]"
@@ -405,17 +408,10 @@ def _alias_bomb(key: str = "names", levels: int = 6) -> str:
         ('a: "' + "x" * 2_100_000 + '"\n', "may be at most 2,000,000 bytes"),
     ],
 )
-def test_hostile_yaml_is_refused_in_one_sentence_naming_the_file(tmp_path, content, fragment):
-    from revops_nb.errors import ConfigError
-    from revops_nb.yaml_file import read_yaml
-
+def test_hostile_yaml_is_refused_in_one_sentence_naming_the_file(dog, tmp_path, content, fragment):
     path = tmp_path / "p.yaml"
     path.write_text(content)
-    t0 = time.perf_counter()
-    with pytest.raises(ConfigError) as caught:
-        read_yaml(path, ConfigError, "params file")
-    assert time.perf_counter() - t0 < 2
-    message = str(caught.value)
+    message = dog.run(refusal_of_params_file, path)
     assert message.startswith(f"{path}: ") and fragment in message and len(message) < 300, message
 
 
@@ -754,29 +750,32 @@ def test_disk_full_while_writing_the_index_keeps_the_previous_one(tmp_path, monk
     assert index.read_bytes() == before and not list(tmp_path.glob(".index-*.html"))
 
 
-@pytest.mark.slow
-def test_rendering_a_report_with_a_megabyte_value_grows_linearly():
-    """Everything after the kernel (render, final URL pass, redaction) on one huge escaped value."""
+def publish_a_huge_value(size: int) -> str:
+    """Everything after the kernel (render, final URL pass, redaction) on one escaped value of ``size``."""
     import nbformat
 
     from revops_nb import formatting
     from revops_nb.report.html import publishable, render_html
 
     header = {"title": "t", "run_date": "d", "status": "ok", "duration": "1 s", "data": "", "error": None}
+    value = formatting.escape(("Acme [x](http://a) <b> " * (size // 23 + 1))[:size])
+    outputs = [
+        nbformat.v4.new_output("display_data", data={"text/markdown": value}),
+        nbformat.v4.new_output("display_data", data={"text/html": f"<p>{value}</p>"}),
+        nbformat.v4.new_output("stream", name="stdout", text=value),
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=outputs)])
+    return redact(render_html(publishable(nb), header), ["s3cr3t"])
 
-    def publish(size: int) -> None:
-        value = formatting.escape(("Acme [x](http://a) <b> " * (size // 23 + 1))[:size])
-        outputs = [
-            nbformat.v4.new_output("display_data", data={"text/markdown": value}),
-            nbformat.v4.new_output("display_data", data={"text/html": f"<p>{value}</p>"}),
-            nbformat.v4.new_output("stream", name="stdout", text=value),
-        ]
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=outputs)])
-        redact(render_html(publishable(nb), header), ["s3cr3t"])
 
-    quarter = _median_seconds(publish, MB // 4, repeat=1)
-    whole = _median_seconds(publish, MB, repeat=1)
-    assert whole < 20 and whole < 8 * quarter + 0.5, (quarter, whole)
+@pytest.mark.slow
+def test_rendering_a_report_with_a_megabyte_value_finishes(dog):
+    """The time per megabyte is measured by benchmarks/bench_hostile_input.py."""
+    from revops_nb.report.html import external_references
+
+    page = dog.run(publish_a_huge_value, MB)
+    assert page.count("Acme [x]") >= MB // 23
+    assert external_references(page) == []
 
 
 def test_secret_names_are_words_not_substrings():
