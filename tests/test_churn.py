@@ -17,7 +17,13 @@ from revops_nb.reports.churn_model import _at_risk, _survival, view
 from revops_nb.reports.churn_model import _models as churn
 from revops_nb.reports.churn_model._analyze import HISTORY_INPUTS
 from revops_nb.reports.churn_model._history import history_table, observation_dates
-from revops_nb.reports.churn_model._metrics import bootstrap_weights, metric_table, weighted_metrics
+from revops_nb.reports.churn_model._metrics import (
+    GroupedScores,
+    bootstrap_weights,
+    group_draws,
+    metric_table,
+    weighted_metrics,
+)
 from revops_nb.reports.churn_model._snapshot import snapshot_table
 from revops_nb.reports.churn_model._table import DATE, KEY, LABEL
 
@@ -68,6 +74,37 @@ def test_bootstrap_weights_resample_whole_groups():
     assert (w[:, 0] == w[:, 1]).all() and (w[:, 3] == w[:, 5]).all()
     per_group = w[:, [0, 2, 3]]
     assert (per_group.sum(axis=1) == 3).all()  # three groups drawn each time
+
+
+@pytest.mark.parametrize(
+    ("case", "churn_share", "decimals"),
+    [("ties", 0.2, 2), ("distinct", 0.3, 12), ("few churners", 0.02, 3), ("coarse", 0.4, 1)],
+)
+def test_grouped_scores_equal_row_weights_on_the_same_resamples(case, churn_share, decimals):
+    """Tallied per account and churner level, every resample gives the row-by-row metrics."""
+    rng = np.random.default_rng(len(case))
+    n = 600
+    y = (rng.random(n) < churn_share).astype(int)
+    score = np.round(rng.random(n) * 0.6 + 0.3 * y, decimals)
+    groups = rng.integers(0, 150, n).astype(str)  # accounts with several rows each
+    codes, counts = group_draws(groups, 40, np.random.default_rng(9))
+    got = GroupedScores(y, score, codes, counts.shape[1]).metrics(counts)
+    want = weighted_metrics(y, score, counts[:, codes])
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-12, atol=0, equal_nan=True, err_msg=key)
+
+
+@pytest.mark.parametrize("y_value", [0, 1])
+def test_grouped_scores_without_churners_or_without_stayers_give_nan_like_row_weights(y_value):
+    y = np.full(50, y_value)
+    score = np.linspace(0, 1, 50)
+    codes, counts = group_draws(np.arange(50) % 7, 5, np.random.default_rng(0))
+    got = GroupedScores(y, score, codes, counts.shape[1]).metrics(counts)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        want = weighted_metrics(y, score, counts[:, codes])
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-12, equal_nan=True, err_msg=key)
+    assert np.isnan(got["roc_auc"]).all()
 
 
 def test_metric_table_intervals_and_gain_over_baseline():
