@@ -217,15 +217,24 @@ def _add_usage(rows: pd.DataFrame, usage: pd.DataFrame) -> tuple[pd.DataFrame, l
     obs_month = rows[DATE].dt.to_period("M")
     # the last month complete by date t is always the month before t's month
     complete = obs_month.dt.year.to_numpy() * 12 + obs_month.dt.month.to_numpy() - 2
-    keys = rows[[KEY]].assign(_last=complete, _row=np.arange(len(rows)))
+    # (account, month) as one integer: looking months up by it is far faster than merging on text keys
+    accounts = pd.Index(pd.unique(u[KEY]))
+    months = np.concatenate([u["_m"].to_numpy(), complete]).astype("int64")
+    base = int(months.min()) - 2 * USAGE_MONTHS if len(months) else 0  # every looked-up month is above it
+    span = int(months.max()) - base + 1 if len(months) else 1
+    month_index = pd.Index(accounts.get_indexer(u[KEY]).astype("int64") * span + (u["_m"].to_numpy() - base))
+    row_account = accounts.get_indexer(rows[KEY]).astype("int64")
+    values = u[metrics].to_numpy(dtype=float)
     out = rows.copy()
     cols = []
     for lag_block, name in ((0, "level"), (USAGE_MONTHS, "prev")):
         parts = []
         for lag in range(USAGE_MONTHS):
             shift = lag_block + lag
-            k = keys.assign(_m=keys["_last"] - shift)
-            parts.append(k.merge(u, on=[KEY, "_m"], how="left")[["_row", *metrics]])
+            wanted = np.where(row_account >= 0, row_account * span + (complete - shift - base), -1)
+            at = month_index.get_indexer(wanted)
+            found = np.where((at >= 0)[:, None], values[np.maximum(at, 0)], np.nan)
+            parts.append(pd.DataFrame(found, columns=metrics).assign(_row=np.arange(len(rows))))
         block = pd.concat(parts).groupby("_row")[metrics].mean().reindex(np.arange(len(rows)))
         for m in metrics:
             out[f"_{name}_{m}"] = block[m].to_numpy()
@@ -241,7 +250,12 @@ def _add_usage(rows: pd.DataFrame, usage: pd.DataFrame) -> tuple[pd.DataFrame, l
 def _add_nps(rows: pd.DataFrame, nps: pd.DataFrame) -> pd.DataFrame:
     """Last NPS score strictly before each date and the days since it (missing when none)."""
     resp = nps[[KEY, "response_date", "score"]].dropna().sort_values("response_date", kind="stable")
-    left = rows[[KEY, DATE]].assign(_row=np.arange(len(rows))).sort_values(DATE, kind="stable")
+    # accounts as integer codes of the rows' accounts: merge_asof groups integers far faster than text
+    accounts = pd.Index(pd.unique(rows[KEY]))
+    resp = resp.assign(**{KEY: accounts.get_indexer(resp[KEY])})
+    resp = resp[resp[KEY] >= 0]
+    left = pd.DataFrame({KEY: accounts.get_indexer(rows[KEY]), DATE: rows[DATE].to_numpy()})
+    left = left.assign(_row=np.arange(len(rows))).sort_values(DATE, kind="stable")
     merged = pd.merge_asof(
         left,
         resp.rename(columns={"response_date": "_resp"}),
@@ -266,8 +280,9 @@ def _add_accounts(rows: pd.DataFrame, accounts: pd.DataFrame) -> tuple[pd.DataFr
     attrs = accounts.drop_duplicates(KEY).set_index(KEY)[cols]
     out = rows.copy()
     numeric, categorical = [], []
+    position = attrs.index.get_indexer(out[KEY])  # looked up once for every attribute
     for c in cols:
-        values = out[KEY].map(attrs[c])
+        values = pd.Series(pd.api.extensions.take(attrs[c].array, position, allow_fill=True), index=out.index)
         if pd.api.types.is_numeric_dtype(attrs[c]):
             out[c] = values.astype("float64")
             numeric.append(c)
