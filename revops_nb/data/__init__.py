@@ -14,6 +14,7 @@ import pandas as pd
 
 from revops_nb.data.config import DataConfig, TableSource, read_data_config
 from revops_nb.data.contract import TABLES
+from revops_nb.data.handoff import checked_load
 from revops_nb.data.loader import (
     TableLoad,
     harmonize_labels,
@@ -84,7 +85,8 @@ def load(
     """Load ``tables`` (default: every canonical table) as configured in data.yaml.
 
     A table not configured comes from the embedded sample when ``sample: true``
-    (the default with no data.yaml), otherwise it is listed in ``Dataset.missing``.
+    (the default with no data.yaml), otherwise it is listed in ``Dataset.missing``. In a kernel
+    of ``revops-nb run``, a configured table is the load the runner's data check kept.
     """
     config = read_data_config(data_file)
     wanted = list(tables) if tables is not None else list(TABLES)
@@ -94,7 +96,8 @@ def load(
     ds = Dataset(config=config)
     for name in wanted:
         if name in config.tables:
-            ds.loads[name] = load_table(config.tables[name], config)
+            source = config.tables[name]
+            ds.loads[name] = checked_load(source, config) or load_table(source, config)
         elif config.sample:
             ds.loads[name] = load_sample_table(name, config)
         else:

@@ -29,6 +29,7 @@ from typing import Any
 import nbformat
 
 from revops_nb.data.config import DATA_ENV
+from revops_nb.data.handoff import ENV as CHECKED_ENV
 from revops_nb.record import DATA_FILE, KEY_FIGURE_META_FILE, KEY_FIGURES_FILE, RUN_DIR_ENV
 from revops_nb.report import progress
 from revops_nb.report.html import publishable, render_html
@@ -64,6 +65,7 @@ class RunRequest:
     data_file: str | None
     out_dir: str
     cell_timeout: float | None = None
+    checked_tables: str | None = None  # the folder of the tables the runner checked (see data.handoff)
     threads: int = 1
     progress_queue: Any = None
 
@@ -391,7 +393,9 @@ def _execute(request: RunRequest, tmp: Path, output: Path) -> str | None:
 
     # papermill cannot parse `X | None` annotations and says so at WARNING; values are injected correctly
     logging.getLogger("papermill").setLevel(logging.ERROR)
-    env_backup = {k: os.environ.get(k) for k in (RUN_DIR_ENV, DATA_ENV, "MPLBACKEND", *THREAD_VARS)}
+    env_backup = {
+        k: os.environ.get(k) for k in (RUN_DIR_ENV, DATA_ENV, CHECKED_ENV, "MPLBACKEND", *THREAD_VARS)
+    }
     for var in THREAD_VARS:  # reports running side by side must not each claim every core
         os.environ.setdefault(var, str(request.threads))
     os.environ[RUN_DIR_ENV] = str(tmp.resolve())
@@ -400,6 +404,10 @@ def _execute(request: RunRequest, tmp: Path, output: Path) -> str | None:
         os.environ[DATA_ENV] = str(Path(request.data_file).resolve())
     else:
         os.environ.pop(DATA_ENV, None)
+    if request.checked_tables:
+        os.environ[CHECKED_ENV] = request.checked_tables
+    else:
+        os.environ.pop(CHECKED_ENV, None)
     engine = progress.attach(request.progress_queue, request.report)
     try:
         with private_kernel_channels() as channels:

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from revops_nb.data.check import check_tables
 from revops_nb.data.config import read_data_config
+from revops_nb.data.handoff import CheckedTables
 from revops_nb.data.loader import load_sample_table
 from revops_nb.errors import ConfigError, DataError, ParamsError, ReportError, RevopsError
 from revops_nb.param_rules import shown
@@ -57,8 +58,11 @@ class RunOptions:
     params_dir: Path = Path("params")
 
 
-def plan(options: RunOptions, log: TextIO) -> list[RunRequest]:
-    """Select reports, merge and check parameters and data; raise before anything runs."""
+def plan(options: RunOptions, log: TextIO, keep: CheckedTables | None = None) -> list[RunRequest]:
+    """Select reports, merge and check parameters and data; raise before anything runs.
+
+    With ``keep``, every table that passed the check is kept there for the reports' kernels.
+    """
     available = discover(options.notebooks_dir)
     for name in options.reports:
         if name not in available:
@@ -111,11 +115,20 @@ def plan(options: RunOptions, log: TextIO) -> list[RunRequest]:
         )
     needed = sorted({t for r in runnable for group in r.requires for t in group} | set(config.tables))
     progress = DataProgress([t for t in config.tables if t in needed], log)
-    checks = check_tables(config, needed, progress.start, progress.done, workers=max(1, options.jobs))
+
+    def done(name: str, load, seconds: float) -> None:
+        if keep is not None and load is not None:
+            keep.keep(config.tables[name], config, load)
+        progress.done(name, load, seconds)
+
+    checks = check_tables(config, needed, progress.start, done, workers=max(1, options.jobs))
     failures = [c for c in checks if not c.ok]
     if failures:
         raise DataError(failures[0].error or "data check failed")
     check_currencies(config, {c.name: c.load.frame for c in checks if c.load is not None}, requests, specs)
+    if keep is not None:
+        for request in requests:
+            request.checked_tables = str(keep.folder)
     return requests
 
 
@@ -324,6 +337,7 @@ def _stop(pool: ProcessPoolExecutor | None, out_dir: Path) -> None:
 def run(options: RunOptions, log: TextIO | None = None) -> int:
     """Plan, execute and return the exit code (raises RevopsError for exit 2 cases)."""
     log = log if log is not None else sys.stderr  # looked up per run: a bound default goes stale
-    requests = plan(options, log)
-    results = execute(requests, options.jobs, options.out_dir, log)
+    with CheckedTables() as keep:
+        requests = plan(options, log, keep)
+        results = execute(requests, options.jobs, options.out_dir, log)
     return 0 if all(r.status == "ok" for r in results) else 1
