@@ -294,7 +294,9 @@ def logrank_test(durations, events, groups) -> TestResult:
 
     t = np.asarray(durations, dtype=float)
     e = np.asarray(events, dtype=float)
-    g = np.asarray(pd.Series(groups).astype(str))
+    # integer codes in the order of the labels as text: survdiff orders groups as np.unique would the
+    # labels, without sorting hundreds of thousands of strings
+    g = pd.factorize(np.asarray(pd.Series(groups).astype(str), dtype=object), sort=True)[0]
     if not len(t) == len(e) == len(g):
         raise ValueError("durations, events and groups must have the same length")
     keep = np.isfinite(t) & np.isfinite(e)

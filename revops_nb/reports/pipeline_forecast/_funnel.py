@@ -219,20 +219,23 @@ def _breakdowns(
     won = frame["status"].eq("won")
     out, tests, absent = {}, [], []
     k = len(settings.stages)
-    # as object: pandas 3's str-dtype map/isin/== are far slower, with the same results
-    stay_ids = stays["opportunity_id"].astype(object)
-    frame_ids = frame["opportunity_id"].astype(object)
+    # each stay's deal as a row of frame (-1: none), found once; as object: pandas 3's str-dtype
+    # lookups are far slower, with the same results
+    stay_row = pd.Index(frame["opportunity_id"].to_numpy(dtype=object)).get_indexer(
+        stays["opportunity_id"].to_numpy(dtype=object)
+    )
+    placed = stay_row >= 0
     at_stage = [(stays["order"] == i).to_numpy(bool) for i in range(k)]
     for dim in BREAKDOWNS:
         if not deals.has(dim):
             absent.append(dim)
             continue
         groups = label(frame[dim])
-        stay_group = stay_ids.map(pd.Series(groups.to_numpy(), index=frame_ids))
         # each stay's group as an integer code (-1 = none): comparing codes is much faster than labels
         codes, uniques = pd.factorize(groups.to_numpy(dtype=object))
         code_of = {g: c for c, g in enumerate(uniques)}
-        stay_code = stay_ids.map(pd.Series(codes, index=frame_ids)).fillna(-1).to_numpy("int64")
+        stay_code = np.where(placed, codes[stay_row], -1)
+        stay_group = pd.Series(np.where(placed, uniques[codes][stay_row], None), index=stays.index)
         rows = []
         for group in sorted(groups.unique()):
             in_group = groups == group
