@@ -23,7 +23,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
-    FunctionTransformer,
     KBinsDiscretizer,
     OneHotEncoder,
     OrdinalEncoder,
@@ -32,6 +31,7 @@ from sklearn.preprocessing import (
 from threadpoolctl import threadpool_limits
 
 from revops_nb.errors import DataError, ParamsError
+from revops_nb.reports.churn_model._categories import CategoryCodes
 from revops_nb.reports.churn_model._metrics import metric_table
 from revops_nb.reports.churn_model._splits import Split, make_split
 from revops_nb.reports.churn_model._table import KEY, ModelTable
@@ -110,15 +110,11 @@ def _numeric_steps(scale: bool) -> Pipeline:
     return Pipeline(steps)
 
 
-def _to_object(frame: pd.DataFrame) -> np.ndarray:
-    return frame.astype(object).where(frame.notna(), "(missing)").to_numpy()
-
-
 def logistic_pipeline(numeric: list[str], categorical: list[str]) -> Pipeline:
     """Median-imputed, standardized numerics + one-hot categoricals -> logistic regression."""
     cat = Pipeline(
         [
-            ("text", FunctionTransformer(_to_object, feature_names_out="one-to-one")),
+            ("codes", CategoryCodes()),
             ("onehot", OneHotEncoder(handle_unknown="ignore", min_frequency=10)),
         ]
     )
@@ -130,7 +126,7 @@ def boosting_pipeline(numeric: list[str], categorical: list[str], seed: int = 0)
     """Numerics as they are (NaN allowed) + ordinal-coded categoricals -> HistGradientBoosting."""
     cat = Pipeline(
         [
-            ("text", FunctionTransformer(_to_object, feature_names_out="one-to-one")),
+            ("codes", CategoryCodes()),
             (
                 "ordinal",
                 OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan, max_categories=200),
