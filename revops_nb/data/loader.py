@@ -13,6 +13,7 @@ from revops_nb import sample
 from revops_nb.data import coercion, sanity
 from revops_nb.data.config import DEFAULT_LOST_STAGES, DEFAULT_WON_STAGES, DataConfig, TableSource
 from revops_nb.data.contract import TABLES, row_schema, rule_violations, uncontracted_columns_warning
+from revops_nb.data.membership import is_in
 from revops_nb.data.presets import preset_columns
 from revops_nb.data.pushdown import aggregate_frame, aggregated, canonical_names, load_in_engine
 from revops_nb.data.sources import READ_WARNINGS, read_source
@@ -252,7 +253,7 @@ def unknown_account_refs(frames: dict[str, pd.DataFrame]) -> dict[str, tuple[int
         if name == "accounts" or "account_id" not in frame or not TABLES[name].references_accounts:
             continue
         ids = frame["account_id"]
-        bad = ids.notna() & ~ids.isin(known)
+        bad = ids.notna().to_numpy(bool) & ~is_in(ids, known)
         if bad.any():
             out[name] = (int(bad.sum()), str(ids[bad].iloc[0]))
     return out
