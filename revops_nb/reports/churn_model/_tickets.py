@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from revops_nb.data.coercion import normalize_label
+from revops_nb.reports.churn_model._asof import last_before
 from revops_nb.reports.churn_model._table import DATE, KEY
 
 TICKET_WINDOW_DAYS = 90
@@ -21,35 +22,33 @@ def _window_sums(
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Per row: sums of ``cols`` over events with ``when`` in [date - days, date), and the last ``when`` before date.
 
-    Events are summed per account and time, accumulated per account, and looked up with
-    ``merge_asof`` strictly before each bound (as the NPS features are), so the window
+    Events are summed per account and time, accumulated per account, and looked up strictly
+    before each bound (:func:`~._asof.last_before`, as ``merge_asof`` would), so the window
     sum is the running total before the date minus the running total before date - days.
     """
     ev = events[[KEY, when, *cols]].dropna(subset=[KEY, when])
-    # accounts as integer codes of the rows' accounts: merge_asof groups integers far faster than text
+    # accounts as integer codes of the rows' accounts: the lookup works on integers
     accounts = pd.Index(pd.unique(rows[KEY]))
     ev = ev.assign(**{KEY: accounts.get_indexer(ev[KEY]), when: ev[when].astype("datetime64[ns]")})
     ev = ev[ev[KEY] >= 0]  # an account with no rows is never looked up
     agg = ev.groupby([KEY, when], as_index=False)[cols].sum().sort_values([KEY, when], kind="stable")
     agg[cols] = agg.groupby(KEY)[cols].cumsum()
-    right = agg.sort_values(when, kind="stable")
-    row_accounts = accounts.get_indexer(rows[KEY])
-    found = {}
-    for label, shift in (("now", 0), ("then", days)):
-        at = rows[DATE].astype("datetime64[ns]") - pd.Timedelta(days=shift)
-        left = pd.DataFrame({KEY: row_accounts, "_at": at.to_numpy(), "_row": np.arange(len(rows))})
-        merged = pd.merge_asof(
-            left.sort_values("_at", kind="stable"),
-            right,
-            left_on="_at",
-            right_on=when,
-            by=KEY,
-            direction="backward",
-            allow_exact_matches=False,
+    if agg.empty:  # no event of any row's account
+        return pd.DataFrame(0.0, index=range(len(rows)), columns=cols), pd.Series(
+            pd.NaT, index=range(len(rows)), dtype="datetime64[ns]"
         )
-        found[label] = merged.set_index("_row").reindex(np.arange(len(rows)))
-    sums = found["now"][cols].fillna(0.0) - found["then"][cols].fillna(0.0)
-    return sums, found["now"][when]
+    totals = agg[cols].to_numpy(dtype=float)
+    event_account, event_time = agg[KEY].to_numpy(), agg[when].to_numpy().view("int64")
+    row_account = accounts.get_indexer(rows[KEY])
+    dates = rows[DATE].astype("datetime64[ns]")
+    running = {}
+    for label, shift in (("now", 0), ("then", days)):
+        at = (dates - pd.Timedelta(days=shift)).to_numpy().view("int64")
+        running[label] = last_before(event_account, event_time, row_account, at)
+    now, then = running["now"], running["then"]
+    sums = np.where(now[:, None] >= 0, totals[now], 0.0) - np.where(then[:, None] >= 0, totals[then], 0.0)
+    last = np.where(now >= 0, agg[when].to_numpy()[now], np.datetime64("NaT", "ns"))
+    return pd.DataFrame(sums, columns=cols), pd.Series(last, dtype="datetime64[ns]")
 
 
 def is_high_priority(priority: pd.Series) -> pd.Series:
