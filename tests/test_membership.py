@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from revops_nb.data.membership import is_in
+from revops_nb.data.membership import is_in, position_in
 
 KNOWN = ["A-1", "A-2", "ä-3", "", "A-10"]
 CASES = {
@@ -35,3 +35,18 @@ def test_is_in_on_a_large_text_column():
     ids = pd.Series([f"ACC-{i}" for i in rng.integers(0, 5000, 20000)], dtype="str")
     known = pd.Index([f"ACC-{i}" for i in range(0, 5000, 3)], dtype="str")
     np.testing.assert_array_equal(is_in(ids, known), ids.isin(known).to_numpy(bool))
+
+
+@pytest.mark.parametrize(
+    "values, keys",
+    [
+        (pd.Series(["A-2", None, "zz", "A-1", "ä-3"], dtype="str"), pd.Index(KNOWN, dtype="str")),
+        (pd.Series(["A-2", np.nan, "zz"], dtype=object), pd.Index(KNOWN, dtype=object)),
+        (pd.Series([3, 1, 9]), pd.Index([1, 2, 3])),
+        (pd.Series(["1", "3"], dtype="str"), pd.Index([1, 3])),
+    ],
+    ids=["text", "object text", "numbers", "text against numbers"],
+)
+def test_position_in_agrees_with_a_map_onto_positions(values, keys):
+    expected = values.map(pd.Series(np.arange(len(keys)), index=keys)).fillna(-1).to_numpy("int64")
+    np.testing.assert_array_equal(position_in(values, keys), expected)

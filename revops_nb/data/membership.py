@@ -28,3 +28,22 @@ def is_in(values: pd.Series, known: pd.Index | pd.Series | np.ndarray) -> np.nda
 
 def _text(dtype: object) -> bool:
     return pd.api.types.is_string_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
+
+
+def position_in(values: pd.Series, keys: pd.Index | pd.Series | np.ndarray) -> np.ndarray:
+    """Each value's position among ``keys`` (unique, no missing), -1 where absent or missing.
+
+    ``pd.Series(range(len(keys)), index=keys)`` looked up by ``values.map``, without pandas 3's
+    slow path for Arrow strings.
+    """
+    keys = pd.Index(keys)
+    if _text(values.dtype) and _text(keys.dtype):
+        try:
+            found = pc.index_in(
+                pa.array(values, from_pandas=True), value_set=pa.array(keys, from_pandas=True)
+            )
+            return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            pass
+    position = keys.get_indexer(values)
+    return np.where(values.notna().to_numpy(bool), position, -1).astype(np.int64)
