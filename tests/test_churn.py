@@ -500,3 +500,21 @@ def test_fast_permutation_importance_equals_scikit_learns(history_report):
     assert fast is not None
     slow = permutation_importance(pipe, test[features], y, scoring="roc_auc", n_repeats=3, random_state=0)
     np.testing.assert_array_equal(fast, slow.importances)
+
+
+def test_fast_account_drivers_equal_scoring_the_changed_rows(history_report, monkeypatch):
+    """Per-account driver gains from transformed rows and re-run trees equal scoring each changed copy."""
+    from dataclasses import replace
+
+    from revops_nb.reports.churn_model import _at_risk
+    from revops_nb.reports.churn_model._models import BOOSTING
+
+    model = replace(history_report.model, chosen=BOOSTING)
+    current = model.table.current.iloc[:2000]
+    p = model.predict(current)
+    assert _at_risk.TreeScores.of(model.models[BOOSTING], model.table.features) is not None
+    fast = _at_risk.driver_gains(model, current, p)
+    monkeypatch.setattr(_at_risk.TreeScores, "of", classmethod(lambda cls, pipe, features: None))
+    slow = _at_risk.driver_gains(model, current, p)
+    np.testing.assert_array_equal(fast, slow)
+    assert (np.abs(slow) > 0).any(axis=0).sum() >= len(model.table.features) // 2  # not vacuous

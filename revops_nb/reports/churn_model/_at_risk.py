@@ -67,25 +67,46 @@ def _out_of_fold(model: ChurnModel) -> np.ndarray:
 def _account_drivers(model: ChurnModel, current: pd.DataFrame, p: np.ndarray, top: int) -> list[str]:
     """Per account: features whose typical value would lower its probability most ('feature (+x pts)')."""
     features = model.table.features
-    gains = np.zeros((len(current), len(features)))
-    trees = TreeScores.of(model.models[model.chosen], features) if len(current) else None
-    base = trees.per_tree(trees.matrix(current)) if trees is not None else None
-    for j, col in enumerate(features):
-        reference = current[col].median() if col in model.table.numeric else current[col].mode(dropna=True)
-        if not np.isscalar(reference):
-            reference = reference.iloc[0] if len(reference) else np.nan
-        swapped = current.copy()
-        swapped[col] = reference
-        if trees is None:
-            gains[:, j] = p - model.predict(swapped)
-        else:  # the same probabilities, re-running only the trees that split on col
-            gains[:, j] = p - model.calibrator(trees.proba(trees.changed(base, trees.matrix(swapped), col)))
+    gains = driver_gains(model, current, p)
     labels = []
     for row in gains:
         order = np.argsort(-row)[:top]
         parts = [f"{features[j]} (+{100 * row[j]:.1f} pts)" for j in order if row[j] >= DRIVER_MIN_CHANGE]
         labels.append("; ".join(parts))
     return labels
+
+
+def driver_gains(model: ChurnModel, current: pd.DataFrame, p: np.ndarray) -> np.ndarray:
+    """Per account and feature: the probability ``p`` minus that with the feature at its typical value.
+
+    The typical value is the current customers' median (numeric) or most common value. For the
+    boosting model the rows are transformed once and only the changed column is replaced (each
+    transformer acts on its column value by value), and only the trees that split on the
+    feature are run again (:class:`._trees.TreeScores`): the same numbers as scoring the
+    changed rows through the pipeline.
+    """
+    features = model.table.features
+    gains = np.zeros((len(current), len(features)))
+    trees = TreeScores.of(model.models[model.chosen], features) if len(current) else None
+    if trees is not None:
+        rows = trees.matrix(current)
+        base = trees.per_tree(rows)
+    for j, col in enumerate(features):
+        reference = current[col].median() if col in model.table.numeric else current[col].mode(dropna=True)
+        if not np.isscalar(reference):
+            reference = reference.iloc[0] if len(reference) else np.nan
+        if trees is None:
+            swapped = current.copy()
+            swapped[col] = reference
+            gains[:, j] = p - model.predict(swapped)
+            continue
+        one = current.iloc[:1].copy()
+        one[col] = reference
+        k = trees.column[col]
+        swapped_rows = rows.copy()
+        swapped_rows[:, k] = trees.matrix(one)[0, k]
+        gains[:, j] = p - model.calibrator(trees.proba(trees.changed(base, swapped_rows, col)))
+    return gains
 
 
 def arr_at_risk(scores: pd.DataFrame, draws: int = 4000, seed: int = 0) -> ArrAtRisk:
