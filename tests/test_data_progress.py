@@ -48,3 +48,17 @@ def test_on_a_terminal_the_table_being_checked_is_shown_then_cleared():
     assert term.getvalue().endswith("checking data 2/2: leads ...")
     progress.done("leads", _load(10), 0.01)
     assert term.getvalue().endswith("\r\033[K")
+
+
+def test_the_check_starts_the_largest_files_first_and_answers_in_the_configured_order(tmp_path):
+    from revops_nb.data.check import check_tables
+    from revops_nb.data.config import read_data_config
+    from revops_nb.sample_export import write_sample
+
+    config = read_data_config(write_sample(tmp_path, scale=300))
+    sizes = {name: source.path.stat().st_size for name, source in config.tables.items()}
+    started: list[str] = []
+    checks = check_tables(config, on_start=started.append, workers=2)
+    assert [c.name for c in checks] == list(config.tables)
+    assert all(c.ok for c in checks)
+    assert started[:2] == sorted(sizes, key=sizes.get, reverse=True)[:2]

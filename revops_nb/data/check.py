@@ -7,7 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from revops_nb.data.config import DataConfig
+from revops_nb.data.config import DataConfig, TableSource
 from revops_nb.data.loader import TableLoad, load_table, unknown_account_refs
 from revops_nb.data.sanity import cross_table_warnings
 from revops_nb.errors import RevopsError
@@ -24,6 +24,14 @@ class TableCheck:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+def _file_size(source: TableSource) -> int:
+    """Bytes of the file a table is read from; 0 for a table read by SQL or a file not found."""
+    try:
+        return source.path.stat().st_size if source.path is not None else 0
+    except OSError:
+        return 0
 
 
 def check_tables(
@@ -53,8 +61,11 @@ def check_tables(
         return result
 
     if workers > 1 and len(names) > 1:
+        # the largest files first: a large table started last would keep the check waiting alone
+        order = sorted(names, key=lambda name: _file_size(config.tables[name]), reverse=True)
         with ThreadPoolExecutor(min(workers, len(names))) as pool:
-            results = list(pool.map(check_one, names))
+            found = dict(zip(order, pool.map(check_one, order), strict=True))
+        results = [found[name] for name in names]
     else:
         results = [check_one(name) for name in names]
     frames = {r.name: r.load.frame for r in results if r.load is not None}
