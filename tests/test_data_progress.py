@@ -61,4 +61,6 @@ def test_the_check_starts_the_largest_files_first_and_answers_in_the_configured_
     checks = check_tables(config, on_start=started.append, workers=2)
     assert [c.name for c in checks] == list(config.tables)
     assert all(c.ok for c in checks)
-    assert started[:2] == sorted(sizes, key=sizes.get, reverse=True)[:2]
+    assert set(started[:2]) == set(
+        sorted(sizes, key=sizes.get, reverse=True)[:2]
+    )  # two threads: either first
