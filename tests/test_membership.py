@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from revops_nb.data.membership import is_in, position_in
+from revops_nb.data.membership import is_in, lookup, position_in
 
 KNOWN = ["A-1", "A-2", "ä-3", "", "A-10"]
 CASES = {
@@ -50,3 +50,15 @@ def test_is_in_on_a_large_text_column():
 def test_position_in_agrees_with_a_map_onto_positions(values, keys):
     expected = values.map(pd.Series(np.arange(len(keys)), index=keys)).fillna(-1).to_numpy("int64")
     np.testing.assert_array_equal(position_in(values, keys), expected)
+
+
+def test_lookup_answers_like_a_map_and_fills_what_has_no_key():
+    values = pd.Series(["A-2", None, "zz", "A-1"], dtype="str")
+    keys = pd.Index(["A-1", "A-2"], dtype="str")
+    when = np.array(["2024-01-01", "2024-02-01"], dtype="datetime64[ns]")
+    got = lookup(values, keys, when, np.datetime64("NaT"))
+    expected = values.map(pd.Series(when, index=keys)).to_numpy("datetime64[ns]")
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == np.dtype("datetime64[ns]")
+    nothing = lookup(values, pd.Index([], dtype="str"), np.array([], dtype=float), np.nan)
+    assert nothing.dtype == np.float64 and np.isnan(nothing).all() and len(nothing) == 4

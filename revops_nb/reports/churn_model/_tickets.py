@@ -33,21 +33,20 @@ def _window_sums(
     ev = ev[ev[KEY] >= 0]  # an account with no rows is never looked up
     agg = ev.groupby([KEY, when], as_index=False)[cols].sum().sort_values([KEY, when], kind="stable")
     agg[cols] = agg.groupby(KEY)[cols].cumsum()
-    if agg.empty:  # no event of any row's account
-        return pd.DataFrame(0.0, index=range(len(rows)), columns=cols), pd.Series(
-            pd.NaT, index=range(len(rows)), dtype="datetime64[ns]"
-        )
-    totals = agg[cols].to_numpy(dtype=float)
+    # a last row of zero totals and no time: where a lookup finds no event (position -1)
+    totals = np.vstack([agg[cols].to_numpy(dtype=float), np.zeros(len(cols))])
+    times = np.append(agg[when].to_numpy(), np.datetime64("NaT", "ns"))
     event_account, event_time = agg[KEY].to_numpy(), agg[when].to_numpy().view("int64")
     row_account = accounts.get_indexer(rows[KEY])
     dates = rows[DATE].astype("datetime64[ns]")
-    running = {}
-    for label, shift in (("now", 0), ("then", days)):
+
+    def last_event(shift: int) -> np.ndarray:
         at = (dates - pd.Timedelta(days=shift)).to_numpy().view("int64")
-        running[label] = last_before(event_account, event_time, row_account, at)
-    now, then = running["now"], running["then"]
-    sums = np.where(now[:, None] >= 0, totals[now], 0.0) - np.where(then[:, None] >= 0, totals[then], 0.0)
-    last = np.where(now >= 0, agg[when].to_numpy()[now], np.datetime64("NaT", "ns"))
+        return last_before(event_account, event_time, row_account, at)
+
+    now, then = last_event(0), last_event(days)
+    sums = totals[now] - totals[then]
+    last = times[now]
     return pd.DataFrame(sums, columns=cols), pd.Series(last, dtype="datetime64[ns]")
 
 

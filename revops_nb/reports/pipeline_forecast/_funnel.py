@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from revops_nb.data.membership import position_in
 from revops_nb.reports.pipeline_forecast._deals import Deals, label
 from revops_nb.reports.pipeline_forecast._history import StageHistory
 from revops_nb.reports.pipeline_forecast.settings import BREAKDOWNS, Settings
@@ -219,11 +220,7 @@ def _breakdowns(
     won = frame["status"].eq("won")
     out, tests, absent = {}, [], []
     k = len(settings.stages)
-    # each stay's deal as a row of frame (-1: none), found once; as object: pandas 3's str-dtype
-    # lookups are far slower, with the same results
-    stay_row = pd.Index(frame["opportunity_id"].to_numpy(dtype=object)).get_indexer(
-        stays["opportunity_id"].to_numpy(dtype=object)
-    )
+    stay_row = position_in(stays["opportunity_id"], frame["opportunity_id"])  # each stay's deal (-1: none)
     placed = stay_row >= 0
     at_stage = [(stays["order"] == i).to_numpy(bool) for i in range(k)]
     for dim in BREAKDOWNS:

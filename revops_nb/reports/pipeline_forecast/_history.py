@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from revops_nb.data.membership import is_in, position_in
+from revops_nb.data.membership import is_in, lookup
 from revops_nb.reports.pipeline_forecast._deals import Deals
 
 ROW_COLUMNS = ["opportunity_id", "order", "entered_date", "stage_key", "closed"]
@@ -62,9 +62,8 @@ class StageHistory:
             return out.where(frame["status"] == "open")
         rows = self.rows[self.rows["entered_date"] <= deals.as_of]
         furthest = rows.groupby("opportunity_id")["order"].max()
-        at = position_in(frame["opportunity_id"], furthest.index)
-        highest = furthest.to_numpy(dtype="float64")
-        out = pd.Series(np.where(at >= 0, highest[at] if len(highest) else np.nan, np.nan), index=frame.index)
+        highest = lookup(frame["opportunity_id"], furthest.index, furthest.to_numpy("float64"), np.nan)
+        out = pd.Series(highest, index=frame.index)
         # a won deal passed every open stage (when its history places it at all)
         return out.where(~(frame["status"].eq("won") & out.notna()), float(len(self.stages) - 1))
 
@@ -98,15 +97,11 @@ class StageHistory:
         ids, codes, entered, order = self._open_entries()
         before = entered < when
         ids, codes, order = ids[before], codes[before], order[before]
-        if len(codes) == 0:
-            return pd.Series(np.nan, index=opportunity_ids.index, dtype="float64")
         # rows are sorted by deal: a deal's latest entry is the last of its block
         last = np.ones(len(codes), dtype=bool)
         last[:-1] = codes[1:] != codes[:-1]
-        at = position_in(opportunity_ids, pd.Index(ids[last]))
-        return pd.Series(
-            np.where(at >= 0, order[last][at], np.nan), index=opportunity_ids.index, dtype="float64"
-        )
+        latest = lookup(opportunity_ids, pd.Index(ids[last]), order[last], np.nan)
+        return pd.Series(latest, index=opportunity_ids.index, dtype="float64")
 
     def _open_entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The open-stage rows as arrays (ids, deal codes, entered_date, order), computed once per rows."""
@@ -137,9 +132,8 @@ class StageHistory:
         nxt = rows.groupby("opportunity_id")["entered_date"].shift(-1)
         closed = frame["status"].isin(["won", "lost"])
         close = frame["close_date"].where(closed).to_numpy()
-        at = position_in(rows["opportunity_id"], frame.index)
-        deal_close = pd.Series(close[at], index=rows.index).where(at >= 0) if len(close) else pd.NaT
-        end = nxt.fillna(deal_close)
+        deal_close = lookup(rows["opportunity_id"], frame.index, close, np.datetime64("NaT"))
+        end = nxt.fillna(pd.Series(deal_close, index=rows.index))
         left = end.notna() & (end <= deals.as_of)
         end = end.where(left, deals.as_of)
         days = (end - rows["entered_date"]).dt.days.astype("float64")
